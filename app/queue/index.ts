@@ -1,0 +1,23 @@
+// Opens the task queue named by a URL: `memory:` / `memory:NAME` (embedded, in-process) or `amqp://` / `amqps://`
+// (RabbitMQ with the original faafo's exchange `tasks` and queue `normal`).
+import type { TaskQueue } from '../types.js';
+import { openMemoryQueue } from './memory.js';
+
+export interface QueueOptions {
+  /** One-line log output for connection trouble (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export async function openQueue(url: string, opts: QueueOptions = {}): Promise<TaskQueue> {
+  if (url.startsWith('memory:')) return openMemoryQueue(url);
+  if (/^amqps?:\/\//.test(url)) {
+    const { openAmqpQueue } = await import('./amqp.js');
+    return openAmqpQueue(url, opts);
+  }
+  throw new Error(`unsupported queue URL "${redact(url)}": use memory: or amqp://user:pass@host:5672/vhost`);
+}
+
+/** Hides the password of a URL for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
