@@ -48,6 +48,12 @@ export interface FractalRepository {
   setLegacyImage(uuid: string, base64: string): Promise<void>;
   /** Counts for metrics: pending = not rendered yet. */
   counts(): Promise<{ pending: number; done: number }>;
+  /** Task bookkeeping so no task is silently lost: `insert` stores a row as unpublished until this is called
+   *  after the broker confirmed its task. */
+  markPublished(uuid: string): Promise<void>;
+  /** Unrendered rows still unpublished and created before `createdBefore` (an API node died before
+   *  publishing), oldest first, for re-publishing. */
+  listUnpublished(createdBefore: Date, limit: number): Promise<Fractal[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
