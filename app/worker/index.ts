@@ -1,0 +1,226 @@
+// The fractal worker: takes one task at a time from the queue (prefetch 1), renders it into a temp file (the PNG
+// streams out of the renderer, so memory stays low), uploads it with `PUT /v1/fractal/<uuid>/image` (contract C1)
+// and acks only once the API has stored it (200) or said the row is gone (404). API down: retry with backoff,
+// then nack so the task goes back to the queue. A redelivered task is rendered again; the API stores it once.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { finished } from 'node:stream/promises';
+import type { Consumer, TaskHandle, TaskQueue } from '../types.js';
+import { parseTask, type RenderTask } from './task.js';
+import { fetchFractal, uploadImage } from './upload.js';
+
+/** What the worker needs of the renderer (contract C4's Renderer.render). */
+export interface FractalRenderer {
+  render(
+    p: { width: number; height: number; iterations: number; xa: number; xb: number; ya: number; yb: number; cr?: number | null; ci?: number | null },
+    out: NodeJS.WritableStream,
+  ): Promise<{ duration: number; size: number; checksum: string; cr: number; ci: number }>;
+}
+
+export interface WorkerOptions {
+  queue: TaskQueue;
+  renderer: FractalRenderer;
+  /** The API's base URL, e.g. http://127.0.0.1:8800. */
+  endpointUrl: string;
+  /** Stored as the fractal's `generated_by`. */
+  generatedBy: string;
+  log?: (line: string) => void;
+  /** Upload attempts before the task is handed back to the queue (default 5). */
+  attempts?: number;
+  /** First retry delay; doubles each attempt, at most 8 s (default 500 ms). */
+  retryDelayMs?: number;
+  /** Where temp PNGs go (default: a fresh folder under the OS temp dir). */
+  tmpDir?: string;
+}
+
+export interface WorkerStats {
+  processed: number;
+  dropped: number;
+  requeued: number;
+}
+
+interface Rendered {
+  uuid: string;
+  file: string;
+  size: number;
+  checksum: string;
+  duration: number;
+  cr: number;
+  ci: number;
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class FractalWorker {
+  readonly stats: WorkerStats = { processed: 0, dropped: 0, requeued: 0 };
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private tmpDir: string | undefined;
+  private ownsTmpDir = false;
+  /** The last result that could not be uploaded: kept so its redelivery does not have to render again. */
+  private kept: Rendered | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.tmpDir) {
+      this.tmpDir = this.opts.tmpDir;
+      await fsp.mkdir(this.tmpDir, { recursive: true });
+    } else {
+      this.tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'faafo-worker-'));
+      this.ownsTmpDir = true;
+    }
+    this.consumer = await this.opts.queue.consume((h) => this.handle(h));
+  }
+
+  /** Stops taking tasks, lets the current one finish (stored and acked, or handed back), cleans up. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.stop();
+    this.consumer = undefined;
+    await this.forgetKept();
+    if (this.ownsTmpDir && this.tmpDir) await fsp.rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  private async handle(h: TaskHandle): Promise<void> {
+    const parsed = parseTask(h.task);
+    if (!parsed.ok) {
+      const id = typeof h.task?.uuid === 'string' ? h.task.uuid : '(no uuid)';
+      this.log(`dropping task ${id}: ${parsed.reason}`);
+      this.stats.dropped++;
+      await h.ack();
+      return;
+    }
+    const task = parsed.task;
+    if (h.redelivered && !(this.kept?.uuid === task.uuid) && (await this.alreadySettled(h, task.uuid))) return;
+
+    this.log(`processing task ${task.uuid}`);
+    let rendered: Rendered;
+    if (this.kept?.uuid === task.uuid) {
+      rendered = this.kept;
+      this.kept = undefined;
+    } else {
+      await this.forgetKept();
+      try {
+        rendered = await this.renderToFile(task);
+      } catch (e) {
+        // Possibly transient (a crashed thread): one more chance on another worker; twice means drop.
+        if (h.redelivered) {
+          this.log(`dropping task ${task.uuid}: rendering failed again (${errText(e)})`);
+          this.stats.dropped++;
+          await h.ack();
+        } else {
+          this.log(`task ${task.uuid}: rendering failed (${errText(e)}); returning it to the queue`);
+          this.stats.requeued++;
+          await h.nack();
+        }
+        return;
+      }
+    }
+
+    let keep = false;
+    try {
+      keep = await this.uploadAndSettle(h, rendered);
+    } finally {
+      if (keep) this.kept = rendered;
+      else await fsp.rm(rendered.file, { force: true });
+    }
+  }
+
+  /** For a redelivered task: true (and acked) when the row is gone or already rendered; on doubt, render. */
+  private async alreadySettled(h: TaskHandle, uuid: string): Promise<boolean> {
+    try {
+      const row = await fetchFractal(this.opts.endpointUrl, uuid);
+      if (row === null) {
+        this.log(`dropping task ${uuid}: the fractal no longer exists`);
+        this.stats.dropped++;
+      } else if (row.checksum) {
+        this.log(`task ${uuid} was already stored; acknowledging`);
+        this.stats.processed++;
+      } else return false;
+      await h.ack();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async renderToFile(task: RenderTask): Promise<Rendered> {
+    const file = path.join(this.tmpDir as string, `${task.uuid}.${randomBytes(4).toString('hex')}.png`);
+    const out = fs.createWriteStream(file);
+    try {
+      const r = await this.opts.renderer.render(task, out);
+      if (!out.writableEnded) out.end();
+      await finished(out);
+      const { size } = await fsp.stat(file);
+      if (size !== r.size) throw new Error(`renderer reported ${r.size} bytes but wrote ${size}`);
+      return { uuid: task.uuid, file, size, checksum: r.checksum, duration: r.duration, cr: r.cr, ci: r.ci };
+    } catch (e) {
+      out.destroy();
+      await fsp.rm(file, { force: true });
+      throw e;
+    }
+  }
+
+  /** Uploads with retries and acks or nacks. Returns true when the file should be kept for a redelivery. */
+  private async uploadAndSettle(h: TaskHandle, r: Rendered): Promise<boolean> {
+    const attempts = Math.max(1, this.opts.attempts ?? 5);
+    let delay = this.opts.retryDelayMs ?? 500;
+    let problem = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const res = await uploadImage(this.opts.endpointUrl, { ...r, generatedBy: this.opts.generatedBy });
+        if (res.status >= 200 && res.status < 300) {
+          this.log(`task ${r.uuid} processed in ${r.duration} seconds`);
+          this.stats.processed++;
+          await h.ack();
+          return false;
+        }
+        if (res.status === 404) {
+          this.log(`dropping task ${r.uuid}: the fractal was deleted before its image arrived`);
+          this.stats.dropped++;
+          await h.ack();
+          return false;
+        }
+        problem = `the API answered ${res.status}${res.message ? `: ${res.message}` : ''}`;
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          // The API will refuse this result every time: retrying or requeueing would loop forever.
+          this.log(`dropping task ${r.uuid}: ${problem}`);
+          this.stats.dropped++;
+          await h.ack();
+          return false;
+        }
+      } catch (e) {
+        problem = `cannot reach the API (${errText(e)})`;
+      }
+      if (attempt === attempts || (this.stopping && attempt >= 2)) break;
+      this.log(`task ${r.uuid}: ${problem}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay);
+      delay = Math.min(8000, delay * 2);
+    }
+    this.log(`task ${r.uuid}: could not store the result (${problem}); returning it to the queue`);
+    this.stats.requeued++;
+    await h.nack();
+    return !this.stopping;
+  }
+
+  private async forgetKept(): Promise<void> {
+    const k = this.kept;
+    this.kept = undefined;
+    if (k) await fsp.rm(k.file, { force: true });
+  }
+}
+
+/** Creates and starts a worker on the queue. */
+export async function startWorker(opts: WorkerOptions): Promise<FractalWorker> {
+  const w = new FractalWorker(opts);
+  await w.start();
+  return w;
+}
