@@ -1,0 +1,220 @@
+// What an update would change, from Heat's update preview (PUT .../preview), printed `[+] [-] [~]` with the
+// resources Heat would replace. Heat's preview re-resolves `get_resource`/`get_attr` in a scratch stack, so a
+// resource that merely references another (an OS::Heat::ScalingPolicy's group, a WaitCondition's handle) is
+// reported "replaced" even when nothing changed, and a nested stack (autoscaling group) is always "updated".
+// Those are filtered out when their definition, the parameters and files they use, and everything they
+// reference are unchanged (comparing with the stack's stored template); they are listed as `ignored`.
+import { parseTemplate, type Tpl } from './tpl.js';
+import { securityGroupWidening, type Widening } from './security-groups.js';
+import { HeatApi, type HeatStack, type PreviewResource, type StackInput } from './heat-api.js';
+
+export type ChangeAction = 'add' | 'delete' | 'update' | 'replace';
+
+/** The stable `--json` shape of one change. */
+export interface ResourceChange {
+  resource: string;
+  type: string;
+  action: ChangeAction;
+}
+export interface ParameterChange {
+  name: string;
+  from: string | null;
+  to: string | null;
+}
+export interface StackDiff {
+  stack: string;
+  changes: ResourceChange[];
+  parameters: ParameterChange[];
+  /** Listed by Heat's preview but unchanged (see the module comment). */
+  ignored: ResourceChange[];
+  unchanged: number;
+  /** Security group rules the update adds that no current rule covers. */
+  widening: Widening[];
+}
+
+export async function computeDiff(heat: HeatApi, stack: HeatStack, input: StackInput): Promise<StackDiff> {
+  const [preview, oldTemplate, oldFiles, oldEnv] = await Promise.all([
+    heat.previewUpdate(stack, input),
+    heat.template(stack),
+    heat.files(stack).catch(() => undefined),
+    heat.environment(stack).catch(() => undefined),
+  ]);
+  const newT = parseTemplate(input.template);
+  const params = parameterChanges(newT, input, stack.parameters ?? {});
+  const real = realChanges({
+    oldT: oldTemplate as Tpl,
+    newT,
+    oldFiles,
+    newFiles: input.files,
+    oldEnv,
+    newEnv: input.environment as Record<string, unknown>,
+    changedParams: new Set(params.map((p) => p.name)),
+  });
+  const top = (r: PreviewResource) => !r.parent_resource;
+  const one = (r: PreviewResource, action: ChangeAction): ResourceChange => ({
+    resource: r.resource_name,
+    type: r.resource_type,
+    action,
+  });
+  const changes: ResourceChange[] = [];
+  const ignored: ResourceChange[] = [];
+  for (const r of preview.added.filter(top)) changes.push(one(r, 'add'));
+  for (const r of preview.deleted.filter(top)) changes.push(one(r, 'delete'));
+  for (const [list, action] of [
+    [preview.updated, 'update'],
+    [preview.replaced, 'replace'],
+  ] as const) {
+    for (const r of list.filter(top)) {
+      (real === undefined || real.has(r.resource_name) ? changes : ignored).push(one(r, action));
+    }
+  }
+  const order: Record<ChangeAction, number> = { add: 0, delete: 1, replace: 2, update: 3 };
+  const sort = (a: ResourceChange, b: ResourceChange) =>
+    order[a.action] - order[b.action] || a.resource.localeCompare(b.resource);
+  return {
+    stack: stack.name,
+    changes: changes.sort(sort),
+    parameters: params,
+    ignored: ignored.sort(sort),
+    unchanged: preview.unchanged.filter(top).length,
+    widening: securityGroupWidening(oldTemplate as Tpl, newT, { ...(stack.parameters ?? {}), ...input.parameters }),
+  };
+}
+
+export function hasChanges(d: StackDiff): boolean {
+  return d.changes.length > 0 || d.parameters.length > 0;
+}
+
+export function formatDiff(d: StackDiff): string[] {
+  if (!d.changes.length && !d.parameters.length) return [`Stack ${d.stack}: no changes`];
+  const sign: Record<ChangeAction, string> = { add: '[+]', delete: '[-]', update: '[~]', replace: '[~]' };
+  const lines = [`Stack ${d.stack}: ${d.changes.length} resource change(s)`];
+  for (const p of d.parameters) lines.push(`[~] parameter ${p.name}: ${p.from ?? '(none)'} -> ${p.to ?? '(none)'}`);
+  for (const c of d.changes) {
+    lines.push(`${sign[c.action]} ${c.resource} (${c.type})${c.action === 'replace' ? '  ** REPLACED **' : ''}`);
+  }
+  for (const w of d.widening) lines.push(`[!] security group ${w.group} opens: ${w.rule}`);
+  if (d.ignored.length) {
+    lines.push(
+      `    (not changed, though Heat's preview lists them as it re-resolves references: ${d.ignored.map((c) => c.resource).join(', ')})`,
+    );
+  }
+  return lines;
+}
+
+/** Parameters whose effective value would change (hidden ones shown as `****`). */
+function parameterChanges(newT: Tpl, input: StackInput, current: Record<string, string>): ParameterChange[] {
+  const env = input.environment as { parameters?: Record<string, unknown>; parameter_defaults?: Record<string, unknown> };
+  const out: ParameterChange[] = [];
+  for (const [name, def] of Object.entries(newT.parameters ?? {})) {
+    const v =
+      input.parameters[name] ?? env?.parameters?.[name] ?? env?.parameter_defaults?.[name] ?? def?.default ?? null;
+    const to = v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const from = current[name] ?? null;
+    if (from === to || (from !== null && to !== null && sameJson(from, to))) continue;
+    const hide = def?.hidden ? (x: string | null) => (x === null ? x : '****') : (x: string | null) => x;
+    out.push({ name, from: hide(from), to: hide(to) });
+  }
+  return out;
+}
+
+function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Names of top-level resources that really change, or undefined when that cannot be told (environment's
+ * registry changed: then Heat's preview is taken as is).
+ */
+export function realChanges(a: {
+  oldT: Tpl;
+  newT: Tpl;
+  oldFiles?: Record<string, string>;
+  newFiles: Record<string, string>;
+  oldEnv?: Record<string, unknown>;
+  newEnv: Record<string, unknown>;
+  changedParams: Set<string>;
+}): Set<string> | undefined {
+  if (!a.oldEnv || !a.oldFiles) return undefined;
+  if (!sameRegistry(a.oldEnv.resource_registry, a.newEnv?.resource_registry)) return undefined;
+  const changedFiles = new Set(
+    [...new Set([...Object.keys(a.oldFiles), ...Object.keys(a.newFiles)])].filter((f) => a.oldFiles![f] !== a.newFiles[f]),
+  );
+  const oldR = a.oldT.resources ?? {};
+  const newR = a.newT.resources ?? {};
+  const changed = new Set<string>();
+  for (const [name, def] of Object.entries(newR)) {
+    const refs = references(def);
+    if (
+      !(name in oldR) ||
+      JSON.stringify(canonical(oldR[name])) !== JSON.stringify(canonical(def)) ||
+      [...refs.params].some((p) => a.changedParams.has(p)) ||
+      [...refs.strings].some((s) => changedFiles.has(s))
+    ) {
+      changed.add(name);
+    }
+  }
+  for (const name of Object.keys(oldR)) if (!(name in newR)) changed.add(name);
+  // A resource referencing a changed one may change too (new id, new attribute values).
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [name, def] of Object.entries(newR)) {
+      if (changed.has(name)) continue;
+      if ([...references(def).resources].some((r) => changed.has(r))) {
+        changed.add(name);
+        grew = true;
+      }
+    }
+  }
+  return changed;
+}
+
+function sameRegistry(a: unknown, b: unknown): boolean {
+  const norm = (r: unknown) => {
+    const o = { ...((r as Record<string, unknown>) ?? {}) };
+    if (o.resources && Object.keys(o.resources as object).length === 0) delete o.resources;
+    return JSON.stringify(canonical(o));
+  };
+  return norm(a) === norm(b);
+}
+
+/** get_param names, referenced resources (get_resource, get_attr, depends_on) and every string (file names). */
+export function references(def: unknown): { params: Set<string>; resources: Set<string>; strings: Set<string> } {
+  const out = { params: new Set<string>(), resources: new Set<string>(), strings: new Set<string>() };
+  const walk = (v: unknown, key?: string) => {
+    if (typeof v === 'string') {
+      out.strings.add(v);
+      if (key === 'get_param') out.params.add(v);
+      if (key === 'get_resource' || key === 'depends_on') out.resources.add(v);
+      return;
+    }
+    if (Array.isArray(v)) {
+      if (key === 'get_param' && typeof v[0] === 'string') out.params.add(v[0]);
+      if (key === 'get_attr' && typeof v[0] === 'string') out.resources.add(v[0]);
+      if (key === 'depends_on') v.forEach((x) => typeof x === 'string' && out.resources.add(x));
+      v.forEach((x) => walk(x));
+      return;
+    }
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(def);
+  return out;
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}

@@ -1,0 +1,82 @@
+// `status`: the stack's status, each tier's current size (and min/max), the app URL from the outputs, and the
+// state of the stack's Aodh alarms when the alarming API is in the catalog and answers.
+import { HeatApi, type HeatStack, type Requester } from './heat-api.js';
+import { stackOutputs } from './outputs.js';
+import { tierSizes, type TierSize } from './tiers.js';
+
+/** The stable `--json` shape of `status`. */
+export interface StackStatusReport {
+  stack: { id: string; name: string; status: string; reason: string; created: string; updated: string | null };
+  tiers: { name: string; group: string; current: number | null; min: number | null; max: number | null }[];
+  appUrl: string | null;
+  /** null: the alarming API is not reachable (not in the catalog, or not answering). */
+  alarms: { resource: string; id: string; state: string | null; reason: string | null }[] | null;
+}
+
+export interface AlarmCapable extends Requester {
+  hasService?(serviceType: string): boolean;
+}
+
+/** `app_url`/`url`/`api_url` output, else `http://<lb_vip>` when a VIP output is set. */
+export function appUrl(outputs: Record<string, unknown>): string | null {
+  for (const k of ['app_url', 'url', 'api_url', 'endpoint_url']) {
+    if (typeof outputs[k] === 'string' && outputs[k]) return outputs[k] as string;
+  }
+  for (const k of ['lb_floating_ip', 'floating_ip', 'lb_vip', 'vip_address']) {
+    if (typeof outputs[k] === 'string' && outputs[k]) return `http://${outputs[k]}/`;
+  }
+  return null;
+}
+
+export async function stackStatus(heat: HeatApi, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport> {
+  const [tiers, alarms] = await Promise.all([
+    tierSizes(heat, stack).catch(() => [] as TierSize[]),
+    alarmStates(heat, cloud, stack),
+  ]);
+  return {
+    stack: {
+      id: stack.id,
+      name: stack.name,
+      status: stack.stack_status,
+      reason: stack.stack_status_reason ?? '',
+      created: stack.creation_time,
+      updated: stack.updated_time ?? null,
+    },
+    tiers: tiers.map((t) => ({ name: t.name, group: t.group, current: t.current, min: t.min ?? null, max: t.max ?? null })),
+    appUrl: appUrl(stackOutputs(stack)),
+    alarms,
+  };
+}
+
+async function alarmStates(heat: HeatApi, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport['alarms']> {
+  if (cloud.hasService && !cloud.hasService('alarming')) return null;
+  try {
+    const alarms = (await heat.resources(stack)).filter((r) => r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id);
+    return await Promise.all(
+      alarms.map(async (r) => {
+        const a = await cloud.request<{ state?: string; state_reason?: string }>('alarming', 'GET', `/v2/alarms/${r.physical_resource_id}`, {
+          okStatuses: [200, 404],
+        });
+        return {
+          resource: r.resource_name,
+          id: r.physical_resource_id,
+          state: a.status === 200 ? (a.data.state ?? null) : null,
+          reason: a.status === 200 ? (a.data.state_reason ?? null) : 'not found in Aodh',
+        };
+      }),
+    );
+  } catch {
+    return null;
+  }
+}
+
+export function formatStatus(r: StackStatusReport): string[] {
+  const lines = [`${r.stack.name}  ${r.stack.status}${r.stack.reason ? `  ${r.stack.reason}` : ''}`];
+  lines.push(`  app URL: ${r.appUrl ?? '(none yet)'}`);
+  for (const t of r.tiers) {
+    lines.push(`  tier ${t.name.padEnd(8)} ${String(t.current ?? '?')} running (min ${t.min ?? '?'}, max ${t.max ?? '?'})  group ${t.group}`);
+  }
+  if (r.alarms === null) lines.push('  alarms: alarming API not reachable');
+  else for (const a of r.alarms) lines.push(`  alarm ${a.resource}: ${a.state ?? 'unknown'}${a.reason ? ` (${a.reason})` : ''}`);
+  return lines;
+}
