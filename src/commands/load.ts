@@ -1,0 +1,101 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../lib/command.js';
+import { UsageError } from '../lib/errors.js';
+import { parseMix, parseSize } from '../load/mix.js';
+import { runLoad, type LoadResult } from '../load/run.js';
+import { formatRow, formatSummary, formatEvent } from '../load/report.js';
+import { localWatcher, stackWatcher, type TierWatcher } from '../load/watch.js';
+import { findLocalRun } from '../local/state.js';
+
+export default class Load extends BaseCommand {
+  static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
+  static override description = `Sends load at an app URL (--url, a running \`faafo-stack local up\` in this folder, or --watch-stack's
+load balancer output), open model: requests start on schedule whatever the answers.
+--mode tasks creates fractal tasks like \`faafo create\` and follows each until rendered (backlog, completion times).
+--mode api sends a list/get/create mix through autocannon.
+Writes timeline.csv, timeline.json and chart.svg to --out.`;
+  static override examples = [
+    '<%= config.bin %> load --mode tasks --rate 2 --duration 60 --size 512x512',
+    '<%= config.bin %> load --mode api --url http://127.0.0.1:8800 --rate 200 --duration 30 --mix list=70,get=25,create=5',
+    '<%= config.bin %> load --mode tasks --watch-stack faafo --rate 1 --duration 300 --out load-out',
+  ];
+  static override flags = {
+    url: Flags.string({ description: 'app URL (default: the local run in this folder, else the stack output)' }),
+    mode: Flags.string({ options: ['api', 'tasks'], default: 'tasks', description: 'what to send' }),
+    rate: Flags.string({ default: '1', description: 'arrivals per second (requests or tasks)' }),
+    duration: Flags.integer({ default: 30, min: 1, description: 'seconds of load' }),
+    'max-requests': Flags.integer({ min: 1, description: 'stop after this many requests/tasks' }),
+    connections: Flags.integer({ min: 1, description: 'api mode: concurrent connections (default: rate/2, 4..256)' }),
+    timeout: Flags.integer({ default: 30, min: 1, description: 'seconds before a request counts as a timeout' }),
+    mix: Flags.string({ default: 'list=70,get=25,create=5', description: 'api mode: request mix' }),
+    size: Flags.string({ description: 'fractal size WIDTHxHEIGHT[@ITERATIONS] (default: random like faafo create; api mode 64x64@128)' }),
+    interval: Flags.integer({ default: 1, min: 1, description: 'seconds per timeline interval / progress line' }),
+    'drain-timeout': Flags.integer({ default: 300, min: 0, description: 'tasks mode: seconds to wait for the backlog after the load' }),
+    settle: Flags.integer({ default: 0, min: 0, description: 'seconds to keep watching tiers after the load until they are back at their starting size' }),
+    'watch-stack': Flags.string({ description: 'Heat stack whose tier sizes and alarms to follow' }),
+    'watch-local': Flags.boolean({ description: 'follow the tiers of the `local up` run in this folder (default when it is the target)' }),
+    'os-cloud': Flags.string({ description: 'cloud in clouds.yaml for --watch-stack', env: 'OS_CLOUD' }),
+    out: Flags.string({ default: 'faafo-load', description: 'folder for timeline.csv, timeline.json, chart.svg' }),
+  };
+
+  async run(): Promise<LoadResult> {
+    const { flags } = await this.parse(Load);
+    const rate = Number(flags.rate);
+    if (!(rate > 0) || !Number.isFinite(rate)) throw new UsageError(`bad --rate "${flags.rate}"`, 'give arrivals per second > 0, e.g. --rate 2 or --rate 0.5');
+    const mode = flags.mode as 'api' | 'tasks';
+    const mix = parseMix(flags.mix);
+    const size = parseSize(flags.size ?? (mode === 'api' ? '64x64@128' : undefined));
+    let url = flags.url;
+    let watcher: TierWatcher | undefined;
+    const local = await findLocalRun(process.cwd());
+    if (flags['watch-stack']) {
+      watcher = await stackWatcher(flags['watch-stack'], { cloud: flags['os-cloud'] });
+    } else if (local && (flags['watch-local'] || !url)) {
+      watcher = localWatcher(local.controlUrl);
+    } else if (flags['watch-local']) {
+      throw new UsageError('--watch-local: no `faafo-stack local up` is running in this folder', 'start one with faafo-stack local up');
+    }
+    url ??= local?.appUrl;
+    if (!url) throw new UsageError('no target: give --url', 'or run `faafo-stack local up` in this folder first');
+    try {
+      new URL(url);
+    } catch {
+      throw new UsageError(`bad --url "${url}"`, 'e.g. --url http://127.0.0.1:8800');
+    }
+    const tty = process.stdout.isTTY && !this.jsonEnabled();
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    const result = await runLoad({
+      url,
+      mode,
+      rate,
+      durationS: flags.duration,
+      maxRequests: flags['max-requests'],
+      connections: flags.connections,
+      timeoutS: flags.timeout,
+      mix,
+      size,
+      intervalS: flags.interval,
+      drainTimeoutS: flags['drain-timeout'],
+      settleS: flags.settle,
+      watcher,
+      outDir: flags.out,
+      signal: ac.signal,
+      onRow: (row) => {
+        if (this.jsonEnabled()) return;
+        if (tty) process.stdout.write(`\r\x1b[2K${formatRow(row, mode)}`);
+        else this.log(formatRow(row, mode));
+      },
+      onEvent: (e) => {
+        if (this.jsonEnabled()) return;
+        if (tty) process.stdout.write('\r\x1b[2K');
+        this.log(formatEvent(e));
+      },
+    });
+    process.off('SIGINT', onSig);
+    if (tty) process.stdout.write('\n');
+    this.emit(formatSummary(result));
+    return result;
+  }
+}

@@ -1,0 +1,63 @@
+import { Flags } from '@oclif/core';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { BaseCommand } from '../../lib/command.js';
+import { FaafoError } from '../../lib/errors.js';
+import { localUpFlags, toLocalOptions } from '../../local/options.js';
+import { findLocalRun, stateDirOf } from '../../local/state.js';
+import { startLocal } from '../../local/supervisor.js';
+
+export default class LocalUp extends BaseCommand {
+  static override summary = 'Run the stack as local processes: API processes behind a balancer, workers, and an autoscaler.';
+  static override description = `Starts --min-api \`faafo api\` processes behind a round-robin balancer (health-checked on /healthz) on --port,
+--min-workers \`faafo worker\` processes, and scales each tier between its min and max with the same policy settings
+\`generate\` writes into the Heat template (CPU of the tier's processes; --worker-scaling queue uses the backlog).
+The live page (tier sizes, decisions, gallery) is on --control-port. Stop with Ctrl-C or \`faafo-stack local down\`.`;
+  static override examples = [
+    '<%= config.bin %> local up',
+    '<%= config.bin %> local up --detach --max-workers 4 --worker-scaling queue --granularity 10 --cooldown 20',
+  ];
+  static override flags = {
+    ...localUpFlags,
+    detach: Flags.boolean({ description: 'run in the background; logs in .faafo/local/supervisor.log' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(LocalUp);
+    const cwd = process.cwd();
+    const running = await findLocalRun(cwd);
+    if (running) throw new FaafoError(`a local run is already up in this folder (pid ${running.pid}, ${running.appUrl})`, { hint: 'faafo-stack local down' });
+    const opts = toLocalOptions(flags, cwd, (l) => this.log(l));
+    if (flags.detach) {
+      const dir = stateDirOf(cwd);
+      await mkdir(dir, { recursive: true });
+      const out = openSync(path.join(dir, 'supervisor.log'), 'a');
+      const argv = process.argv.slice(1).filter((a) => a !== '--detach' && a !== '--json');
+      const child = spawn(process.execPath, [...process.execArgv, ...argv], { cwd, detached: true, stdio: ['ignore', out, out] });
+      child.unref();
+      const end = Date.now() + 300_000;
+      while (Date.now() < end) {
+        const s = await findLocalRun(cwd);
+        if (s) {
+          this.emit(`local run up: app ${s.appUrl}  page ${s.controlUrl}  (pid ${s.pid}; faafo-stack local down to stop)`);
+          return s;
+        }
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      throw new FaafoError('the local run did not come up', { hint: `see ${path.join(dir, 'supervisor.log')}` });
+    }
+    const run = await startLocal(opts);
+    this.log(`local run up: app ${run.appUrl}  page ${run.controlUrl}  (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    this.log('stopping: workers finish their tasks first');
+    await run.stop();
+    return { stopped: true };
+  }
+}

@@ -1,0 +1,90 @@
+// Where `load` reads tier sizes from during a run: a local supervisor (`faafo-stack local up`) over HTTP, or a
+// Heat stack through the project's OpenStack client (each AutoScalingGroup's current_size, each Aodh alarm's state).
+
+export interface TierSnapshot {
+  tiers: Record<string, number>;
+  /** Alarm name -> state (alarm, ok, insufficient data), when the source has alarms. */
+  alarms?: Record<string, string>;
+}
+
+export interface TierWatcher {
+  describe: string;
+  read(): Promise<TierSnapshot>;
+}
+
+/** The tier sizes a running `faafo-stack local up` reports on its control page's /api/state. */
+export function localWatcher(supervisorUrl: string): TierWatcher {
+  const url = new URL('/api/state', supervisorUrl).toString();
+  return {
+    describe: `local run at ${supervisorUrl}`,
+    async read() {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`local supervisor answered ${res.status} on ${url}`);
+      const state = (await res.json()) as { tiers: { name: string; size: number }[] };
+      return { tiers: Object.fromEntries(state.tiers.map((t) => [t.name, t.size])) };
+    },
+  };
+}
+
+/** A tier name for an AutoScalingGroup resource name: api_asg -> api, worker_group -> workers. */
+export function tierOfResource(name: string): string {
+  if (/api/i.test(name)) return 'api';
+  if (/work/i.test(name)) return 'workers';
+  return name;
+}
+
+interface HeatResource {
+  resource_name: string;
+  resource_type: string;
+  physical_resource_id: string;
+}
+
+// The parts of src/openstack's Cloud (contract C7) this watcher needs.
+interface CloudLike {
+  hasService(type: string): boolean;
+  request<T>(service: string, method: string, path: string, opts?: Record<string, unknown>): Promise<{ data: T }>;
+  heat: { findStack(n: string): Promise<{ id: string; name: string } | undefined> };
+}
+
+export async function stackWatcher(stack: string, opts: { cloud?: string } = {}): Promise<TierWatcher> {
+  // Loaded only when a stack is watched (keeps `load --url` free of the OpenStack client's start-up cost).
+  const modPath = '../openstack/index.js';
+  const { connect } = (await import(modPath)) as unknown as {
+    connect(o?: { cloud?: string }): Promise<CloudLike>;
+  };
+  const cloud = await connect({ cloud: opts.cloud });
+  const found = await cloud.heat.findStack(stack);
+  if (!found) throw new Error(`stack ${stack} not found`);
+  const base = `/stacks/${encodeURIComponent(found.name)}/${found.id}`;
+  return stackWatcherFor(cloud, base, `stack ${found.name}`);
+}
+
+export function stackWatcherFor(cloud: CloudLike, stackPath: string, describe: string): TierWatcher {
+  return {
+    describe,
+    async read() {
+      const { data } = await cloud.request<{ resources: HeatResource[] }>('orchestration', 'GET', `${stackPath}/resources`);
+      const tiers: Record<string, number> = {};
+      const alarms: Record<string, string> = {};
+      for (const r of data.resources) {
+        if (r.resource_type === 'OS::Heat::AutoScalingGroup') {
+          const one = await cloud.request<{ resource: { attributes?: { current_size?: number } } }>(
+            'orchestration',
+            'GET',
+            `${stackPath}/resources/${encodeURIComponent(r.resource_name)}`,
+          );
+          const size = one.data.resource.attributes?.current_size;
+          if (typeof size === 'number') tiers[tierOfResource(r.resource_name)] = size;
+        } else if (r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id && cloud.hasService('alarming')) {
+          try {
+            const a = await cloud.request<{ state: string }>('alarming', 'GET', `/v2/alarms/${r.physical_resource_id}`);
+            alarms[r.resource_name] = a.data.state;
+          } catch {
+            alarms[r.resource_name] = 'unknown';
+          }
+        }
+      }
+      return { tiers, alarms };
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Flags of `faafo-stack local up` and their translation into LocalOptions: the same scaling settings `generate`
+// takes (percent CPU thresholds, granularity, evaluation periods, cooldown, min/max per tier), plus the
+// queue-driven worker scaling.
+import { Flags } from '@oclif/core';
+import path from 'node:path';
+import { cpuTierScaling, queueTierScaling } from '../../monitoring/params.js';
+import { UsageError } from '../lib/errors.js';
+import type { LocalOptions } from './supervisor.js';
+
+export const localUpFlags = {
+  port: Flags.integer({ default: 8800, min: 0, max: 65535, description: 'port of the local load balancer (the app URL); 0 = any' }),
+  'control-port': Flags.integer({ default: 8801, min: 0, max: 65535, description: 'port of the live page and /api/state; 0 = any' }),
+  'database-url': Flags.string({ env: 'FAAFO_DATABASE_URL', description: 'database shared by the API processes (default sqlite:.faafo/local/faafo.sqlite)' }),
+  'queue-url': Flags.string({ env: 'FAAFO_QUEUE_URL', default: 'amqp://guest:guest@127.0.0.1:5672/', description: 'shared queue (RabbitMQ); memory: cannot be shared between processes' }),
+  'image-url': Flags.string({ env: 'FAAFO_IMAGE_URL', description: 'image store shared by the API processes (default file:.faafo/local/images)' }),
+  threads: Flags.integer({ default: 1, min: 1, description: 'render threads per worker' }),
+  'min-api': Flags.integer({ default: 1, min: 1 }),
+  'max-api': Flags.integer({ default: 3, min: 1 }),
+  'min-workers': Flags.integer({ default: 1, min: 0 }),
+  'max-workers': Flags.integer({ default: 3, min: 0 }),
+  'scale-up-cpu': Flags.integer({ default: 80, min: 1, max: 100, description: 'percent of one core, mean over the tier' }),
+  'scale-down-cpu': Flags.integer({ default: 15, min: 1, max: 100 }),
+  granularity: Flags.integer({ default: 60, min: 1, description: 'seconds per evaluation period' }),
+  'evaluation-periods': Flags.integer({ default: 1, min: 1 }),
+  'scale-down-evaluation-periods': Flags.integer({ min: 1, description: 'default: --evaluation-periods' }),
+  cooldown: Flags.integer({ default: 60, min: 0, description: 'seconds after a scaling before the next one' }),
+  'worker-scaling': Flags.string({ options: ['cpu', 'queue'], default: 'cpu', description: 'what drives the worker tier' }),
+  'scale-up-backlog': Flags.string({ default: '2', description: 'queue scaling: tasks per worker above which to add one' }),
+  'scale-down-backlog': Flags.string({ default: '0.5', description: 'queue scaling: tasks per worker below which to remove one' }),
+  'sample-interval': Flags.integer({ min: 1, description: 'seconds between metric samples (default: granularity/5, 1..10)' }),
+  'stop-grace': Flags.integer({ default: 120, min: 1, description: 'seconds a stopped worker may take to finish its task' }),
+};
+
+type F = { [K in keyof typeof localUpFlags]: unknown };
+
+export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void): LocalOptions {
+  const n = (k: keyof typeof localUpFlags) => flags[k] as number;
+  const s = (k: keyof typeof localUpFlags) => flags[k] as string | undefined;
+  const num = (k: keyof typeof localUpFlags) => {
+    const v = Number(s(k));
+    if (!Number.isFinite(v) || v < 0) throw new UsageError(`bad --${k} "${s(k)}"`, 'give a number >= 0');
+    return v;
+  };
+  if (n('max-api') < n('min-api')) throw new UsageError(`--max-api ${n('max-api')} is below --min-api ${n('min-api')}`, 'raise --max-api');
+  if (n('max-workers') < n('min-workers')) {
+    throw new UsageError(`--max-workers ${n('max-workers')} is below --min-workers ${n('min-workers')}`, 'raise --max-workers');
+  }
+  if (n('scale-down-cpu') >= n('scale-up-cpu')) {
+    throw new UsageError('--scale-down-cpu must be below --scale-up-cpu', 'e.g. --scale-up-cpu 80 --scale-down-cpu 15');
+  }
+  const common = {
+    granularityS: n('granularity'),
+    evaluationPeriods: n('evaluation-periods'),
+    scaleDownEvaluationPeriods: flags['scale-down-evaluation-periods'] as number | undefined,
+    cooldownS: n('cooldown'),
+  };
+  const cpu = { scaleUpCpu: n('scale-up-cpu'), scaleDownCpu: n('scale-down-cpu'), ...common };
+  const workerMetric = s('worker-scaling') as 'cpu' | 'queue';
+  let workers;
+  if (workerMetric === 'queue') {
+    const up = num('scale-up-backlog');
+    const down = num('scale-down-backlog');
+    if (down >= up) throw new UsageError('--scale-down-backlog must be below --scale-up-backlog', 'e.g. 2 and 0.5');
+    workers = queueTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), scaleUpBacklogPerWorker: up, scaleDownBacklogPerWorker: down, ...common });
+  } else {
+    workers = cpuTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), ...cpu });
+  }
+  const queueUrl = s('queue-url')!;
+  if (queueUrl.startsWith('memory:')) {
+    throw new UsageError(
+      'local mode needs a queue shared by separate processes; memory: lives inside one process',
+      'give --queue-url amqp://guest:guest@127.0.0.1:5672/ (RabbitMQ), or run `faafo serve` for one process',
+    );
+  }
+  const dir = path.join(cwd, '.faafo', 'local');
+  return {
+    cwd,
+    port: n('port'),
+    controlPort: n('control-port'),
+    databaseUrl: s('database-url') ?? `sqlite:${path.join(dir, 'faafo.sqlite')}`,
+    queueUrl,
+    imageUrl: s('image-url') ?? `file:${path.join(dir, 'images')}`,
+    threads: n('threads'),
+    api: cpuTierScaling({ minSize: n('min-api'), maxSize: n('max-api'), ...cpu }),
+    workers,
+    workerMetric,
+    sampleS: (flags['sample-interval'] as number | undefined) ?? Math.max(1, Math.min(10, Math.floor(n('granularity') / 5))),
+    stopGraceS: n('stop-grace'),
+    log,
+  };
+}

@@ -1,0 +1,86 @@
+// Starts and stops the fractal service's processes (`faafo api`, `faafo worker`) for local mode, settings passed
+// through the environment (FAAFO_*), so no URL with a password ever shows in `ps`. Output goes to one log file
+// per process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Package root: dist/src/local -> ../../.., src/local -> ../.. */
+export const packageRoot = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '../../..') : path.resolve(here, '../..');
+
+/** How to run `faafo`: the compiled CLI when built and we run compiled, else the TypeScript source through tsx. */
+export function faafoCommand(): { cmd: string; args: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts') || process.env.FAAFO_LOCAL_FROM_SOURCE === '1';
+  const compiled = path.join(packageRoot, 'bin/faafo.js');
+  if (!fromSource && existsSync(path.join(packageRoot, 'dist/app/cli/main.js'))) {
+    return { cmd: process.execPath, args: [compiled] };
+  }
+  const entry = path.join(packageRoot, 'app/cli/main.ts');
+  const code = `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`;
+  return { cmd: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', code] };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  name: string;
+  tier: 'api' | 'workers';
+  child: ChildProcess;
+  pid: number;
+  port?: number;
+  createdMs: number;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  tier: 'api' | 'workers';
+  name: string;
+  env: Record<string, string>;
+  logDir: string;
+  cwd: string;
+  port?: number;
+}
+
+export async function spawnService(o: SpawnOptions): Promise<ServiceProcess> {
+  await mkdir(o.logDir, { recursive: true });
+  const { cmd, args } = faafoCommand();
+  const sub = o.tier === 'api' ? 'api' : 'worker';
+  const log = createWriteStream(path.join(o.logDir, `${o.name}.log`), { flags: 'a' });
+  const child = spawn(cmd, [...args, sub], {
+    cwd: o.cwd,
+    env: { ...process.env, ...o.env, ...(o.port ? { PORT: String(o.port), FAAFO_HOST: '127.0.0.1' } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      log.end();
+      resolve(code);
+    }),
+  );
+  if (!child.pid) throw new Error(`could not start faafo ${sub}`);
+  return { name: o.name, tier: o.tier, child, pid: child.pid, port: o.port, createdMs: Date.now(), exited };
+}
+
+/** SIGTERM (a worker finishes its task, an API drains), SIGKILL after graceS. */
+export async function stopService(p: ServiceProcess, graceS = 30): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceS * 1000);
+  await p.exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,133 @@
+// One tier of a local run (the API processes or the workers) under the local autoscaler: it feeds the tier's
+// metric into one mean per period, and at the end of each period asks monitoring/decision for a verdict, then
+// carries it out (start processes, or stop the oldest first), exactly as Heat would with the same settings.
+import { decide, afterScaling, membersToRemove, type Decision, type TierScaling, type TierState } from '../../monitoring/decision.js';
+import { PeriodSeries } from '../../monitoring/periods.js';
+import type { ServiceProcess } from './procs.js';
+
+export interface DecisionRecord {
+  at: string;
+  tier: string;
+  action: Decision['action'];
+  from: number;
+  to: number;
+  reason: string;
+  metric: string;
+  value: number | null;
+  /** Members started or stopped. */
+  members: string[];
+}
+
+export interface TierHooks {
+  start(): Promise<ServiceProcess>;
+  /** Resolves when a new member is ready to take work (API: healthy behind the balancer). */
+  ready(p: ServiceProcess): Promise<void>;
+  stop(p: ServiceProcess): Promise<void>;
+  onDecision(r: DecisionRecord): void;
+}
+
+export class LocalTier {
+  readonly members: ServiceProcess[] = [];
+  state: TierState;
+  readonly series: PeriodSeries;
+  lastValue: number | null = null;
+  private lastEvaluatedBucket = -1;
+  private stopping = new Set<number>();
+  private closed = false;
+
+  constructor(
+    readonly name: 'api' | 'workers',
+    readonly scaling: TierScaling,
+    readonly metric: 'cpu' | 'queue',
+    private readonly hooks: TierHooks,
+  ) {
+    this.state = { size: 0, cooldownEndMs: 0, scalingInProgress: false };
+    this.series = new PeriodSeries(scaling.granularityS, 24);
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** Starts the tier at its minimum size. */
+  async startMin(): Promise<void> {
+    const started = await Promise.all(Array.from({ length: this.scaling.minSize }, () => this.addMember()));
+    await Promise.all(started.map((p) => this.hooks.ready(p)));
+    this.state = { ...this.state, size: this.members.length };
+  }
+
+  private async addMember(): Promise<ServiceProcess> {
+    const p = await this.hooks.start();
+    this.members.push(p);
+    // A member that dies on its own is replaced, so the tier keeps its size (Heat would leave a failed server).
+    void p.exited.then(() => {
+      const i = this.members.indexOf(p);
+      if (i < 0 || this.stopping.has(p.pid) || this.closed) return;
+      this.members.splice(i, 1);
+      this.hooks.onDecision(this.record('none', this.size + 1, this.size + 1, `member ${p.name} exited; replacing it`, [p.name]));
+      void this.addMember().then((n) => this.hooks.ready(n));
+    });
+    return p;
+  }
+
+  private record(action: Decision['action'], from: number, to: number, reason: string, members: string[]): DecisionRecord {
+    return { at: new Date().toISOString(), tier: this.name, action, from, to, reason, metric: this.metric, value: this.lastValue, members };
+  }
+
+  /** One metric sample; at a period boundary, one decision. */
+  observe(nowMs: number, value: number | undefined): void {
+    if (value !== undefined && Number.isFinite(value)) {
+      this.series.add(nowMs, value);
+      this.lastValue = Math.round(value * 100) / 100;
+    }
+    const g = this.scaling.granularityS * 1000;
+    const bucket = Math.floor(nowMs / g);
+    if (bucket === this.lastEvaluatedBucket) return;
+    const first = this.lastEvaluatedBucket < 0;
+    this.lastEvaluatedBucket = bucket;
+    if (first) return;
+    this.state = { ...this.state, size: this.members.length };
+    const d = decide(this.scaling, this.state, this.series.completed(nowMs), nowMs);
+    if (d.action === 'none') {
+      // Alarms that fired but were held back (cooldown, at max/min) are worth showing; quiet periods are not.
+      if (d.alarm && !/at (max|min) size/.test(d.reason)) this.hooks.onDecision(this.record('none', d.from, d.to, d.reason, []));
+      return;
+    }
+    void this.apply(d);
+  }
+
+  private async apply(d: Decision): Promise<void> {
+    this.state = { ...this.state, scalingInProgress: true };
+    let names: string[] = [];
+    try {
+      if (d.action === 'scale_up') {
+        const added = await Promise.all(Array.from({ length: d.to - d.from }, () => this.addMember()));
+        names = added.map((p) => p.name);
+        this.hooks.onDecision(this.record(d.action, d.from, d.to, d.reason, names));
+        await Promise.all(added.map((p) => this.hooks.ready(p)));
+      } else {
+        const victims = membersToRemove(
+          this.members.map((p) => ({ id: String(p.pid), createdMs: p.createdMs, name: p.name, p })),
+          d.from - d.to,
+        ).map((m) => m.p);
+        names = victims.map((p) => p.name);
+        for (const v of victims) {
+          this.stopping.add(v.pid);
+          this.members.splice(this.members.indexOf(v), 1);
+        }
+        this.hooks.onDecision(this.record(d.action, d.from, d.to, d.reason + '; oldest first', names));
+        await Promise.all(victims.map((v) => this.hooks.stop(v)));
+      }
+    } finally {
+      this.state = afterScaling(this.scaling, { ...this.state, scalingInProgress: false }, d, Date.now());
+      this.state = { ...this.state, size: this.members.length };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.members.splice(0);
+    for (const p of all) this.stopping.add(p.pid);
+    await Promise.all(all.map((p) => this.hooks.stop(p)));
+  }
+}
