@@ -1,0 +1,86 @@
+// Help texts for `faafo --help` and `faafo <command> --help`.
+import { DEFAULTS } from '../config.js';
+
+const SERVICE_FLAGS = `Service settings (flag, environment variable, default):
+  --database-url URL   FAAFO_DATABASE_URL  ${DEFAULTS.databaseUrl}  (or postgresql://..., mysql://...)
+  --queue-url URL      FAAFO_QUEUE_URL     ${DEFAULTS.queueUrl}  (in-process; amqp://USER:PASS@HOST:5672/VHOST for RabbitMQ)
+  --image-url URL      FAAFO_IMAGE_URL     ${DEFAULTS.imageUrl}
+  --port N             PORT                ${DEFAULTS.port}
+  --host ADDR          FAAFO_HOST          ${DEFAULTS.host}
+  --threads N          FAAFO_THREADS       all cores (render threads per worker)
+  --generated-by NAME  FAAFO_GENERATED_BY  this host's name`;
+
+export const HELP: Record<string, string> = {
+  '': `faafo: the fractal service (faafo-compatible API, workers, client)
+
+Usage: faafo [--endpoint-url URL] <command> [options]
+
+Service commands:
+  serve     API + workers + embedded queue and database in one process (the embedded default)
+  api       the REST API and gallery only
+  worker    a worker only: takes tasks from the queue, renders, stores results through the API
+
+Client commands (talk to --endpoint-url / FAAFO_ENDPOINT_URL, default ${DEFAULTS.endpointUrl}):
+  create    request fractals (random parameters like the original client unless given)
+  list      list all fractals
+  show      show one fractal
+  delete    delete one fractal
+  get       download a fractal's PNG
+
+Options for every command:
+  --endpoint-url URL   the faafo API (env FAAFO_ENDPOINT_URL)
+  --json               machine-readable output
+  -h, --help           help for a command: faafo <command> --help
+
+Exit codes: 0 ok, 1 failure (unreachable API, unknown fractal...), 2 bad usage.
+`,
+  serve: `Usage: faafo serve [--workers N] [settings]
+
+Runs the API, N workers, the queue and the database in one process. With no settings everything is embedded:
+SQLite in .faafo/faafo.sqlite, images in .faafo/images, an in-process queue. Stop with Ctrl-C (SIGINT) or
+SIGTERM: workers finish their current fractal first.
+
+  --workers N          FAAFO_WORKERS       ${DEFAULTS.workers}
+${SERVICE_FLAGS}
+`,
+  api: `Usage: faafo api [settings]
+
+Runs the REST API (/v1/fractal), the gallery (/), /healthz, /readyz and /metrics. For separate workers, use a
+shared queue (--queue-url amqp://...) and database (--database-url postgresql://... or mysql://...).
+
+${SERVICE_FLAGS}
+`,
+  worker: `Usage: faafo worker --queue-url amqp://... [--endpoint-url URL] [--threads N] [--generated-by NAME]
+
+Takes one task at a time from the queue (exchange tasks, queue normal), renders it and stores the PNG through
+the API at --endpoint-url (PUT /v1/fractal/<uuid>/image); acknowledges only once the API has stored it.
+SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0.
+
+${SERVICE_FLAGS}
+  --endpoint-url URL   FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}
+`,
+  create: `Usage: faafo create [--tasks N] [--width N] [--height N] [--iterations N] [--xa X] [--xb X] [--ya Y] [--yb Y]
+                    [--cr R --ci I] [--json]
+
+Requests N fractals. Each parameter not given is drawn per fractal like the original client: tasks 1..10,
+width and height 256..1024, iterations 128..512, xa in [-4,-1], xb in [1,4], ya in [-3,-0.5], yb in [0.5,3].
+--cr/--ci fix the Julia constant (otherwise the worker picks one at random, as the original did).
+Example: faafo create --height 9999 --width 9999 --tasks 5
+`,
+  list: `Usage: faafo list [--json]
+
+Lists every fractal (walks all pages): UUID, dimensions, file size.
+`,
+  show: `Usage: faafo show <uuid> [--json]
+
+Shows one fractal's parameters and result (duration, size, checksum, generated_by).
+`,
+  delete: `Usage: faafo delete <uuid> [--json]
+
+Deletes one fractal and its image.
+`,
+  get: `Usage: faafo get <uuid> [--output FILE] [--json]
+
+Downloads the fractal's PNG to FILE (default <uuid>.png; - for stdout).
+`,
+};

@@ -1,0 +1,225 @@
+// The service commands: `faafo serve` (everything in one process), `faafo api`, `faafo worker`. Settings come
+// from flags, then the environment, then the embedded defaults (app/config.ts). SIGTERM/SIGINT shut down
+// cleanly: workers finish the fractal in progress, then the API, queue, image store and database close.
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/server.js';
+import { redactUrl, resolveSettings, SettingsError, type SettingsInput } from '../config.js';
+import { openRepository } from '../db/index.js';
+import { openImageStore } from '../images/index.js';
+import { openQueue } from '../queue/index.js';
+import { Renderer } from '../render/index.js';
+import type { FractalRepository, ImageStore, ServiceSettings, TaskQueue } from '../types.js';
+import { FractalWorker } from '../worker/index.js';
+import { parse, str, type OptionSpec, type Parsed } from './args.js';
+import { CliError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+
+export const SERVICE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'database-url': { type: 'string' },
+  'queue-url': { type: 'string' },
+  'image-url': { type: 'string' },
+  threads: { type: 'string' },
+  'generated-by': { type: 'string' },
+} as const satisfies OptionSpec;
+
+export const SERVE_OPTIONS = { ...SERVICE_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
+
+/** Shared by the service commands: the resolved settings, or a UsageError naming the bad one. */
+export function settingsFrom(p: Parsed, env: NodeJS.ProcessEnv): ServiceSettings {
+  const flags: SettingsInput = {
+    port: str(p, 'port'),
+    host: str(p, 'host'),
+    databaseUrl: str(p, 'database-url'),
+    queueUrl: str(p, 'queue-url'),
+    imageUrl: str(p, 'image-url'),
+    threads: str(p, 'threads'),
+    generatedBy: str(p, 'generated-by'),
+    workers: str(p, 'workers'),
+    endpointUrl: str(p, 'endpoint-url'),
+  };
+  try {
+    return resolveSettings(flags, env);
+  } catch (e) {
+    if (e instanceof SettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** Resolves on SIGINT/SIGTERM (or the test's abort signal); a second signal exits at once. */
+function waitForShutdown(io: Io): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (!io.signal) {
+        const force = () => process.exit(130);
+        process.once('SIGINT', force);
+        process.once('SIGTERM', force);
+      }
+      resolve(sig);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    io.signal?.addEventListener('abort', () => onSignal('SIGTERM'), { once: true });
+  });
+}
+
+interface Backends {
+  repo?: FractalRepository;
+  queue?: TaskQueue;
+  images?: ImageStore;
+}
+
+async function openBackends(s: ServiceSettings, io: Io, need: { repo: boolean; images: boolean }): Promise<Required<Backends>> {
+  const opened: Backends = {};
+  try {
+    if (need.repo) {
+      opened.repo = await openRepository(s.databaseUrl).catch((e: unknown) => {
+        throw new CliError(`cannot open the database ${redactUrl(s.databaseUrl)}: ${errText(e)}`);
+      });
+    }
+    opened.queue = await openQueue(s.queueUrl, { log: (l) => io.stderr(`${l}\n`) }).catch((e: unknown) => {
+      throw new CliError(`cannot open the queue ${redactUrl(s.queueUrl)}: ${errText(e)}`);
+    });
+    if (need.images) {
+      opened.images = await openImageStore(s.imageUrl).catch((e: unknown) => {
+        throw new CliError(`cannot open the image store ${redactUrl(s.imageUrl)}: ${errText(e)}`);
+      });
+    }
+    return opened as Required<Backends>;
+  } catch (e) {
+    await closeBackends(opened);
+    throw e;
+  }
+}
+
+async function closeBackends(b: Backends): Promise<void> {
+  await b.queue?.close().catch(() => undefined);
+  await b.images?.close().catch(() => undefined);
+  await b.repo?.close().catch(() => undefined);
+}
+
+async function listen(app: FastifyInstance, s: ServiceSettings): Promise<number> {
+  try {
+    await app.listen({ port: s.port, host: s.host });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'EADDRINUSE' ? `port ${s.port} is already in use (choose another with --port or PORT)` : errText(e);
+    throw new CliError(`cannot listen on ${s.host}:${s.port}: ${why}`);
+  }
+  return (app.server.address() as AddressInfo).port;
+}
+
+/** The URL a local client uses for an API listening on host:port. */
+function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+function startApi(b: Required<Backends>, io: Io, verbose: boolean): FastifyInstance {
+  return buildApi({ repo: b.repo, queue: b.queue, images: b.images, logger: verbose }) as FastifyInstance;
+}
+
+const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name ? `[${name}] ` : ''}${line}\n`);
+
+export async function serveCommand(argv: string[], io: Io): Promise<number> {
+  const p = parse(argv, SERVE_OPTIONS, 0, 'serve');
+  const s = settingsFrom(p, io.env);
+  const b = await openBackends(s, io, { repo: true, images: true });
+  let app: FastifyInstance | undefined;
+  let renderer: Renderer | undefined;
+  const workers: FractalWorker[] = [];
+  try {
+    app = startApi(b, io, Boolean(p.values.verbose || p.values.debug));
+    const port = await listen(app, s);
+    const url = localUrl(s.host, port);
+    renderer = new Renderer({ threads: s.threads });
+    for (let i = 0; i < s.workers; i++) {
+      const w = new FractalWorker({
+        queue: b.queue,
+        renderer,
+        endpointUrl: url,
+        generatedBy: s.generatedBy,
+        log: workerLog(io, s.workers > 1 ? `worker ${i + 1}` : undefined),
+      });
+      await w.start();
+      workers.push(w);
+    }
+    io.stdout(
+      `faafo serve: ${url}/ (API and gallery) with ${s.workers} worker(s) x ${s.threads} thread(s)\n` +
+        `  database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)}\n` +
+        `  try: faafo create --tasks 3   (Ctrl-C to stop)\n`,
+    );
+    const sig = await waitForShutdown(io);
+    io.stdout(`faafo serve: ${sig}, finishing the fractals in progress\n`);
+  } finally {
+    await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+    await app?.close().catch(() => undefined);
+    await renderer?.close().catch(() => undefined);
+    await closeBackends(b);
+  }
+  io.stdout('faafo serve: stopped\n');
+  return 0;
+}
+
+export async function apiCommand(argv: string[], io: Io): Promise<number> {
+  const p = parse(argv, SERVICE_OPTIONS, 0, 'api');
+  const s = settingsFrom(p, io.env);
+  if (s.queueUrl.startsWith('memory:')) {
+    io.stderr('faafo api: note: the memory: queue is in-process, so only `faafo serve` workers could take its tasks; use --queue-url amqp://... for separate workers\n');
+  }
+  const b = await openBackends(s, io, { repo: true, images: true });
+  let app: FastifyInstance | undefined;
+  try {
+    app = startApi(b, io, Boolean(p.values.verbose || p.values.debug));
+    const port = await listen(app, s);
+    io.stdout(
+      `faafo api: listening on ${localUrl(s.host, port)}/ (database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)})\n`,
+    );
+    const sig = await waitForShutdown(io);
+    io.stdout(`faafo api: ${sig}, shutting down\n`);
+  } finally {
+    await app?.close().catch(() => undefined);
+    await closeBackends(b);
+  }
+  return 0;
+}
+
+export async function workerCommand(argv: string[], io: Io): Promise<number> {
+  const p = parse(argv, SERVICE_OPTIONS, 0, 'worker');
+  const s = settingsFrom(p, io.env);
+  if (s.queueUrl.startsWith('memory:')) {
+    throw new UsageError(
+      'faafo worker needs a shared queue: --queue-url amqp://USER:PASS@HOST:5672/VHOST or FAAFO_QUEUE_URL (memory: only works inside faafo serve)',
+    );
+  }
+  const b = await openBackends(s, io, { repo: false, images: false });
+  const renderer = new Renderer({ threads: s.threads });
+  const worker = new FractalWorker({
+    queue: b.queue,
+    renderer,
+    endpointUrl: s.endpointUrl,
+    generatedBy: s.generatedBy,
+    log: workerLog(io),
+  });
+  try {
+    await worker.start();
+    io.stdout(
+      `faafo worker ${s.generatedBy} (pid ${process.pid}): queue ${redactUrl(s.queueUrl)}, results to ${s.endpointUrl}, ${s.threads} thread(s) on ${os.availableParallelism()} core(s)\n`,
+    );
+    const sig = await waitForShutdown(io);
+    io.stdout(`faafo worker: ${sig}, finishing the current task\n`);
+  } finally {
+    await worker.stop().catch(() => undefined);
+    await renderer.close().catch(() => undefined);
+    await closeBackends(b);
+  }
+  io.stdout('faafo worker: stopped\n');
+  return 0;
+}
