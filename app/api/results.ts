@@ -1,0 +1,108 @@
+// Storing a worker's result: the PNG goes to the image store (checksum verified while it streams), then the row
+// gets checksum/size/duration/generated_by. A row already rendered is left as it is (a redelivered task is
+// stored once). Used by the C1 upload route and by the original worker's base64 PUT.
+import { createHash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Fractal } from '../types.js';
+import type { ApiContext } from './context.js';
+import { HttpError, UnavailableError, dependency } from './errors.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export const isRendered = (f: Fractal): boolean => f.checksum !== null && f.size !== null;
+
+/** Passes bytes through while hashing and counting them; fails on a non-PNG start, overflow or checksum mismatch. */
+export class VerifyingStream extends Transform {
+  private hash = createHash('sha256');
+  private head = Buffer.alloc(0);
+  bytes = 0;
+
+  constructor(
+    private readonly expected: string,
+    private readonly limit: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) return cb(new HttpError(413, `Image is larger than ${this.limit} bytes`));
+    if (this.head.length < PNG_SIGNATURE.length) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, PNG_SIGNATURE.length - this.head.length)]);
+      if (!PNG_SIGNATURE.subarray(0, this.head.length).equals(this.head)) {
+        return cb(new HttpError(400, 'Body is not a PNG image'));
+      }
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.head.length < PNG_SIGNATURE.length) return cb(new HttpError(400, 'Body is not a PNG image'));
+    const actual = this.hash.digest('hex');
+    if (actual !== this.expected.toLowerCase()) {
+      return cb(new HttpError(400, `Checksum mismatch: the body's sha256 is ${actual}`));
+    }
+    cb();
+  }
+}
+
+export interface ResultMeta {
+  checksum: string;
+  duration: number | null;
+  generated_by: string | null;
+  cr?: number | null;
+  ci?: number | null;
+  url?: string | null;
+}
+
+export type StoreOutcome = { status: 'stored' | 'already-rendered'; row: Fractal };
+
+/**
+ * Stores `png` as the result of `uuid`. Throws HttpError 404 when the uuid is unknown, 400 on a bad image,
+ * 503 when the database or the image store fails.
+ */
+export async function storeResult(
+  ctx: ApiContext,
+  uuid: string,
+  png: Readable,
+  meta: ResultMeta,
+): Promise<StoreOutcome> {
+  return ctx.locks.run(uuid, async () => {
+    const row = await dependency('database', () => ctx.repo.get(uuid));
+    if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
+    if (isRendered(row)) return { status: 'already-rendered', row };
+
+    const verify = new VerifyingStream(meta.checksum, ctx.limits.uploadLimit);
+    const [put, fed] = await Promise.allSettled([ctx.images.put(uuid, verify), pipeline(png, verify)]);
+    if (put.status === 'rejected' || fed.status === 'rejected') {
+      const reasons = [fed, put].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      const http = reasons.find((r) => r instanceof HttpError);
+      if (http) throw http;
+      const fedErr = fed.status === 'rejected' ? (fed.reason as NodeJS.ErrnoException) : undefined;
+      if (fedErr && fedErr.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw new HttpError(400, 'Upload was interrupted');
+      if (put.status === 'rejected') throw new UnavailableError('images', put.reason);
+      throw new HttpError(400, 'Upload was interrupted');
+    }
+
+    const patch: Partial<Fractal> = {
+      checksum: meta.checksum.toLowerCase(),
+      size: verify.bytes,
+      duration: meta.duration,
+      generated_by: meta.generated_by,
+    };
+    if (meta.cr !== undefined && meta.cr !== null) patch.cr = meta.cr;
+    if (meta.ci !== undefined && meta.ci !== null) patch.ci = meta.ci;
+    if (meta.url !== undefined) patch.url = meta.url;
+    const updated = await dependency('database', () => ctx.repo.update(uuid, patch));
+    if (!updated) {
+      // Deleted while the image streamed in: don't leave the image behind.
+      await ctx.images.delete(uuid).catch(() => undefined);
+      throw new HttpError(404, `Fractal ${uuid} not found`);
+    }
+    if (meta.duration !== null) ctx.metrics.renderSeconds.observe(meta.duration);
+    ctx.metrics.stored.inc({ generated_by: meta.generated_by ?? 'unknown' });
+    return { status: 'stored', row: updated };
+  });
+}

@@ -1,0 +1,35 @@
+// GET /fractal/<uuid>: the PNG, streamed from the image store (or decoded from the legacy `image` column of rows
+// the original worker stored). 404 `{"code":404,"message":"Fractal not found"}` also while not rendered yet.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { dependency } from '../errors.js';
+import { isRendered } from '../results.js';
+import { uuidParams } from '../schemas.js';
+
+const NOT_FOUND = { code: 404, message: 'Fractal not found' };
+
+export const imageRoutes = (ctx: ApiContext): FastifyPluginAsync =>
+  async function image(app) {
+    app.get<{ Params: { uuid: string } }>(
+      '/fractal/:uuid',
+      {
+        schema: {
+          params: uuidParams,
+          response: {
+            404: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } },
+          },
+        },
+      },
+      async (req, reply) => {
+        const uuid = req.params.uuid.toLowerCase();
+        const row = await dependency('database', () => ctx.repo.get(uuid));
+        if (!row || !isRendered(row)) return reply.code(404).send(NOT_FOUND);
+        const stream = await dependency('images', () => ctx.images.get(uuid));
+        reply.header('etag', `"${row.checksum}"`).header('cache-control', 'public, max-age=300');
+        if (stream) return reply.type('image/png').send(stream);
+        const legacy = await dependency('database', () => ctx.repo.getLegacyImage(uuid));
+        if (!legacy) return reply.code(404).send(NOT_FOUND);
+        return reply.type('image/png').send(Buffer.from(legacy, 'base64'));
+      },
+    );
+  };

@@ -1,0 +1,111 @@
+// buildApi: the fractal service's HTTP tier as a Fastify instance (not listening; the caller listens and owns
+// repo/queue/images, which closing the instance does not close). Each route group is a plugin.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FractalRepository, ImageStore, TaskQueue } from '../types.js';
+import { KeyedMutex, type ApiContext, type ApiLimits } from './context.js';
+import { installErrorHandlers } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { startRepublisher, type Republisher } from './publish.js';
+import { fractalRoutes } from './routes/fractals.js';
+import { galleryRoutes } from './routes/gallery.js';
+import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/image.js';
+import { uploadRoutes } from './routes/upload.js';
+import { errorSchema, fractalSchema } from './schemas.js';
+
+export interface BuildApiOptions {
+  repo: FractalRepository;
+  queue: TaskQueue;
+  images: ImageStore;
+  /** A pino logger or Fastify logger options; default: no logging. */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
+  limits?: Partial<ApiLimits>;
+  /** Re-publisher of tasks never confirmed: how often it looks and how old a row must be (default 30 s / 60 s). */
+  republish?: { everyMs?: number; afterMs?: number; enabled?: boolean };
+  /** Trust X-Forwarded-* from a load balancer (for Location/Link URLs). Default false. */
+  trustProxy?: boolean;
+  /** Include Node's default process metrics in /metrics (default true). */
+  processMetrics?: boolean;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  createBodyLimit: 16 * 1024,
+  legacyBodyLimit: 256 * 1024 * 1024,
+  uploadLimit: 2 * 1024 * 1024 * 1024,
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Re-publishes tasks of rows whose publish was never confirmed (also runs on a timer). */
+    republisher?: Republisher;
+  }
+}
+
+export function buildApi(opts: BuildApiOptions): FastifyInstance {
+  const isLogger = (l: unknown): l is FastifyBaseLogger =>
+    typeof l === 'object' && l !== null && typeof (l as FastifyBaseLogger).child === 'function';
+  const app = Fastify({
+    ...(isLogger(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
+    bodyLimit: DEFAULT_LIMITS.createBodyLimit,
+    trustProxy: opts.trustProxy ?? false,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    // Unknown fields are errors (not silently dropped), and JSON types are never coerced ("16" is not 16).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // Malformed URLs and similar framework-level failures are JSON 400s too.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send({ message: err.message });
+    },
+  });
+
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const metrics = createMetrics({ repo: opts.repo, queue: opts.queue }, opts.processMetrics ?? true);
+  const ctx: ApiContext = {
+    repo: opts.repo,
+    queue: opts.queue,
+    images: opts.images,
+    metrics,
+    limits,
+    locks: new KeyedMutex(),
+  };
+
+  app.addSchema(fractalSchema);
+  app.addSchema(errorSchema);
+  installErrorHandlers(app);
+
+  // Only JSON bodies (and, on the upload route, PNG): text/plain is not a way to send a fractal.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // An empty body on a request without one (DELETE with a JSON content type) is no body, not bad JSON.
+    if (body === '' && (req.method === 'DELETE' || req.method === 'GET')) return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const labels = {
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  void app.register(fractalRoutes(ctx));
+  void app.register(uploadRoutes(ctx));
+  void app.register(imageRoutes(ctx));
+  void app.register(galleryRoutes(ctx));
+  void app.register(healthRoutes(ctx));
+
+  if (opts.republish?.enabled !== false) {
+    app.addHook('onReady', async () => {
+      app.republisher = startRepublisher(ctx, app.log, {
+        everyMs: opts.republish?.everyMs ?? 30_000,
+        afterMs: opts.republish?.afterMs ?? 60_000,
+      });
+    });
+    app.addHook('onClose', async () => app.republisher?.stop());
+  }
+  return app;
+}
