@@ -68,13 +68,21 @@ export function stackWatcherFor(cloud: CloudLike, stackPath: string, describe: s
       const alarms: Record<string, string> = {};
       for (const r of data.resources) {
         if (r.resource_type === 'OS::Heat::AutoScalingGroup') {
-          const one = await cloud.request<{ resource: { attributes?: { current_size?: number } } }>(
+          // Members counted in the group's nested stack (failed ones excluded), as Heat's get_size does; the
+          // current_size attribute reads null through the resource API on some Heat releases.
+          const one = await cloud.request<{ resource: { links?: { href: string; rel: string }[] } }>(
             'orchestration',
             'GET',
             `${stackPath}/resources/${encodeURIComponent(r.resource_name)}`,
           );
-          const size = one.data.resource.attributes?.current_size;
-          if (typeof size === 'number') tiers[tierOfResource(r.resource_name)] = size;
+          const nested = one.data.resource.links?.find((l) => l.rel === 'nested')?.href;
+          if (!nested) continue;
+          const m = await cloud.request<{ resources: { resource_status: string }[] }>(
+            'orchestration',
+            'GET',
+            `${nested.slice(nested.indexOf('/stacks/'))}/resources`,
+          );
+          tiers[tierOfResource(r.resource_name)] = m.data.resources.filter((x) => !/FAILED$|^DELETE_/.test(x.resource_status)).length;
         } else if (r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id && cloud.hasService('alarming')) {
           try {
             const a = await cloud.request<{ state: string }>('alarming', 'GET', `/v2/alarms/${r.physical_resource_id}`);
