@@ -1,0 +1,53 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../lib/command.js';
+import { cloudFlags } from '../lib/cloud-flags.js';
+import { createStack, failureError } from '../stack/apply.js';
+import { formatEvent } from '../stack/events.js';
+import { applyFlags, inputFlags, shouldWait } from '../stack/flags.js';
+import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
+import { resultLines } from '../stack/print.js';
+import { openSession, stackName } from '../stack/session.js';
+
+export default class Create extends BaseCommand {
+  static override summary = 'Generate the templates and create the stack (optionally waiting, events streamed)';
+  static override description =
+    'Takes the same flags and faafo-stack.yaml as `generate`, or an existing template with --template. With --wait ' +
+    '(default on a terminal) every event is printed as it happens; on failure every FAILED resource is listed with its ' +
+    'nested path and reason (exit 1); on success the outputs are printed and, with --outputs-file, saved. ' +
+    'JSON: {"stack":{"id","name","status","reason"},"action","waited","ok","events":[...],"failures":[{"resource","path","type","status","reason","cause"}],"outputs":{...},"outputsFile"}';
+  static override examples = [
+    '<%= config.bin %> create my-faafo --min-workers 1 --max-workers 6 --wait --outputs-file out.json',
+    '<%= config.bin %> create my-faafo -e my-env.yaml --parameter key_name=mykey --timeout 30',
+    '<%= config.bin %> create test-stack --template heat/faafo-stack.yaml -e env-none.yaml --wait --no-rollback',
+  ];
+  static override args = { stack: Args.string({ description: 'name of the new stack' }) };
+  static override flags = { ...cloudFlags, ...lifecycleConfigFlags, ...inputFlags, ...applyFlags };
+
+  async run() {
+    const { args, flags } = await this.parse(Create);
+    const input = await buildInput(flags);
+    const name = stackName(args.stack, input.name);
+    const { heat } = await openSession(flags);
+    const json = this.jsonEnabled();
+    const result = await createStack(heat, name, input.stack, {
+      wait: shouldWait(flags.wait),
+      timeoutMins: flags.timeout,
+      disableRollback: flags['no-rollback'],
+      outputsFile: flags['outputs-file'],
+      onEvent: json ? undefined : (e) => this.log(formatEvent(e)),
+    });
+    if (json) {
+      if (!result.ok) {
+        this.logJson(result);
+        return this.exit(1);
+      }
+      return result;
+    }
+    if (!result.ok) {
+      for (const l of resultLines(result).slice(1)) this.log(l);
+      throw failureError(result);
+    }
+    for (const l of resultLines(result)) this.log(l);
+    return result;
+  }
+}

@@ -1,0 +1,64 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../lib/command.js';
+import { cloudFlags } from '../lib/cloud-flags.js';
+import { failureError, updateStack } from '../stack/apply.js';
+import { approvalReasons, requireApproval, terminalPrompter, type ApprovalPolicy } from '../stack/approval.js';
+import { computeDiff, formatDiff, hasChanges } from '../stack/diff.js';
+import { formatEvent } from '../stack/events.js';
+import { applyFlags, approvalFlag, inputFlags, shouldWait, stackFlag } from '../stack/flags.js';
+import { resultLines } from '../stack/print.js';
+import { openSession, requireStack, stackName } from '../stack/session.js';
+import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
+
+export default class Update extends BaseCommand {
+  static override summary = 'Show the diff, ask when it is risky, then update the stack';
+  static override description =
+    '--require-approval: never | broadening (default: ask before replacing or deleting resources or opening a security ' +
+    'group wider) | any-change (ask before any change). It only asks on a terminal; without one it refuses (exit 2). ' +
+    'The update sends the whole template: parameters not given return to their defaults. ' +
+    'JSON: {"diff":{...as diff},"result":{...as create}|null}';
+  static override examples = [
+    '<%= config.bin %> update my-faafo --max-workers 8 --wait',
+    '<%= config.bin %> update my-faafo --template stack.yaml -e env.yaml --require-approval never --wait',
+    '<%= config.bin %> update my-faafo --require-approval any-change',
+  ];
+  static override args = { stack: Args.string({ description: 'stack name or id' }) };
+  static override flags = {
+    ...cloudFlags,
+    ...lifecycleConfigFlags,
+    ...inputFlags,
+    ...applyFlags,
+    stack: stackFlag,
+    'require-approval': approvalFlag,
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Update);
+    const input = await buildInput(flags);
+    const { heat } = await openSession(flags);
+    const stack = await requireStack(heat, stackName(args.stack, flags.stack, input.name));
+    const diff = await computeDiff(heat, stack, input.stack);
+    const json = this.jsonEnabled();
+    for (const l of formatDiff(diff)) this.emit(l);
+    if (!hasChanges(diff)) return { diff, result: null };
+    const reasons = approvalReasons(flags['require-approval'] as ApprovalPolicy, diff);
+    await requireApproval(`update of stack ${stack.name}`, reasons, terminalPrompter());
+    const result = await updateStack(heat, stack, input.stack, {
+      wait: shouldWait(flags.wait),
+      timeoutMins: flags.timeout,
+      disableRollback: flags['no-rollback'],
+      outputsFile: flags['outputs-file'],
+      onEvent: json ? undefined : (e) => this.log(formatEvent(e)),
+    });
+    if (!result.ok) {
+      if (json) {
+        this.logJson({ diff, result });
+        return this.exit(1);
+      }
+      for (const l of resultLines(result).slice(1)) this.log(l);
+      throw failureError(result);
+    }
+    for (const l of resultLines(result)) this.emit(l);
+    return { diff, result };
+  }
+}

@@ -1,0 +1,32 @@
+// One place where a lifecycle command gets its cloud and finds its stack: connect (src/openstack, C7) with the
+// shared --os-cloud/--os-region-name flags, resolve the stack name, look the stack up with a one-line error.
+import { connect } from '../openstack/index.js';
+import { FaafoError, UsageError } from '../lib/errors.js';
+import { HeatApi, type HeatStack } from './heat-api.js';
+import type { AlarmCapable } from './status.js';
+
+export interface Session {
+  cloud: AlarmCapable;
+  heat: HeatApi;
+}
+
+export async function openSession(flags: { 'os-cloud'?: string; 'os-region-name'?: string }): Promise<Session> {
+  const cloud = await connect({ cloud: flags['os-cloud'], region: flags['os-region-name'] });
+  if (!cloud.hasService('orchestration')) {
+    throw new FaafoError(`cloud ${cloud.name} has no orchestration (Heat) endpoint in its service catalog`);
+  }
+  return { cloud, heat: new HeatApi(cloud) };
+}
+
+/** Positional name, then --stack, then FAAFO_STACK_NAME, then the config's name (when given). */
+export function stackName(...candidates: (string | undefined)[]): string {
+  const name = [...candidates, process.env.FAAFO_STACK_NAME].find((c) => c && c.trim());
+  if (!name) throw new UsageError('which stack? give its name', 'e.g. `faafo-stack status my-faafo`, or set FAAFO_STACK_NAME');
+  return name.trim();
+}
+
+export async function requireStack(heat: HeatApi, nameOrId: string): Promise<HeatStack> {
+  const s = await heat.find(nameOrId);
+  if (!s) throw new FaafoError(`stack ${nameOrId} not found`, { hint: '`faafo-stack list` shows your stacks' });
+  return s;
+}
