@@ -36,10 +36,26 @@ export interface Parsed {
   positionals: string[];
 }
 
+/** `--xa -2.5` → `--xa=-2.5`: parseArgs would take a negative number for an option. */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function parse(argv: string[], options: OptionSpec, maxPositionals: number, command: string): Parsed {
   let r: ReturnType<typeof parseArgs>;
+  const all: OptionSpec = { ...GLOBAL_OPTIONS, ...options };
   try {
-    r = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, strict: true, allowPositionals: true });
+    r = parseArgs({ args: joinNegativeValues(argv, all), options: all, strict: true, allowPositionals: true });
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.? To specify .*$/, '');
     throw new UsageError(`${msg} (see: faafo ${command} --help)`);
