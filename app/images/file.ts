@@ -1,7 +1,7 @@
 // The `file:` image store: one PNG per fractal in a folder (sharded by the first two characters of the uuid).
 // Writes go to a temporary file that is fsynced and then renamed, so a reader never sees half an image and a
 // failed or aborted upload leaves nothing behind.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { access, constants, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,7 +48,7 @@ export class FileImageStore implements ImageStore {
     try {
       // Open first: a file deleted right after still streams from the open descriptor.
       const fh = await open(this.pathOf(uuid), 'r');
-      return createReadStream('', { fd: fh.fd, autoClose: true });
+      return fh.createReadStream({ autoClose: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
