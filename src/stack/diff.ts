@@ -174,10 +174,15 @@ export function realChanges(a: {
   return changed;
 }
 
+/** Equal registries; Heat stores the concrete types a wildcard (`OS::Octavia::*`) resolved to: ignore those. */
 function sameRegistry(a: unknown, b: unknown): boolean {
   const norm = (r: unknown) => {
     const o = { ...((r as Record<string, unknown>) ?? {}) };
     if (o.resources && Object.keys(o.resources as object).length === 0) delete o.resources;
+    const wild = Object.keys(o).filter((k) => k.endsWith('*'));
+    for (const k of Object.keys(o)) {
+      if (!k.endsWith('*') && wild.some((w) => k.startsWith(w.slice(0, -1)) && o[w] === o[k])) delete o[k];
+    }
     return JSON.stringify(canonical(o));
   };
   return norm(a) === norm(b);

@@ -5,6 +5,7 @@
 import { FaafoError } from '../lib/errors.js';
 import { HeatApi, type HeatStack, type StackRef } from './heat-api.js';
 import { EventPoller, type StackEvent } from './events.js';
+import { NESTED_DEPTH } from './nested-paths.js';
 
 export type StackAction = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -52,9 +53,12 @@ export async function watchStack(heat: HeatApi, ref: StackRef, opts: WatchOption
     const started =
       opts.action !== 'UPDATE' || sawProgress || (stack.updated_time ?? null) !== (opts.updatedBefore ?? null);
     if (ours && started && state !== 'IN_PROGRESS') {
-      await sleep(300);
-      await drain(); // the last events are written just after the status
       const ok = action === opts.action && state === 'COMPLETE';
+      // The last events are written just after the status; after a failure Heat is still cancelling the
+      // resources that were in progress: let them settle so every failure is reported.
+      await sleep(300);
+      await drain();
+      if (!ok && opts.action !== 'DELETE') await settle(heat, ref, drain, opts.pollMs ?? 1000);
       return { stack, status: stack.stack_status, reason: stack.stack_status_reason ?? '', ok, events };
     }
     if (Date.now() > deadline) {
@@ -63,6 +67,16 @@ export async function watchStack(heat: HeatApi, ref: StackRef, opts: WatchOption
       });
     }
     await sleep(opts.pollMs ?? 1000);
+  }
+}
+
+async function settle(heat: HeatApi, ref: StackRef, drain: () => Promise<void>, pollMs: number): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const busy = (await heat.resources(ref, NESTED_DEPTH).catch(() => [])).some((r) => r.resource_status.endsWith('_IN_PROGRESS'));
+    await drain();
+    if (!busy) return;
+    await sleep(pollMs);
   }
 }
 
