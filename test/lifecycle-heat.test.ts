@@ -224,11 +224,16 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     assert.equal(del.code, 0, del.stdout + del.stderr);
   });
 
-  test('delete --wait removes the stack', async () => {
+  test('delete --wait removes the stack; events --follow sees it and ends', async () => {
     const noYes = await run(['delete', NAME]);
     assert.equal(noYes.code, 2, 'no terminal and no --yes: refused');
+    const follow = startCli(['events', NAME, '--follow', '--poll-interval', '1'], env);
+    await until('events --follow to print the history', async () => (/CREATE_COMPLETE/.test(follow.stdout()) ? true : undefined), 60);
     const r = await run(['delete', NAME, '--yes', '--wait']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    const f = await follow.done;
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stdout, new RegExp(`DELETE_IN_PROGRESS +${NAME} `));
     assert.match(r.stdout, /DELETE_IN_PROGRESS/);
     assert.match(r.stdout, new RegExp(`Stack ${NAME} DELETE_COMPLETE`));
     const s = await heat.find(NAME);

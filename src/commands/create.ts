@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { BaseCommand } from '../lib/command.js';
 import { cloudFlags } from '../lib/cloud-flags.js';
 import { createStack, failureError } from '../stack/apply.js';
-import { formatEvent } from '../stack/events.js';
+import { eventPrinter } from '../stack/progress.js';
 import { applyFlags, inputFlags, shouldWait } from '../stack/flags.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 import { resultLines } from '../stack/print.js';
@@ -29,13 +29,14 @@ export default class Create extends BaseCommand {
     const name = stackName(args.stack, input.name);
     const { heat } = await openSession(flags);
     const json = this.jsonEnabled();
+    const printer = json ? undefined : eventPrinter((l) => this.log(l));
     const result = await createStack(heat, name, input.stack, {
       wait: shouldWait(flags.wait),
       timeoutMins: flags.timeout,
       disableRollback: flags['no-rollback'],
       outputsFile: flags['outputs-file'],
-      onEvent: json ? undefined : (e) => this.log(formatEvent(e)),
-    });
+      onEvent: printer?.onEvent,
+    }).finally(() => printer?.stop());
     if (json) {
       if (!result.ok) {
         this.logJson(result);

@@ -3,7 +3,7 @@ import { BaseCommand } from '../lib/command.js';
 import { cloudFlags } from '../lib/cloud-flags.js';
 import { deleteStack, failureError } from '../stack/apply.js';
 import { requireApproval, terminalPrompter } from '../stack/approval.js';
-import { formatEvent } from '../stack/events.js';
+import { eventPrinter } from '../stack/progress.js';
 import { shouldWait, stackFlag, waitFlags } from '../stack/flags.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
@@ -30,11 +30,12 @@ export default class Delete extends BaseCommand {
       await requireApproval(`delete of stack ${stack.name}`, [`deletes the stack and all its resources`], terminalPrompter());
     }
     const json = this.jsonEnabled();
+    const printer = json ? undefined : eventPrinter((l) => this.log(l));
     const result = await deleteStack(heat, stack, {
       wait: shouldWait(flags.wait),
       timeoutMins: flags.timeout,
-      onEvent: json ? undefined : (e) => this.log(formatEvent(e)),
-    });
+      onEvent: printer?.onEvent,
+    }).finally(() => printer?.stop());
     if (!result.ok) {
       if (json) {
         this.logJson(result);

@@ -4,7 +4,7 @@ import { cloudFlags } from '../lib/cloud-flags.js';
 import { failureError, updateStack } from '../stack/apply.js';
 import { approvalReasons, requireApproval, terminalPrompter, type ApprovalPolicy } from '../stack/approval.js';
 import { computeDiff, formatDiff, hasChanges } from '../stack/diff.js';
-import { formatEvent } from '../stack/events.js';
+import { eventPrinter } from '../stack/progress.js';
 import { applyFlags, approvalFlag, inputFlags, shouldWait, stackFlag } from '../stack/flags.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
@@ -39,6 +39,7 @@ export default class Update extends BaseCommand {
     const stack = await requireStack(heat, stackName(args.stack, flags.stack, input.name));
     const diff = await computeDiff(heat, stack, input.stack);
     const json = this.jsonEnabled();
+    const printer = json ? undefined : eventPrinter((l) => this.log(l));
     for (const l of formatDiff(diff)) this.emit(l);
     if (!hasChanges(diff)) return { diff, result: null };
     const reasons = approvalReasons(flags['require-approval'] as ApprovalPolicy, diff);
@@ -48,8 +49,8 @@ export default class Update extends BaseCommand {
       timeoutMins: flags.timeout,
       disableRollback: flags['no-rollback'],
       outputsFile: flags['outputs-file'],
-      onEvent: json ? undefined : (e) => this.log(formatEvent(e)),
-    });
+      onEvent: printer?.onEvent,
+    }).finally(() => printer?.stop());
     if (!result.ok) {
       if (json) {
         this.logJson({ diff, result });
