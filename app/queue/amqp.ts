@@ -29,6 +29,9 @@ interface ConsumerEntry {
   channel: Channel | undefined;
   tag: string | undefined;
   stopped: boolean;
+  subscribing: boolean;
+  /** subscribe() was asked for again while one was in progress (e.g. a reconnect happened meanwhile). */
+  again: boolean;
   running: Set<Promise<void>>;
 }
 
@@ -234,7 +237,7 @@ export class AmqpQueue implements TaskQueue {
 
   async consume(handler: (h: TaskHandle) => Promise<void>): Promise<Consumer> {
     if (this.closed) throw new Error('queue is closed');
-    const entry: ConsumerEntry = { handler, channel: undefined, tag: undefined, stopped: false, running: new Set() };
+    const entry: ConsumerEntry = { handler, channel: undefined, tag: undefined, stopped: false, subscribing: false, again: false, running: new Set() };
     this.consumers.add(entry);
     if (this.conn) await this.subscribe(entry);
     else
@@ -246,6 +249,25 @@ export class AmqpQueue implements TaskQueue {
   }
 
   private async subscribe(entry: ConsumerEntry): Promise<void> {
+    if (entry.subscribing) {
+      entry.again = true;
+      return;
+    }
+    entry.subscribing = true;
+    try {
+      do {
+        entry.again = false;
+        await this.subscribeNow(entry);
+      } while (entry.again && !entry.channel && !entry.stopped && this.conn);
+    } finally {
+      entry.subscribing = false;
+    }
+  }
+
+  private async subscribeNow(entry: ConsumerEntry): Promise<void> {
+    // A handler from before a reconnect may still be working (its ack will be moot): prefetch 1 means one task
+    // at a time per consumer, so wait for it before taking the next.
+    while (entry.running.size > 0) await Promise.allSettled([...entry.running]);
     const conn = this.conn;
     if (!conn || entry.stopped || entry.channel) return;
     let ch: Channel;
