@@ -1,0 +1,84 @@
+// API throughput: starts the API in-process on SQLite (a temp file) + the memory queue + a file image store,
+// seeds rows (some rendered with a real PNG), then drives it with autocannon for a few seconds per case.
+//   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200]
+// (or without building: node --import tsx bench/api.mjs). Figures depend on the machine; nothing is asserted.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID, createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { PNG } from 'pngjs';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    rows: { type: 'string', default: '200' },
+  },
+});
+const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const rows = Number(args.rows);
+
+// Under tsx the TypeScript sources are used, otherwise the build (dist/).
+const underTsx = process.execArgv.join(' ').includes('tsx');
+const load = (mod) => import(underTsx ? `../app/${mod}.ts` : `../dist/app/${mod}.js`);
+const { buildApi } = await load('api/server');
+const { openRepository } = await load('db/index');
+const { openImageStore } = await load('images/index');
+const { openQueue } = await load('queue/index');
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'faafo-bench-api-'));
+const repo = await openRepository(`sqlite:${path.join(dir, 'faafo.sqlite')}`);
+const queue = await openQueue('memory:bench');
+const images = await openImageStore(`file://${path.join(dir, 'images')}`);
+const app = buildApi({ repo, queue, images, processMetrics: false, republish: { enabled: false } });
+await app.listen({ port: 0, host: '127.0.0.1' });
+const base = `http://127.0.0.1:${app.server.address().port}`;
+
+// Seed: `rows` fractals through the API; every 4th gets a 256x256 PNG result.
+const png = new PNG({ width: 256, height: 256 });
+for (let i = 0; i < png.data.length; i += 4) png.data.set([i % 251, (i >> 8) % 253, (i >> 16) % 255, 255], i);
+const pngBytes = PNG.sync.write(png);
+const checksum = createHash('sha256').update(pngBytes).digest('hex');
+let sampleUuid;
+let renderedUuid;
+for (let i = 0; i < rows; i++) {
+  const uuid = randomUUID();
+  const body = { uuid, width: 256, height: 256, iterations: 128, xa: -1.5, xb: 1.5, ya: -1, yb: 1 };
+  const res = await fetch(`${base}/v1/fractal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+  sampleUuid ??= uuid;
+  if (i % 4 === 0) {
+    const up = await fetch(`${base}/v1/fractal/${uuid}/image`, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png', 'x-faafo-checksum': checksum, 'x-faafo-duration': '0.1', 'x-faafo-generated-by': 'bench' },
+      body: pngBytes,
+    });
+    if (up.status !== 200) throw new Error(`seeding upload failed: ${up.status}`);
+    renderedUuid ??= uuid;
+  }
+}
+
+const cases = [
+  ['GET /v1/fractal (list, 10 per page)', '/v1/fractal'],
+  ['GET /v1/fractal/<uuid> (show)', `/v1/fractal/${sampleUuid}`],
+  [`GET /fractal/<uuid> (PNG, ${pngBytes.length} bytes)`, `/fractal/${renderedUuid}`],
+];
+
+console.log(`faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`);
+const results = [];
+for (const [name, url] of cases) {
+  const r = await autocannon({ url: `${base}${url}`, connections, duration: seconds });
+  const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
+  results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors });
+}
+console.log('| case | requests/s (mean) | latency p50 ms | latency p99 ms | errors/non-2xx |');
+console.log('|---|---|---|---|---|');
+for (const x of results) console.log(`| ${x.name} | ${Math.round(x.rps)} | ${x.p50} | ${x.p99} | ${x.errors} |`);
+
+await app.close();
+await queue.close();
+await repo.close();
+rmSync(dir, { recursive: true, force: true });
