@@ -158,7 +158,12 @@ for (const backend of backends) {
       assert.equal(((await (await fetch(`${api.base}/v1/fractal/${uuid}`)).json()) as Fractal).checksum, null);
       assert.equal((await fetch(`${api.base}/fractal/${uuid}`)).status, 404, 'nothing stored after a mismatch');
 
-      const ok = await upload(api.base, uuid, png, { 'x-faafo-cr': '-0.4', 'x-faafo-ci': '0.6' });
+      // Numbers as the worker writes them with String(n): many digits, exponents.
+      const ok = await upload(api.base, uuid, png, {
+        'x-faafo-cr': String(-0.4),
+        'x-faafo-ci': String(0.1 + 0.5),
+        'x-faafo-duration': String(1.5),
+      });
       assert.equal(ok.status, 200);
       const row = (await ok.json()) as Fractal;
       assert.equal(row.checksum, png.checksum);
@@ -166,7 +171,7 @@ for (const backend of backends) {
       assert.equal(row.duration, 1.5);
       assert.equal(row.generated_by, 'worker-a');
       assert.equal(row.cr, -0.4);
-      assert.equal(row.ci, 0.6);
+      assert.equal(row.ci, 0.1 + 0.5);
 
       // A redelivered task's second upload (another rendering) is discarded: stored once.
       const again = await upload(api.base, uuid, makePng(16, 12, 4), { 'x-faafo-generated-by': 'worker-b' });

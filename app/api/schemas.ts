@@ -111,16 +111,19 @@ export const listReply = {
   required: ['num_results', 'objects', 'page', 'total_pages'],
 } as const;
 
+const UNSIGNED_NUMBER = '(?:[0-9]{1,20}(?:\\.[0-9]{0,24})?|\\.[0-9]{1,24})(?:[eE][-+]?[0-9]{1,3})?';
+
 /** Headers of the worker's result upload (contract C1). */
 export const uploadHeaders = {
   type: 'object',
   properties: {
     'content-type': { type: 'string' },
     'x-faafo-checksum': { type: 'string', pattern: SHA256_PATTERN },
-    'x-faafo-duration': { type: 'string', pattern: '^[0-9]{1,10}(\\.[0-9]{1,12})?([eE][-+]?[0-9]{1,3})?$' },
+    // Numbers as String(n) writes them in JavaScript (or Python's repr): up to 17 significant digits, exponents.
+    'x-faafo-duration': { type: 'string', pattern: `^${UNSIGNED_NUMBER}$` },
     'x-faafo-generated-by': { type: 'string', minLength: 1, maxLength: 256 },
-    'x-faafo-cr': { type: 'string', pattern: '^[-+]?[0-9]{1,15}(\\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?$' },
-    'x-faafo-ci': { type: 'string', pattern: '^[-+]?[0-9]{1,15}(\\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?$' },
+    'x-faafo-cr': { type: 'string', pattern: `^[-+]?${UNSIGNED_NUMBER}$` },
+    'x-faafo-ci': { type: 'string', pattern: `^[-+]?${UNSIGNED_NUMBER}$` },
   },
   required: ['x-faafo-checksum'],
 } as const;
