@@ -204,6 +204,25 @@ for (const backend of backends) {
       );
     });
 
+    test('two uploads for one uuid at the same time (a redelivered task): one is stored, image and row agree', async () => {
+      const uuid = randomUUID();
+      assert.equal((await post(api.base, { uuid, ...params })).status, 201);
+      const a = makePng(32, 32, 21);
+      const b = makePng(32, 32, 22);
+      const [ra, rb] = await Promise.all([
+        upload(api.base, uuid, a),
+        upload(api.base, uuid, b, { 'x-faafo-generated-by': 'worker-b' }),
+      ]);
+      assert.equal(ra.status, 200);
+      assert.equal(rb.status, 200);
+      const [ja, jb] = (await Promise.all([ra.json(), rb.json()])) as Fractal[];
+      assert.deepEqual(ja, jb, 'both answers carry the one stored row');
+      const img = Buffer.from(await (await fetch(`${api.base}/fractal/${uuid}`)).arrayBuffer());
+      const winner = ja!.checksum === a.checksum ? a : b;
+      assert.equal(ja!.checksum, winner.checksum);
+      assert.ok(img.equals(winner.bytes), 'the served image is the one whose checksum is stored');
+    });
+
     test("the original worker's base64 PUT stores the image in the image store", async () => {
       const uuid = randomUUID();
       assert.equal((await post(api.base, { uuid, ...params })).status, 201);
