@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { PNG } from 'pngjs';
 
+const { fetch } = globalThis;
+
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
@@ -47,13 +49,22 @@ let renderedUuid;
 for (let i = 0; i < rows; i++) {
   const uuid = randomUUID();
   const body = { uuid, width: 256, height: 256, iterations: 128, xa: -1.5, xb: 1.5, ya: -1, yb: 1 };
-  const res = await fetch(`${base}/v1/fractal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/v1/fractal`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   sampleUuid ??= uuid;
   if (i % 4 === 0) {
     const up = await fetch(`${base}/v1/fractal/${uuid}/image`, {
       method: 'PUT',
-      headers: { 'content-type': 'image/png', 'x-faafo-checksum': checksum, 'x-faafo-duration': '0.1', 'x-faafo-generated-by': 'bench' },
+      headers: {
+        'content-type': 'image/png',
+        'x-faafo-checksum': checksum,
+        'x-faafo-duration': '0.1',
+        'x-faafo-generated-by': 'bench',
+      },
       body: pngBytes,
     });
     if (up.status !== 200) throw new Error(`seeding upload failed: ${up.status}`);
@@ -67,7 +78,9 @@ const cases = [
   [`GET /fractal/<uuid> (PNG, ${pngBytes.length} bytes)`, `/fractal/${renderedUuid}`],
 ];
 
-console.log(`faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`);
+console.log(
+  `faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`,
+);
 const results = [];
 for (const [name, url] of cases) {
   const r = await autocannon({ url: `${base}${url}`, connections, duration: seconds });

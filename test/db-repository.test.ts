@@ -237,7 +237,10 @@ describe('database URLs', () => {
   test('server spellings, including SQLAlchemy driver suffixes', () => {
     assert.equal(parseDatabaseUrl('postgresql://u@h/db').dialect, 'postgres');
     assert.equal(parseDatabaseUrl('postgres://u@h/db').dialect, 'postgres');
-    assert.deepEqual(parseDatabaseUrl('mysql+pymysql://faafo:pw@h/faafo'), { dialect: 'mysql', uri: 'mysql://faafo:pw@h/faafo' });
+    assert.deepEqual(parseDatabaseUrl('mysql+pymysql://faafo:pw@h/faafo'), {
+      dialect: 'mysql',
+      uri: 'mysql://faafo:pw@h/faafo',
+    });
   });
   test('bad URLs are one clear error without the password', () => {
     assert.throws(() => parseDatabaseUrl('oracle://scott:tiger@h/db'), DatabaseUrlError);

@@ -67,7 +67,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const { status, body } = mapError(err);
     if (status >= 500) {
       const cause = err instanceof UnavailableError ? err.cause : err;
-      request.log.error({ err: cause, dependency: err instanceof UnavailableError ? err.dependency : undefined }, 'request failed');
+      request.log.error(
+        { err: cause, dependency: err instanceof UnavailableError ? err.dependency : undefined },
+        'request failed',
+      );
     }
     // A 503 tells load balancers and workers to retry shortly.
     if (status === 503) reply.header('retry-after', '5');

@@ -54,7 +54,9 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // Malformed URLs and similar framework-level failures are JSON 400s too.
     frameworkErrors: (err, _req, reply) => {
-      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send({ message: err.message });
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } })
+        .code(400)
+        .send({ message: err.message });
     },
   });
 

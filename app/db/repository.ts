@@ -106,7 +106,9 @@ export class SqlFractalRepository implements FractalRepository {
     if (renderedOnly) base = base.where('checksum', 'is not', null).where('size', 'is not', null);
     const [count, rows] = await Promise.all([
       base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
-      limit > 0 ? base.select(FIELDS).orderBy('uuid', 'asc').offset(offset).limit(limit).execute() : Promise.resolve([]),
+      limit > 0
+        ? base.select(FIELDS).orderBy('uuid', 'asc').offset(offset).limit(limit).execute()
+        : Promise.resolve([]),
     ]);
     return { total: Number(count.n), rows: rows.map(toFractal) };
   }
@@ -139,9 +141,7 @@ export class SqlFractalRepository implements FractalRepository {
       .select((eb) => [
         eb.fn.countAll().as('total'),
         eb.fn
-          .sum<number | string | null>(
-            sql`case when checksum is not null and size is not null then 1 else 0 end`,
-          )
+          .sum<number | string | null>(sql`case when checksum is not null and size is not null then 1 else 0 end`)
           .as('done'),
       ])
       .executeTakeFirstOrThrow();

@@ -58,7 +58,8 @@ export async function migrate(db: Kysely<DB>, dialect: Dialect): Promise<void> {
       if (dialect === 'sqlite') await sql`rollback`.execute(conn).catch(() => undefined);
       throw err;
     } finally {
-      if (dialect === 'postgres') await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(conn).catch(() => undefined);
+      if (dialect === 'postgres')
+        await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(conn).catch(() => undefined);
       else if (dialect === 'mysql') await sql`select release_lock(${LOCK_NAME})`.execute(conn).catch(() => undefined);
     }
   });

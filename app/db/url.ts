@@ -10,15 +10,21 @@ export type DatabaseTarget =
 
 export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseTarget {
   const m = /^([a-z][a-z0-9]*)(\+[a-z0-9_]+)?:(.*)$/i.exec(url.trim());
-  if (!m) throw new DatabaseUrlError(`database URL "${redact(url)}" has no scheme; use sqlite:PATH, postgresql://… or mysql://…`);
+  if (!m)
+    throw new DatabaseUrlError(
+      `database URL "${redact(url)}" has no scheme; use sqlite:PATH, postgresql://… or mysql://…`,
+    );
   const scheme = m[1]!.toLowerCase();
   const rest = m[3]!;
   if (scheme === 'sqlite') {
-    if (rest === ':memory:' || rest === '' || rest === '//' || rest === '///:memory:') return { dialect: 'sqlite', file: ':memory:' };
+    if (rest === ':memory:' || rest === '' || rest === '//' || rest === '///:memory:')
+      return { dialect: 'sqlite', file: ':memory:' };
     // sqlite:///abs/path and sqlite:////abs/path (faafo style) are both absolute; sqlite:rel/path is relative.
     let p = rest.startsWith('//') ? rest.slice(2) : rest;
     if (rest.startsWith('//') && !p.startsWith('/')) {
-      throw new DatabaseUrlError(`database URL "${url}" names a host; use sqlite:relative/path or sqlite:///absolute/path`);
+      throw new DatabaseUrlError(
+        `database URL "${url}" names a host; use sqlite:relative/path or sqlite:///absolute/path`,
+      );
     }
     p = p.replace(/^\/+/, '/');
     return { dialect: 'sqlite', file: path.resolve(cwd, decodeURIComponent(p)) };
@@ -26,7 +32,9 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseTarg
   const scrubbed = `${scheme}:${rest}`;
   if (scheme === 'postgresql' || scheme === 'postgres') return { dialect: 'postgres', connectionString: scrubbed };
   if (scheme === 'mysql' || scheme === 'mariadb') return { dialect: 'mysql', uri: `mysql:${rest}` };
-  throw new DatabaseUrlError(`database URL scheme "${scheme}:" is not supported; use sqlite:, postgresql:// or mysql://`);
+  throw new DatabaseUrlError(
+    `database URL scheme "${scheme}:" is not supported; use sqlite:, postgresql:// or mysql://`,
+  );
 }
 
 /** The URL with any password replaced, for messages and logs. */

@@ -18,8 +18,7 @@ export async function openImageStore(url: string, cwd = process.cwd()): Promise<
     // Loaded lazily: the Swift store is an optional module contributed by the OpenStack work.
     const modPath = './swift.js';
     const mod = (await import(modPath).catch(() => undefined)) as
-      | { openSwiftImageStore?: (url: string) => Promise<ImageStore> }
-      | undefined;
+      { openSwiftImageStore?: (url: string) => Promise<ImageStore> } | undefined;
     if (!mod?.openSwiftImageStore) throw new Error('swift: image store is not available in this build; use file:PATH');
     return mod.openSwiftImageStore(url);
   }

@@ -40,7 +40,13 @@ export interface Backend {
 
 const quietLog = () => undefined;
 
-async function common(dbUrl: string, queueUrl: string, directQueueUrl: string, extra: Partial<Stack>, cleanups: (() => Promise<void>)[]): Promise<Stack> {
+async function common(
+  dbUrl: string,
+  queueUrl: string,
+  directQueueUrl: string,
+  extra: Partial<Stack>,
+  cleanups: (() => Promise<void>)[],
+): Promise<Stack> {
   const imageDir = mkdtempSync(path.join(os.tmpdir(), 'faafo-img-'));
   const repo = await openRepository(dbUrl, { connectTimeoutMs: 3000 });
   const queue = await openQueue(queueUrl, { log: quietLog });
@@ -81,24 +87,28 @@ export const backends: Backend[] = [
       ['postgresql + rabbitmq', freshPostgres, 5432],
       ['mariadb + rabbitmq', freshMysql, 3306],
     ] as const
-  ).map(
-    ([name, freshDb, dbPort]): Backend => ({
-      name,
-      servers: true,
-      async setup() {
-        const cleanups: (() => Promise<void>)[] = [];
-        const db = await freshDb();
-        cleanups.push(() => db.dispose());
-        const vhost = await freshVhost();
-        cleanups.push(() => vhost.dispose());
-        const dbProxy = await startTcpProxy(dbPort);
-        cleanups.push(() => dbProxy.close());
-        const queueProxy = await startTcpProxy(5672);
-        cleanups.push(() => queueProxy.close());
-        return common(viaPort(db.value, dbProxy.port), viaPort(vhost.value, queueProxy.port), vhost.value, { dbProxy, queueProxy }, cleanups);
-      },
-    }),
-  ),
+  ).map(([name, freshDb, dbPort]): Backend => ({
+    name,
+    servers: true,
+    async setup() {
+      const cleanups: (() => Promise<void>)[] = [];
+      const db = await freshDb();
+      cleanups.push(() => db.dispose());
+      const vhost = await freshVhost();
+      cleanups.push(() => vhost.dispose());
+      const dbProxy = await startTcpProxy(dbPort);
+      cleanups.push(() => dbProxy.close());
+      const queueProxy = await startTcpProxy(5672);
+      cleanups.push(() => queueProxy.close());
+      return common(
+        viaPort(db.value, dbProxy.port),
+        viaPort(vhost.value, queueProxy.port),
+        vhost.value,
+        { dbProxy, queueProxy },
+        cleanups,
+      );
+    },
+  })),
 ];
 
 export interface RunningApi {

@@ -44,7 +44,9 @@ function checkSearch(q: string | undefined): void {
     parsed !== null &&
     typeof parsed === 'object' &&
     !Array.isArray(parsed) &&
-    Object.entries(parsed).every(([k, v]) => (k === 'filters' || k === 'order_by') && Array.isArray(v) && v.length === 0);
+    Object.entries(parsed).every(
+      ([k, v]) => (k === 'filters' || k === 'order_by') && Array.isArray(v) && v.length === 0,
+    );
   if (!ok) throw new HttpError(400, 'Unable to construct query');
 }
 
@@ -173,7 +175,12 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
   };
 
 /** The original worker's result: base64 PNG in `image` plus checksum/size/duration/generated_by. */
-async function storeLegacyResult(ctx: ApiContext, uuid: string, image: string, patch: Partial<Fractal>): Promise<Fractal> {
+async function storeLegacyResult(
+  ctx: ApiContext,
+  uuid: string,
+  image: string,
+  patch: Partial<Fractal>,
+): Promise<Fractal> {
   if (!STRICT_BASE64.test(image)) throw new HttpError(400, 'image must be standard padded base64');
   const png = Buffer.from(image, 'base64');
   const checksum = createHash('sha256').update(png).digest('hex');

@@ -17,7 +17,9 @@ export const galleryRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       return renderGallery(rows, page, total, PER_PAGE);
     };
     for (const url of ['/', '/index']) {
-      app.get(url, { schema: { response: html } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(await show(1)));
+      app.get(url, { schema: { response: html } }, async (_req, reply) =>
+        reply.type('text/html; charset=utf-8').send(await show(1)),
+      );
     }
     app.get<{ Params: { page: string } }>(
       '/index/:page',

@@ -34,7 +34,8 @@ export const uploadRoutes = (ctx: ApiContext): FastifyPluginAsync =>
           requireContentType('image/png'),
           async (req) => {
             const len = Number(req.headers['content-length'] ?? 0);
-            if (len > ctx.limits.uploadLimit) throw new HttpError(413, `Image is larger than ${ctx.limits.uploadLimit} bytes`);
+            if (len > ctx.limits.uploadLimit)
+              throw new HttpError(413, `Image is larger than ${ctx.limits.uploadLimit} bytes`);
           },
         ],
         schema: { params: uuidParams, headers: uploadHeaders, response: { 200: { $ref: 'fractal#' } } },
