@@ -22,10 +22,10 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
   static override flags = {
     url: Flags.string({ description: 'app URL (default: the local run in this folder, else the stack output)' }),
     mode: Flags.string({ options: ['api', 'tasks'], default: 'tasks', description: 'what to send' }),
-    rate: Flags.string({ default: '1', description: 'arrivals per second (requests or tasks)' }),
+    rate: Flags.string({ default: '1', description: 'arrivals per second (requests or tasks); api mode: max = closed loop over --connections' }),
     duration: Flags.integer({ default: 30, min: 1, description: 'seconds of load' }),
     'max-requests': Flags.integer({ min: 1, description: 'stop after this many requests/tasks' }),
-    connections: Flags.integer({ min: 1, description: 'api mode: concurrent connections (default: rate/2, 4..256)' }),
+    connections: Flags.integer({ min: 1, description: 'api mode: cap on requests in flight (default 256; --rate max: connections, default 10)' }),
     timeout: Flags.integer({ default: 30, min: 1, description: 'seconds before a request counts as a timeout' }),
     mix: Flags.string({ default: 'list=70,get=25,create=5', description: 'api mode: request mix' }),
     size: Flags.string({ description: 'fractal size WIDTHxHEIGHT[@ITERATIONS] (default: random like faafo create; api mode 64x64@128)' }),
@@ -40,9 +40,11 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
 
   async run(): Promise<LoadResult> {
     const { flags } = await this.parse(Load);
-    const rate = Number(flags.rate);
-    if (!(rate > 0) || !Number.isFinite(rate)) throw new UsageError(`bad --rate "${flags.rate}"`, 'give arrivals per second > 0, e.g. --rate 2 or --rate 0.5');
     const mode = flags.mode as 'api' | 'tasks';
+    const rate = flags.rate === 'max' && mode === 'api' ? 'max' : Number(flags.rate);
+    if (rate !== 'max' && (!(rate > 0) || !Number.isFinite(rate))) {
+      throw new UsageError(`bad --rate "${flags.rate}"`, 'give arrivals per second > 0, e.g. --rate 2 or --rate 0.5 (api mode also: --rate max)');
+    }
     const mix = parseMix(flags.mix);
     const size = parseSize(flags.size ?? (mode === 'api' ? '64x64@128' : undefined));
     let url = flags.url;

@@ -1,6 +1,11 @@
-// `load --mode api`: HTTP requests at an arrival rate over a duration, a list/get/create mix, driven by autocannon
-// (overallRate spreads the rate over the connections; give enough connections that rate × latency fits, which the
-// default does, or the offered rate is not reached). Each response's latency and status feed the timeline.
+// `load --mode api`: HTTP requests with a list/get/create mix.
+// - At a fixed --rate: an open model. Each request starts on schedule (evenly spaced) whether or not earlier ones
+//   were answered, so a slow server shows as latency and backlog, not as a lower offered rate (no coordinated
+//   omission). In-flight requests are capped (--connections); one that would exceed the cap is counted as
+//   `client_overload` instead of being sent late.
+// - At --rate max: autocannon, closed loop over --connections, as fast as the server answers (capacity, and the
+//   like-for-like comparison with wrk in bench/load-vs-wrk.mjs).
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { mixSequence, taskBody, type Mix, type RequestKind, type TaskSize } from './mix.js';
 import { ErrorCounts, errorKind } from './stats.js';
@@ -8,7 +13,8 @@ import type { Timeline } from './timeline.js';
 
 export interface ApiLoadOptions {
   url: string;
-  rate: number;
+  /** Requests per second, or 'max' (closed loop, autocannon). */
+  rate: number | 'max';
   durationS: number;
   maxRequests?: number;
   connections?: number;
@@ -24,6 +30,8 @@ export interface ApiLoadOutcome {
   errors: ErrorCounts;
   byKind: Record<RequestKind, number>;
   created: string[];
+  /** When the last request was started. */
+  sendEndMs: number;
 }
 
 /** Uuids to GET: existing rows first, one small fractal created when there are none. */
@@ -44,8 +52,37 @@ async function seedUuids(base: string, size: TaskSize): Promise<string[]> {
   return [task.uuid as string];
 }
 
-export function defaultConnections(rate: number): number {
-  return Math.max(4, Math.min(256, Math.ceil(rate / 2)));
+interface Req {
+  kind: RequestKind;
+  method: string;
+  path: string;
+  body?: string;
+}
+
+function requestFactory(o: ApiLoadOptions, known: string[], out: ApiLoadOutcome) {
+  const seq = mixSequence(o.mix);
+  let i = 0;
+  const next = (): Req => {
+    const kind = seq[i++ % seq.length]!;
+    if (kind === 'list') return { kind, method: 'GET', path: '/v1/fractal' };
+    if (kind === 'get') return { kind, method: 'GET', path: `/v1/fractal/${known[Math.floor(Math.random() * known.length)]}` };
+    return { kind, method: 'POST', path: '/v1/fractal', body: JSON.stringify(taskBody(o.size)) };
+  };
+  const answered = (kind: RequestKind, status: number, body: string) => {
+    out.byKind[kind]++;
+    if (kind === 'create' && (status === 201 || status === 200)) {
+      try {
+        const uuid = (JSON.parse(body) as { uuid?: string }).uuid;
+        if (uuid) {
+          known.push(uuid);
+          out.created.push(uuid);
+        }
+      } catch {
+        /* not JSON: counted by status only */
+      }
+    }
+  };
+  return { next, answered };
 }
 
 export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSignal: AbortSignal): Promise<ApiLoadOutcome> {
@@ -57,50 +94,123 @@ export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSign
     errors: new ErrorCounts(),
     byKind: { list: 0, get: 0, create: 0 },
     created: [],
+    sendEndMs: 0,
   };
-  const pick = () => known[Math.floor(Math.random() * known.length)];
-  const requests = mixSequence(o.mix).map((kind): autocannon.Request => {
-    if (kind === 'list') {
-      return { method: 'GET', path: '/v1/fractal', onResponse: () => void out.byKind.list++ };
+  const f = requestFactory(o, known, out);
+  const onAnswer = (status: number, ms: number) => {
+    out.responses++;
+    out.latencies.push(ms);
+    timeline.noteResponse(ms);
+    if (status >= 400) {
+      out.errors.add(`http_${status}`);
+      timeline.noteError();
     }
-    if (kind === 'get') {
-      return {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/v1/fractal/${pick()}` }),
-        onResponse: () => void out.byKind.get++,
-      };
-    }
+  };
+  const onError = (kind: string) => {
+    out.errors.add(kind);
+    timeline.noteError();
+  };
+  if (o.rate === 'max') await closedLoop(o, f, out, timeline, stopSignal, onAnswer, onError);
+  else await openLoop(o, o.rate, f, out, timeline, stopSignal, onAnswer, onError);
+  return out;
+}
+
+type Factory = ReturnType<typeof requestFactory>;
+
+async function openLoop(
+  o: ApiLoadOptions,
+  rate: number,
+  f: Factory,
+  out: ApiLoadOutcome,
+  timeline: Timeline,
+  stop: AbortSignal,
+  onAnswer: (status: number, ms: number) => void,
+  onError: (kind: string) => void,
+): Promise<void> {
+  const u = new URL(o.url);
+  const cap = o.connections ?? 256;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: cap });
+  let inflight = 0;
+  const pending = new Set<Promise<void>>();
+  const send = () => {
+    out.sent++;
+    timeline.noteSent();
+    if (inflight >= cap) return onError('client_overload');
+    inflight++;
+    const r = f.next();
+    const t0 = performance.now();
+    const p = new Promise<void>((resolve) => {
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port || 80,
+          method: r.method,
+          path: r.path,
+          agent,
+          timeout: o.timeoutS * 1000,
+          headers: r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            onAnswer(res.statusCode ?? 0, performance.now() - t0);
+            f.answered(r.kind, res.statusCode ?? 0, r.kind === 'create' ? Buffer.concat(chunks).toString() : '');
+            resolve();
+          });
+          res.on('error', (e) => (onError(errorKind(e)), resolve()));
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+      req.on('error', (e) => (onError(errorKind(e)), resolve()));
+      req.end(r.body);
+    }).finally(() => {
+      inflight--;
+      pending.delete(p);
+    });
+    pending.add(p);
+  };
+  const start = performance.now();
+  const max = o.maxRequests ?? Number.POSITIVE_INFINITY;
+  while (!stop.aborted && out.sent < max && performance.now() - start < o.durationS * 1000) {
+    const due = Math.min(max, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+    while (out.sent < due) send();
+    const nextAt = start + (out.sent / rate) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(1, Math.min(50, nextAt - performance.now()))));
+  }
+  out.sendEndMs = Date.now();
+  await Promise.allSettled([...pending]);
+  agent.destroy();
+}
+
+async function closedLoop(
+  o: ApiLoadOptions,
+  f: Factory,
+  out: ApiLoadOutcome,
+  timeline: Timeline,
+  stop: AbortSignal,
+  onAnswer: (status: number, ms: number) => void,
+  onError: (kind: string) => void,
+): Promise<void> {
+  // autocannon cycles through a request list per connection: a long list in mix order, built from the factory
+  // (GETs of uuids known before the run, creates with fresh bodies from setupRequest).
+  const requests: autocannon.Request[] = Array.from({ length: 40 }, () => {
+    const r = f.next();
+    if (r.kind !== 'create') return { method: r.method as 'GET', path: r.path, onResponse: (s: number) => f.answered(r.kind, s, '') };
     return {
       method: 'POST',
+      path: '/v1/fractal',
       headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => {
-        const body = taskBody(o.size);
-        return { ...req, body: JSON.stringify(body) };
-      },
-      onResponse: (status, body) => {
-        out.byKind.create++;
-        if (status === 201 || status === 200) {
-          try {
-            const uuid = (JSON.parse(body) as { uuid?: string }).uuid;
-            if (uuid) {
-              known.push(uuid);
-              out.created.push(uuid);
-            }
-          } catch {
-            /* not JSON: counted by status only */
-          }
-        }
-      },
+      setupRequest: (req) => ({ ...req, body: JSON.stringify(taskBody(o.size)) }),
+      onResponse: (s: number, body: string) => f.answered('create', s, body),
     };
   });
-  const connections = Math.min(o.connections ?? defaultConnections(o.rate), Math.max(1, Math.floor(o.rate)));
   let finished!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => (finished = (err) => (err ? reject(err) : resolve())));
   const instance = autocannon(
     {
       url: o.url,
-      connections,
-      overallRate: o.rate,
+      connections: o.connections ?? 10,
       duration: o.durationS,
       maxOverallRequests: o.maxRequests,
       timeout: o.timeoutS,
@@ -108,27 +218,19 @@ export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSign
     },
     (err) => finished(err),
   );
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    out.responses++;
-    out.latencies.push(ms);
+  instance.on('response', (_c: unknown, status: number, _b: number, ms: number) => {
+    out.sent++;
     timeline.noteSent();
-    timeline.noteResponse(ms);
-    if (status >= 400) {
-      out.errors.add(`http_${status}`);
-      timeline.noteError();
-    }
+    onAnswer(status, ms);
   });
-  let transportErrors = 0;
   instance.on('reqError', (err: unknown) => {
-    transportErrors++;
-    out.errors.add(errorKind(err));
+    out.sent++;
     timeline.noteSent();
-    timeline.noteError();
+    onError(errorKind(err));
   });
   const onAbort = () => instance.stop();
-  stopSignal.addEventListener('abort', onAbort, { once: true });
+  stop.addEventListener('abort', onAbort, { once: true });
   await done;
-  stopSignal.removeEventListener('abort', onAbort);
-  out.sent = out.responses + transportErrors;
-  return out;
+  stop.removeEventListener('abort', onAbort);
+  out.sendEndMs = Date.now();
 }

@@ -14,8 +14,8 @@ import type { Mix, TaskSize } from './mix.js';
 export interface LoadOptions {
   url: string;
   mode: 'api' | 'tasks';
-  /** Requests (api) or tasks (tasks) per second. */
-  rate: number;
+  /** Requests (api) or tasks (tasks) per second; 'max' (api mode only): closed loop, as fast as answered. */
+  rate: number | 'max';
   durationS: number;
   maxRequests?: number;
   connections?: number;
@@ -40,7 +40,7 @@ export interface LoadResult {
   /** Seconds the load was applied (excludes draining and settling). */
   loadS: number;
   totalS: number;
-  rate: number;
+  rate: number | 'max';
   requests: { sent: number; responses: number; errors: number; throughputPerS: number; errorsByKind: Record<string, number> };
   latencyMs: LatencySummary;
   tasks?: {
@@ -80,7 +80,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       startTiers ??= snap.tiers;
       lastAlarms = snap.alarms;
       timeline.noteTiers(Date.now(), snap.tiers);
-      while (seenEvents < timeline.events.length) o.onEvent?.(timeline.events[seenEvents++]!);
+      for (; seenEvents < timeline.events.length; seenEvents++) o.onEvent?.(timeline.events[seenEvents]!);
     } catch {
       watchErrors++;
     }
@@ -95,7 +95,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       await sleep(Math.max(0, next - Date.now()));
       if (!ticking) break;
       await sample();
-      o.onRow?.(timeline.tick(Date.now(), backlog.value));
+      const row = timeline.tick(Date.now(), backlog.value); // outside o.onRow?.(): ?.() skips its arguments
+      o.onRow?.(row);
       next += o.intervalS * 1000;
       if (next < Date.now()) next = Date.now() + o.intervalS * 1000;
     }
@@ -107,10 +108,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   try {
     if (o.mode === 'api') {
       api = await runApiLoad({ ...o }, timeline, stop.signal);
-      loadEndMs = Date.now();
+      loadEndMs = api.sendEndMs;
     } else {
       // The send phase ends at durationS or maxRequests; draining is part of the same call.
-      const t = runTasksLoad({ ...o, pollS: Math.min(1, o.intervalS) }, timeline, stop.signal, backlog);
+      if (o.rate === 'max') throw new Error('--rate max is for --mode api; give tasks per second');
+      const t = runTasksLoad({ ...o, rate: o.rate, pollS: Math.min(1, o.intervalS) }, timeline, stop.signal, backlog);
       tasks = await t;
       loadEndMs = tasks.sendEndMs;
     }
@@ -130,7 +132,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   }
   const endMs = Date.now();
   // Final partial interval, so nothing recorded is dropped.
-  o.onRow?.(timeline.tick(endMs, backlog.value));
+  const lastRow = timeline.tick(endMs, backlog.value);
+  o.onRow?.(lastRow);
   await sample();
 
   const latencies = api?.latencies ?? tasks?.latencies ?? [];

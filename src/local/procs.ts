@@ -6,7 +6,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Package root: dist/src/local -> ../../.., src/local -> ../.. */
@@ -21,7 +21,9 @@ export function faafoCommand(): { cmd: string; args: string[] } {
   }
   const entry = path.join(packageRoot, 'app/cli/main.ts');
   const code = `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`;
-  return { cmd: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', code] };
+  // tsx resolved from the package, not from the run's folder (which has no node_modules).
+  const tsx = pathToFileURL(path.join(packageRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  return { cmd: process.execPath, args: ['--import', tsx, '--input-type=module', '-e', code] };
 }
 
 export async function freePort(): Promise<number> {

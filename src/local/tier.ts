@@ -49,23 +49,42 @@ export class LocalTier {
     return this.members.length;
   }
 
-  /** Starts the tier at its minimum size. */
+  /** Starts the tier at its minimum size; fails (with the member's name) if one exits before it is ready. */
   async startMin(): Promise<void> {
-    const started = await Promise.all(Array.from({ length: this.scaling.minSize }, () => this.addMember()));
-    await Promise.all(started.map((p) => this.hooks.ready(p)));
+    const started = await Promise.all(Array.from({ length: this.scaling.minSize }, () => this.addMember(false)));
+    await Promise.all(
+      started.map((p) =>
+        Promise.race([
+          this.hooks.ready(p),
+          p.exited.then((code) => {
+            throw new Error(`${p.name} exited (code ${code}) before it was ready`);
+          }),
+        ]),
+      ),
+    );
     this.state = { ...this.state, size: this.members.length };
   }
 
-  private async addMember(): Promise<ServiceProcess> {
+  private quickCrashes = 0;
+
+  private async addMember(replaceOnExit = true): Promise<ServiceProcess> {
     const p = await this.hooks.start();
     this.members.push(p);
-    // A member that dies on its own is replaced, so the tier keeps its size (Heat would leave a failed server).
+    // A member that dies on its own is replaced, so the tier keeps its size (Heat would leave a failed server);
+    // one that keeps dying right after start is left out, so a broken setup does not spin.
     void p.exited.then(() => {
       const i = this.members.indexOf(p);
       if (i < 0 || this.stopping.has(p.pid) || this.closed) return;
       this.members.splice(i, 1);
+      this.quickCrashes = Date.now() - p.createdMs < 15_000 ? this.quickCrashes + 1 : 0;
+      if (!replaceOnExit || this.quickCrashes >= 3) {
+        this.hooks.onDecision(this.record('none', this.size + 1, this.size, `member ${p.name} exited and is not replaced (see .faafo/local/logs/${p.name}.log)`, [p.name]));
+        return;
+      }
       this.hooks.onDecision(this.record('none', this.size + 1, this.size + 1, `member ${p.name} exited; replacing it`, [p.name]));
-      void this.addMember().then((n) => this.hooks.ready(n));
+      void this.addMember()
+        .then((n) => this.hooks.ready(n))
+        .catch(() => {});
     });
     return p;
   }
@@ -104,7 +123,8 @@ export class LocalTier {
         const added = await Promise.all(Array.from({ length: d.to - d.from }, () => this.addMember()));
         names = added.map((p) => p.name);
         this.hooks.onDecision(this.record(d.action, d.from, d.to, d.reason, names));
-        await Promise.all(added.map((p) => this.hooks.ready(p)));
+        // Ready, or gone (then the exit handler has recorded it): either way the scaling is over.
+        await Promise.all(added.map((p) => Promise.race([this.hooks.ready(p).catch(() => {}), p.exited])));
       } else {
         const victims = membersToRemove(
           this.members.map((p) => ({ id: String(p.pid), createdMs: p.createdMs, name: p.name, p })),
