@@ -135,6 +135,14 @@ for (const backend of backends) {
         };
         assert.equal(r.objects.length, Math.min(expected, first.num_results), `results_per_page=${rpp}`);
       }
+      const slash = (await (await fetch(`${api.base}/v1/fractal/?results_per_page=100`)).json()) as {
+        objects: Fractal[];
+      };
+      assert.deepEqual(
+        slash.objects.map((f) => f.uuid),
+        uuids,
+        'a trailing slash is the same collection',
+      );
       const beyond = (await (await fetch(`${api.base}/v1/fractal?page=999`)).json()) as {
         objects: Fractal[];
         page: number;

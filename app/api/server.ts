@@ -48,7 +48,7 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     ...(isLogger(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: DEFAULT_LIMITS.createBodyLimit,
     trustProxy: opts.trustProxy ?? false,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Unknown fields are errors (not silently dropped), and JSON types are never coerced ("16" is not 16).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
