@@ -1,0 +1,274 @@
+// Cloud configuration resolved the way openstacksdk (and so the `openstack` CLI) does it:
+//  - clouds.yaml: OS_CLIENT_CONFIG_FILE first, then clouds.{yaml,yml,json} in the current directory,
+//    $XDG_CONFIG_HOME/openstack (default ~/.config/openstack), /etc/openstack; the FIRST file found is used.
+//  - secure.yaml: OS_CLIENT_SECURE_FILE, then secure.{yaml,yml,json} in the same directories; first found is
+//    deep-merged over the clouds (secrets kept apart from the shareable file).
+//  - the `envvars` cloud (name: OS_CLOUD_NAME, default "envvars") made of every OS_* variable (OS_AUTH_URL ->
+//    auth_url ...), unless the only OS_* variables are selectors (OS_CLOUD, OS_REGION_NAME, OS_CLIENT_*_FILE).
+//  - which cloud: the explicit name (--os-cloud), else OS_CLOUD, else the envvars cloud, else the only cloud.
+//  - like `openstack --os-*` options (whose defaults are the OS_* variables), OS_* auth/region/interface/TLS
+//    variables override the chosen file cloud's values.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { load as loadYaml } from 'js-yaml';
+import { UsageError } from '../lib/errors.js';
+
+export type AuthType = 'password' | 'v3applicationcredential' | 'token';
+
+export interface CloudConfig {
+  /** cloud name as chosen (e.g. faafo-local, envvars) */
+  name: string;
+  authType: AuthType;
+  /** auth section: auth_url, username/user_id, password, project_*, *_domain_*, application_credential_*, token */
+  auth: Record<string, string>;
+  regionName?: string;
+  /** public (default), internal or admin; per service `<service_type>_interface` overrides it */
+  interface: string;
+  /** false = do not verify TLS certificates (verify: false / insecure: true / OS_INSECURE) */
+  verify: boolean;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  /** seconds; api_timeout / OS_API_TIMEOUT */
+  apiTimeout?: number;
+  /** the whole merged cloud dict (for `<service>_endpoint_override`, `<service>_interface`, ...) */
+  raw: Record<string, unknown>;
+  /** files actually read */
+  files: { clouds?: string; secure?: string };
+}
+
+export interface LoadOptions {
+  cloud?: string;
+  region?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** home directory (default: env.HOME, then os.homedir()) */
+  home?: string;
+  /** the directories searched, in order (default: cwd, ~/.config/openstack, /etc/openstack); injectable for tests */
+  searchDirs?: string[];
+}
+
+const SUFFIXES = ['.yaml', '.yml', '.json'];
+/** OS_* variables that only select or locate, never make an envvars cloud on their own. */
+const SELECTORS = new Set(['OS_CLOUD', 'OS_REGION_NAME', 'OS_CLIENT_CONFIG_FILE', 'OS_CLIENT_SECURE_FILE', 'OS_CLOUD_NAME']);
+/** Keys that belong in `auth:` even when given at the top level of a cloud or as OS_* variables. */
+const AUTH_KEYS = new Set([
+  'auth_url', 'username', 'user_id', 'password', 'project_name', 'project_id', 'tenant_name', 'tenant_id',
+  'user_domain_name', 'user_domain_id', 'project_domain_name', 'project_domain_id', 'domain_name', 'domain_id',
+  'default_domain', 'application_credential_id', 'application_credential_name', 'application_credential_secret',
+  'token', 'system_scope', 'trust_id',
+]);
+const AUTH_TYPES: Record<string, AuthType> = {
+  password: 'password', v3password: 'password',
+  v3applicationcredential: 'v3applicationcredential', applicationcredential: 'v3applicationcredential', application_credential: 'v3applicationcredential',
+  token: 'token', v3token: 'token',
+};
+
+export function defaultSearchDirs(env: NodeJS.ProcessEnv, cwd: string, home: string): string[] {
+  const xdg = env.XDG_CONFIG_HOME || path.join(home, '.config');
+  return [cwd, path.join(xdg, 'openstack'), '/etc/openstack'];
+}
+
+function candidates(base: 'clouds' | 'secure', dirs: string[], envFile?: string): string[] {
+  const list = dirs.flatMap((d) => SUFFIXES.map((s) => path.join(d, base + s)));
+  return envFile ? [envFile, ...list] : list;
+}
+
+function readConfigFile(file: string): Record<string, any> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const doc = file.endsWith('.json') ? JSON.parse(text) : loadYaml(text);
+    return doc && typeof doc === 'object' ? (doc as Record<string, any>) : {};
+  } catch (e) {
+    throw new UsageError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((e as Error).message).split('\n')[0]}`);
+  }
+}
+
+function firstExisting(files: string[]): string | undefined {
+  return files.find((f) => existsSync(f));
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep merge (objects recursively, anything else replaced), as openstacksdk's secure.yaml merge. */
+export function deepMerge(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+/** openstacksdk's envvars cloud: every OS_* variable, lower-cased without the prefix; undefined if only selectors. */
+export function envvarsCloud(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const keys = Object.keys(env).filter(
+    (k) => k.startsWith('OS_') && !k.startsWith('OS_TEST') && !k.startsWith('OS_STD') && !k.startsWith('OS_LOG') && env[k] !== undefined,
+  );
+  if (!keys.some((k) => !SELECTORS.has(k))) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k.slice(3).toLowerCase()] = String(env[k]);
+  return out;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === undefined || v === null || v === '') return undefined;
+  const s = String(v).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  return undefined;
+}
+
+/** Normalise one cloud dict: dashes -> underscores, auth keys into `auth`, tenant -> project, domain_* spreading. */
+export function normalizeCloud(raw: Record<string, any>): Record<string, any> {
+  const c: Record<string, any> = {};
+  for (const [k, v] of Object.entries(raw)) c[k.replace(/-/g, '_')] = v;
+  const auth: Record<string, any> = {};
+  for (const [k, v] of Object.entries(isObject(c.auth) ? c.auth : {})) auth[k.replace(/-/g, '_')] = v;
+  for (const k of Object.keys(c)) {
+    if (AUTH_KEYS.has(k)) {
+      if (auth[k] === undefined) auth[k] = c[k];
+      delete c[k];
+    }
+  }
+  if (c.auth_plugin && !c.auth_type) c.auth_type = c.auth_plugin;
+  for (const [old, neu] of [['tenant_name', 'project_name'], ['tenant_id', 'project_id']] as const) {
+    if (auth[old] !== undefined && auth[neu] === undefined) auth[neu] = auth[old];
+    delete auth[old];
+  }
+  // domain_id/domain_name: for a project-scoped cloud they are the user's and the project's domain; otherwise
+  // they are the (domain) scope itself.
+  const projectScoped = auth.project_id !== undefined || auth.project_name !== undefined;
+  for (const kind of ['id', 'name'] as const) {
+    const v = auth[`domain_${kind}`];
+    if (v === undefined || !projectScoped) continue;
+    for (const who of ['user', 'project']) if (auth[`${who}_domain_${kind}`] === undefined) auth[`${who}_domain_${kind}`] = v;
+    delete auth[`domain_${kind}`];
+  }
+  if (auth.default_domain !== undefined) {
+    for (const who of ['user', 'project']) {
+      if (auth[`${who}_domain_id`] === undefined && auth[`${who}_domain_name`] === undefined) auth[`${who}_domain_id`] = auth.default_domain;
+    }
+    delete auth.default_domain;
+  }
+  c.auth = auth;
+  return c;
+}
+
+function pickAuthType(c: Record<string, any>): AuthType {
+  const given = c.auth_type ? String(c.auth_type).toLowerCase() : undefined;
+  if (given) {
+    const t = AUTH_TYPES[given];
+    if (!t) {
+      throw new UsageError(
+        `auth_type ${given} is not supported (use password, v3applicationcredential or token)`,
+        'set auth_type in clouds.yaml or OS_AUTH_TYPE',
+      );
+    }
+    return t;
+  }
+  const a = c.auth as Record<string, unknown>;
+  if (a.application_credential_secret !== undefined) return 'v3applicationcredential';
+  if (a.token !== undefined && a.password === undefined) return 'token';
+  return 'password';
+}
+
+/** Resolve the one cloud to use; throws UsageError (one line) for an unknown cloud or a file that doesn't parse. */
+export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const home = opts.home ?? env.HOME ?? os.homedir();
+  const dirs = opts.searchDirs ?? defaultSearchDirs(env, cwd, home);
+  const cloudsFile = firstExisting(candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE));
+  const secureFile = firstExisting(candidates('secure', dirs, env.OS_CLIENT_SECURE_FILE));
+
+  let doc: Record<string, any> = cloudsFile ? readConfigFile(cloudsFile) : {};
+  const clouds: Record<string, any> = isObject(doc.clouds) ? { ...doc.clouds } : {};
+  if (secureFile) {
+    const sec = readConfigFile(secureFile);
+    if (isObject(sec.clouds)) {
+      for (const [n, c] of Object.entries(sec.clouds)) if (isObject(c)) clouds[n] = deepMerge(isObject(clouds[n]) ? clouds[n] : {}, c);
+    }
+  }
+  doc = { ...doc, clouds };
+
+  const envKey = env.OS_CLOUD_NAME || 'envvars';
+  const fromEnv = envvarsCloud(env);
+  if (fromEnv && clouds[envKey] !== undefined) {
+    throw new UsageError(
+      `${cloudsFile} defines a cloud named "${envKey}", but the OS_* variables make a cloud of that name too`,
+      'rename that cloud, or set OS_CLOUD_NAME to another name',
+    );
+  }
+  if (fromEnv) clouds[envKey] = fromEnv;
+
+  const names = Object.keys(clouds);
+  let name = opts.cloud || env.OS_CLOUD || (fromEnv ? envKey : names.length === 1 ? names[0] : undefined);
+  const read = [cloudsFile, secureFile].filter(Boolean).join(', ') || 'none';
+  if (!name) {
+    throw new UsageError(
+      names.length
+        ? `which cloud? ${names.length} clouds found (${names.join(', ')}; files read: ${read})`
+        : `no cloud configured: no clouds.yaml found (searched ${candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE).filter((f) => f.endsWith('.yaml')).join(', ')}) and no OS_AUTH_URL in the environment`,
+      names.length ? 'pass --os-cloud NAME or set OS_CLOUD' : 'create clouds.yaml (see `faafo-stack --help`), or source your openrc',
+    );
+  }
+  name = String(name);
+  if (!isObject(clouds[name])) {
+    throw new UsageError(
+      `cloud "${name}" not found; clouds found: ${names.length ? names.join(', ') : 'none'} (files read: ${read})`,
+      'check --os-cloud / OS_CLOUD, or OS_CLIENT_CONFIG_FILE',
+    );
+  }
+
+  let c = normalizeCloud(clouds[name]);
+  // `openstack` CLI semantics: OS_* variables are the defaults of its --os-* options and win over the file.
+  if (name !== envKey && fromEnv) {
+    const over = normalizeCloud(Object.fromEntries(Object.entries(fromEnv).filter(([k]) => !['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'].includes(k))));
+    c = deepMerge(c, over);
+  }
+  c.auth = Object.fromEntries(Object.entries(c.auth as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+
+  const region = resolveRegion(name, c, opts.region ?? env.OS_REGION_NAME);
+  const verifyFlag = bool(c.verify);
+  const insecure = bool(c.insecure);
+  const verify = insecure === true ? false : verifyFlag ?? true;
+  const timeout = c.api_timeout !== undefined ? Number(c.api_timeout) : undefined;
+  if (!c.auth.auth_url && c.auth_type !== 'none') {
+    throw new UsageError(`cloud "${name}" has no auth_url`, `add auth: {auth_url: https://keystone.example.com:5000/v3} (${read})`);
+  }
+  return {
+    name,
+    authType: pickAuthType(c),
+    auth: c.auth,
+    regionName: region,
+    interface: String(c.interface ?? c.endpoint_type ?? 'public').replace(/URL$/, ''),
+    verify,
+    cacert: c.cacert ? String(c.cacert) : typeof c.verify === 'string' && verifyFlag === undefined ? c.verify : undefined,
+    cert: c.cert ? String(c.cert) : undefined,
+    key: c.key ? String(c.key) : undefined,
+    apiTimeout: Number.isFinite(timeout) && timeout! > 0 ? timeout : undefined,
+    raw: c,
+    files: { clouds: cloudsFile, secure: secureFile },
+  };
+}
+
+/** region_name (or the first of `regions:`); an explicit region must be one of `regions:` when that list exists. */
+function resolveRegion(cloud: string, c: Record<string, any>, wanted?: string): string | undefined {
+  const known: string[] = Array.isArray(c.regions)
+    ? c.regions.map((r: unknown) => (isObject(r) ? String(r.name) : String(r)))
+    : c.region_name
+      ? String(c.region_name).split(',').map((s) => s.trim()).filter(Boolean)
+      : [];
+  if (!wanted) return known[0];
+  if (Array.isArray(c.regions) && !known.includes(wanted)) {
+    throw new UsageError(`region ${wanted} is not a region of cloud ${cloud} (known: ${known.join(', ')}; region names are case sensitive)`);
+  }
+  return wanted;
+}
