@@ -1,0 +1,17 @@
+// What the main thread asks a render thread for: rows y0..y1-1 of one image, as filtered PNG scanlines.
+export interface BandJob {
+  width: number;
+  height: number;
+  iterations: number;
+  xa: number;
+  xb: number;
+  ya: number;
+  yb: number;
+  cr: number;
+  ci: number;
+  y0: number;
+  y1: number;
+}
+
+/** Bytes of one scanline: the filter byte plus 3 per pixel. */
+export const scanlineBytes = (width: number) => 1 + 3 * width;

@@ -1,0 +1,103 @@
+// Renderer (contract C4): Julia-set fractals as streamed PNGs, pixel-identical to ../shared/bench/julia_ref.c.
+// One thread pool per Renderer, shared by concurrent render() calls; each render splits its image into bands
+// of rows, keeps a bounded number of bands in flight, and feeds them in order into the PNG encoder, so memory
+// stays a few MB whatever the image size.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { validateParams, type RenderParams } from './params.js';
+import { chooseConstant } from './choose.js';
+import { scanlineBytes, type BandJob } from './band.js';
+import { PngStream } from './png.js';
+import { ThreadPool } from './pool.js';
+import { threadEntry } from './thread-entry.js';
+
+export type { RenderParams } from './params.js';
+export { chooseConstant, FALLBACK_CONSTANT, MAX_ATTEMPTS } from './choose.js';
+export { threadEntry } from './thread-entry.js';
+
+export interface RenderResult {
+  /** Wall-clock seconds of the whole render (computing and encoding, which overlap). */
+  duration: number;
+  /** PNG bytes written to `out`. */
+  size: number;
+  /** SHA-256 (hex) of those bytes. */
+  checksum: string;
+  cr: number;
+  ci: number;
+}
+
+export interface RendererOptions {
+  /** Render threads (default: os.availableParallelism()). */
+  threads?: number;
+  /** zlib level of the PNG (default 6, like PIL). */
+  compression?: number;
+}
+
+/** Target raw bytes per band (scanlines incl. filter bytes). */
+const BAND_BYTES = 256 * 1024;
+
+export class Renderer {
+  readonly threads: number;
+  private readonly pool: ThreadPool;
+  private readonly level: number;
+
+  constructor(opts: RendererOptions = {}) {
+    const t = opts.threads ?? os.availableParallelism();
+    if (!Number.isInteger(t) || t < 1) throw new RangeError(`threads must be a positive integer (got ${String(t)})`);
+    this.threads = t;
+    this.level = opts.compression ?? 6;
+    this.pool = new ThreadPool(t, threadEntry());
+  }
+
+  /** The kernel the threads used for the last band: 'wasm' (SIMD) or 'js'; undefined before any render. */
+  get kernel(): string | undefined {
+    return this.pool.kernel;
+  }
+
+  /**
+   * Renders the fractal and streams its PNG into `out` (which is not ended). The constant is p.cr/p.ci when
+   * both are numbers, else chosen like the original (chooseConstant). Rejects on bad parameters (RangeError,
+   * one line), a failed thread or an `out` error.
+   */
+  async render(p: RenderParams, out: NodeJS.WritableStream): Promise<RenderResult> {
+    validateParams(p);
+    const t0 = performance.now();
+    const { cr, ci } =
+      typeof p.cr === 'number' && typeof p.ci === 'number' ? { cr: p.cr, ci: p.ci } : chooseConstant(p);
+    const { width, height, iterations, xa, xb, ya, yb } = p;
+    const line = scanlineBytes(width);
+    // Rows per band: about BAND_BYTES, but at least ~4 bands per thread so small costly images spread too.
+    const rows = Math.max(1, Math.min(Math.floor(BAND_BYTES / line), Math.ceil(height / (4 * this.threads))));
+    const bands = Math.ceil(height / rows);
+    const window = 2 * this.threads + 2;
+    const png = new PngStream(out, width, height, this.level);
+    const inFlight: Promise<Uint8Array>[] = [];
+    let submitted = 0;
+    const submit = () => {
+      const y0 = submitted * rows;
+      const job: BandJob = { width, height, iterations, xa, xb, ya, yb, cr, ci, y0, y1: Math.min(height, y0 + rows) };
+      const pr = this.pool.run(job);
+      pr.catch(() => {}); // awaited in order below
+      inFlight.push(pr);
+      submitted++;
+    };
+    try {
+      while (submitted < bands && inFlight.length < window) submit();
+      for (let b = 0; b < bands; b++) {
+        const scanlines = await (inFlight.shift() as Promise<Uint8Array>);
+        if (submitted < bands) submit();
+        await png.write(scanlines);
+      }
+      const { size, checksum } = await png.finish();
+      return { duration: (performance.now() - t0) / 1000, size, checksum, cr, ci };
+    } catch (e) {
+      png.abort(e as Error);
+      throw e;
+    }
+  }
+
+  /** Stops the threads; pending renders reject. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

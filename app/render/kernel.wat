@@ -1,0 +1,93 @@
+;; Escape-time Julia kernel, WebAssembly SIMD (f64x2). Same arithmetic as julia_ref.c, lane by lane:
+;;   r2 = zr*zr; i2 = zi*zi; if (r2+i2 > 4.0) stop; zi = (zr+zr)*zi + ci; zr = (r2-i2) + cr
+;; (zr+zr is bit-identical to 2*zr; no fused multiply-add exists in this instruction set.)
+;; Four pixels are in flight (two vectors, for instruction-level parallelism). Each lane carries an
+;; "active" mask; a lane whose |z|^2 exceeded 4 drops out of the mask for good, so its count freezes at the
+;; step where the C loop breaks, while the other lanes go on. The group stops when no lane is active or after
+;; n steps; a lane still active then holds count n (the colour pass maps it to n-1).
+;; Assemble with: node app/render/build-kernel.mjs  (writes kernel-wasm.ts)
+(module
+  (memory (export "memory") 1)
+
+  ;; counts[x] (i64) for the 4*groups pixels whose real parts are xs[x] (f64), imaginary part zi.
+  (func (export "row")
+    (param $xs i32) (param $groups i32) (param $zi f64) (param $cr f64) (param $ci f64)
+    (param $n i32) (param $counts i32)
+    (local $i i32)
+    (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
+    (local $ar2 v128) (local $ai2 v128) (local $br2 v128) (local $bi2 v128)
+    (local $am v128) (local $bm v128) (local $ac v128) (local $bc v128)
+    (local $vcr v128) (local $vci v128) (local $vzi v128) (local $four v128)
+    (local.set $vcr (f64x2.splat (local.get $cr)))
+    (local.set $vci (f64x2.splat (local.get $ci)))
+    (local.set $vzi (f64x2.splat (local.get $zi)))
+    (local.set $four (f64x2.splat (f64.const 4)))
+    (block $rowdone
+      (loop $group
+        (br_if $rowdone (i32.eqz (local.get $groups)))
+        (local.set $ar (v128.load (local.get $xs)))
+        (local.set $br (v128.load offset=16 (local.get $xs)))
+        (local.set $ai (local.get $vzi))
+        (local.set $bi (local.get $vzi))
+        (local.set $am (v128.const i64x2 -1 -1))
+        (local.set $bm (v128.const i64x2 -1 -1))
+        (local.set $ac (v128.const i64x2 0 0))
+        (local.set $bc (v128.const i64x2 0 0))
+        (local.set $i (local.get $n))
+        (block $escaped
+          (loop $step
+            (local.set $ar2 (f64x2.mul (local.get $ar) (local.get $ar)))
+            (local.set $ai2 (f64x2.mul (local.get $ai) (local.get $ai)))
+            (local.set $br2 (f64x2.mul (local.get $br) (local.get $br)))
+            (local.set $bi2 (f64x2.mul (local.get $bi) (local.get $bi)))
+            ;; active &= !(r2+i2 > 4)   (NaN compares false and stays active, as in C)
+            (local.set $am (v128.andnot (local.get $am)
+              (f64x2.gt (f64x2.add (local.get $ar2) (local.get $ai2)) (local.get $four))))
+            (local.set $bm (v128.andnot (local.get $bm)
+              (f64x2.gt (f64x2.add (local.get $br2) (local.get $bi2)) (local.get $four))))
+            (br_if $escaped (i32.eqz (v128.any_true (v128.or (local.get $am) (local.get $bm)))))
+            ;; count += 1 on active lanes (mask lanes are -1)
+            (local.set $ac (i64x2.sub (local.get $ac) (local.get $am)))
+            (local.set $bc (i64x2.sub (local.get $bc) (local.get $bm)))
+            (local.set $ai (f64x2.add (f64x2.mul (f64x2.add (local.get $ar) (local.get $ar)) (local.get $ai))
+              (local.get $vci)))
+            (local.set $ar (f64x2.add (f64x2.sub (local.get $ar2) (local.get $ai2)) (local.get $vcr)))
+            (local.set $bi (f64x2.add (f64x2.mul (f64x2.add (local.get $br) (local.get $br)) (local.get $bi))
+              (local.get $vci)))
+            (local.set $br (f64x2.add (f64x2.sub (local.get $br2) (local.get $bi2)) (local.get $vcr)))
+            (br_if $step (local.tee $i (i32.sub (local.get $i) (i32.const 1))))
+          )
+        )
+        (v128.store (local.get $counts) (local.get $ac))
+        (v128.store offset=16 (local.get $counts) (local.get $bc))
+        (local.set $xs (i32.add (local.get $xs) (i32.const 32)))
+        (local.set $counts (i32.add (local.get $counts) (i32.const 32)))
+        (local.set $groups (i32.sub (local.get $groups) (i32.const 1)))
+        (br $group)
+      )
+    )
+  )
+
+  ;; One PNG scanline at out: filter byte 0, then per pixel k = min(count, n-1) and
+  ;; R,G,B = ((k%8)*32, (k%16)*16, (k%32)*8).
+  (func (export "colour") (param $counts i32) (param $width i32) (param $n i32) (param $out i32)
+    (local $k i32) (local $end i32)
+    (i32.store8 (local.get $out) (i32.const 0))
+    (local.set $out (i32.add (local.get $out) (i32.const 1)))
+    (local.set $end (i32.add (local.get $counts) (i32.shl (local.get $width) (i32.const 3))))
+    (block $done
+      (loop $pixel
+        (br_if $done (i32.ge_u (local.get $counts) (local.get $end)))
+        (local.set $k (i32.wrap_i64 (i64.load (local.get $counts))))
+        (if (i32.ge_u (local.get $k) (local.get $n))
+          (then (local.set $k (i32.sub (local.get $n) (i32.const 1)))))
+        (i32.store8 (local.get $out) (i32.shl (i32.and (local.get $k) (i32.const 7)) (i32.const 5)))
+        (i32.store8 offset=1 (local.get $out) (i32.shl (i32.and (local.get $k) (i32.const 15)) (i32.const 4)))
+        (i32.store8 offset=2 (local.get $out) (i32.shl (i32.and (local.get $k) (i32.const 31)) (i32.const 3)))
+        (local.set $out (i32.add (local.get $out) (i32.const 3)))
+        (local.set $counts (i32.add (local.get $counts) (i32.const 8)))
+        (br $pixel)
+      )
+    )
+  )
+)
