@@ -220,7 +220,7 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
 
     const j = await run(['status', FAIL_NAME, '--json']);
     assert.equal(JSON.parse(j.stdout).stack.status, 'CREATE_FAILED');
-    const del = await run(['delete', FAIL_NAME, '--yes', '--wait', '--json']);
+    const del = await run(['delete', FAIL_NAME, '--yes', '--no-wait', '--json']);
     assert.equal(del.code, 0, del.stdout + del.stderr);
   });
 
