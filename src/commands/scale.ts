@@ -21,7 +21,7 @@ export default class Scale extends BaseCommand {
   ];
   static override args = {
     tier: Args.string({ description: 'api | workers (or the group resource name)', required: true }),
-    direction: Args.string({ description: 'up | down', options: ['up', 'down'] }),
+    direction: Args.string({ description: 'which way to scale', options: ['up', 'down'] }),
   };
   static override flags = {
     ...cloudFlags,
