@@ -1,0 +1,29 @@
+// What the stack these generate flags would build needs from the cloud (C6's StackConfig -> DoctorPlan).
+import type { StackConfig } from '../config/types.js';
+import type { DoctorPlan } from './types.js';
+
+export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean } = {}): DoctorPlan {
+  const allInOne = cfg.topology === 'all-in-one';
+  const servers: DoctorPlan['servers'] = allInOne
+    ? [{ role: 'all-in-one', flavor: cfg.allInOneFlavor, count: 1 }]
+    : [
+        { role: 'api', flavor: cfg.api.flavor, count: cfg.api.max },
+        { role: 'workers', flavor: cfg.workers.flavor, count: cfg.workers.max },
+        ...(cfg.database.external && cfg.queue.external ? [] : [{ role: 'services', flavor: cfg.services.flavor, count: 1 }]),
+      ];
+  const loadBalancer = !allInOne && cfg.loadBalancer;
+  return {
+    granularity: cfg.scaling.granularity,
+    alarmAction: cfg.scaling.alarmAction === 'alarm-url' ? 'alarm_url' : 'trust',
+    alarms: !allInOne,
+    loadBalancer,
+    bundleToSwift: Boolean(opts.bundleToSwift) || cfg.imageStoreUrl.startsWith('swift:'),
+    image: cfg.image,
+    keyName: cfg.keyName || undefined,
+    externalNetwork: cfg.externalNetwork || undefined,
+    servers,
+    // One floating IP: on the load balancer's VIP, or on the single entry server without one.
+    floatingIps: 1,
+    loadBalancers: loadBalancer ? 1 : 0,
+  };
+}
