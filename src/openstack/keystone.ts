@@ -82,19 +82,22 @@ function tokensUrl(authUrl: string): string {
   return `${u}/auth/tokens`;
 }
 
-/** Why Keystone said no, in user terms. */
+/** Why Keystone said no, in user terms (a production Keystone only says 401; a debug one says more). */
 function explainAuthFailure(cfg: Pick<CloudConfig, 'name' | 'authType' | 'auth'>, status: number, msg: string): string {
   const a = cfg.auth;
-  const who = a.username ?? a.user_id ?? a.application_credential_name ?? a.application_credential_id ?? 'token';
-  if (status === 401) {
-    if (cfg.authType === 'token') return `the token was rejected (expired or revoked?)`;
-    if (cfg.authType === 'v3applicationcredential') return `application credential ${who} was rejected (wrong secret, expired or deleted?)`;
-    if (/project|scope/i.test(msg)) return `user ${who} has no role on project ${a.project_name ?? a.project_id ?? '?'} (or it does not exist)`;
-    return `wrong password or unknown user ${who}`;
+  const user = a.username ?? a.user_id ?? '?';
+  const project = a.project_name ?? a.project_id;
+  if (cfg.authType === 'token' && (status === 401 || status === 404)) return 'the token was rejected (expired, revoked or malformed)';
+  if (cfg.authType === 'v3applicationcredential' && status === 401) {
+    return `application credential ${a.application_credential_name ?? a.application_credential_id} was rejected (wrong secret, expired or deleted?)`;
   }
-  if (status === 404 && /project/i.test(msg)) return `unknown project ${a.project_name ?? a.project_id}`;
-  if (status === 404 && /domain/i.test(msg)) return `unknown domain (${msg})`;
-  return msg || 'authentication failed';
+  if (/could not find project/i.test(msg)) return `unknown project ${project}`;
+  if (/could not find domain|domain.*not found/i.test(msg)) return 'unknown domain';
+  if (/invalid username or password|could not find user/i.test(msg)) return `wrong password or unknown user ${user}`;
+  if (/has no access to|no role|not authorized/i.test(msg)) return `user ${user} has no role on project ${project}`;
+  if (status === 401) return `wrong password, unknown user ${user}${project ? `, or no access to project ${project}` : ''}`;
+  if (status === 404 && /project/i.test(msg)) return `unknown project ${project}`;
+  return msg.replace(/\s*\(Disable insecure_debug[^)]*\)/, '') || 'authentication failed';
 }
 
 export async function issueToken(
