@@ -1,0 +1,26 @@
+// Defaults of every configuration key (documented in docs/readme/40-generate.md). Chosen for a small real
+// cloud: Debian 13 (Node.js 20 in its archive), granularity 300 s (Ceilometer's `ceilometer-low-rate` archive
+// policy for `cpu`), cooldown one window so a new member's CPU is in the mean before the next decision.
+export const DEFAULTS = {
+  topology: 'tiers',
+  image: 'debian-13',
+  keyName: 'faafo',
+  externalNetwork: 'public',
+  flavor: 'm1.small',
+  networkCidr: '10.20.0.0/24',
+  sshCidr: '0.0.0.0/0',
+  imageStoreUrl: 'file:/var/lib/faafo/images',
+  loadBalancer: true,
+  api: { min: 1, max: 3, vcpus: 1 },
+  workers: { min: 1, max: 6, vcpus: 1 },
+  scaleUpCpu: 80,
+  scaleDownCpu: 15,
+  granularity: 300,
+  evaluationPeriods: 1,
+  cooldown: 300,
+  alarmAction: 'signal',
+  repeatActions: true,
+  bootTimeout: 1200,
+} as const;
+
+export const DEFAULT_CONFIG_FILE = 'faafo-stack.yaml';

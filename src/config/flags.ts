@@ -1,0 +1,88 @@
+// The flags of `generate` (shared with create/update/diff/doctor). Each one overrides one key of faafo-stack.yaml;
+// FLAG_PATHS says which, so error messages can name both the flag and the key. Kept free of ajv and the
+// template code so importing a command for --help stays cheap.
+import { Flags } from '@oclif/core';
+
+const int = (description: string) => Flags.integer({ description });
+const str = (description: string) => Flags.string({ description });
+
+export const generateFlags = {
+  config: Flags.string({ char: 'c', description: 'configuration file (default: ./faafo-stack.yaml when it exists)' }),
+  topology: Flags.string({ description: 'tiers (services + API + workers) or all-in-one (one server)', options: ['tiers', 'all-in-one'] }),
+  image: str('Glance image of the servers (Debian/Ubuntu with Node.js >= 20 packaged, e.g. debian-13)'),
+  'key-name': str('Nova key pair for SSH'),
+  'external-network': str('external network for the router, floating IPs and the load balancer IP'),
+  'network-cidr': str('CIDR of the private subnet the stack creates'),
+  'ssh-cidr': str('source range allowed to SSH to the servers'),
+  'app-url': str('URL of the app bundle the servers download at boot'),
+  'app-sha256': str('sha256 (hex) of the app bundle; boot fails when it does not match'),
+  'node-tarball-url': str('Node.js linux tarball for images whose Node.js package is older than 20'),
+  flavor: str('flavor of every server unless a per-tier flavor is given'),
+  'api-flavor': str('flavor of the API servers'),
+  'worker-flavor': str('flavor of the worker servers'),
+  'services-flavor': str('flavor of the services server (database + RabbitMQ)'),
+  'database-url': str('external database URL instead of the services server (a hidden parameter, never written to files)'),
+  'queue-url': str('external RabbitMQ URL instead of the services server (a hidden parameter, never written to files)'),
+  'image-store-url': str('image store of the API servers (file:PATH or swift:...)'),
+  lb: Flags.boolean({ allowNo: true, description: 'Octavia load balancer in front of the API tier (--no-lb: a floating IP per API server)' }),
+  'min-api': int('minimum number of API servers'),
+  'max-api': int('maximum number of API servers'),
+  'desired-api': int('API servers at create (default: --min-api)'),
+  'api-vcpus': int("vCPUs of the API flavor (CPU thresholds are percent of the whole server)"),
+  'min-workers': int('minimum number of workers'),
+  'max-workers': int('maximum number of workers'),
+  'desired-workers': int('workers at create (default: --min-workers)'),
+  'worker-vcpus': int("vCPUs of the worker flavor (CPU thresholds are percent of the whole server)"),
+  'scale-up-cpu': int('scale a tier up when its mean CPU is above this percent (1..100)'),
+  'scale-down-cpu': int('scale a tier down when its mean CPU is below this percent (1..100)'),
+  granularity: int("alarm window in seconds, a multiple of 60 that the cpu metric's archive policy has"),
+  'evaluation-periods': int('consecutive windows beyond a threshold before the alarm fires'),
+  cooldown: int('seconds after a scaling action before the next one'),
+  'alarm-action': Flags.string({ description: 'how alarms reach the policies: signal (trust+signal_url) or alarm-url (EC2-signed)', options: ['signal', 'alarm-url'] }),
+  'repeat-actions': Flags.boolean({ allowNo: true, description: 'alarms re-signal every evaluation while in alarm (default on; the cooldown paces growth)' }),
+  'boot-timeout': int('seconds a server may take from boot to a healthy service'),
+};
+
+export type GenerateFlagValues = { [K in keyof typeof generateFlags]?: unknown };
+
+/** Config key path each flag overrides (`flavor` sets every flavor not set more specifically). */
+export const FLAG_PATHS: Record<string, string> = {
+  topology: 'topology',
+  image: 'image',
+  'key-name': 'keyName',
+  'external-network': 'externalNetwork',
+  'network-cidr': 'network.cidr',
+  'ssh-cidr': 'sshCidr',
+  'app-url': 'app.url',
+  'app-sha256': 'app.sha256',
+  'node-tarball-url': 'app.nodeTarballUrl',
+  'api-flavor': 'api.flavor',
+  'worker-flavor': 'workers.flavor',
+  'services-flavor': 'services.flavor',
+  'database-url': 'database.url',
+  'queue-url': 'queue.url',
+  'image-store-url': 'imageStoreUrl',
+  lb: 'loadBalancer',
+  'min-api': 'api.min',
+  'max-api': 'api.max',
+  'desired-api': 'api.desired',
+  'api-vcpus': 'api.vcpus',
+  'min-workers': 'workers.min',
+  'max-workers': 'workers.max',
+  'desired-workers': 'workers.desired',
+  'worker-vcpus': 'workers.vcpus',
+  'scale-up-cpu': 'scaling.scaleUpCpu',
+  'scale-down-cpu': 'scaling.scaleDownCpu',
+  granularity: 'scaling.granularity',
+  'evaluation-periods': 'scaling.evaluationPeriods',
+  cooldown: 'scaling.cooldown',
+  'alarm-action': 'scaling.alarmAction',
+  'repeat-actions': 'scaling.repeatActions',
+  'boot-timeout': 'bootTimeout',
+};
+
+/** "api.max" -> "--max-api" (for messages); undefined when no flag sets that key. */
+export function flagFor(path: string): string | undefined {
+  const hit = Object.entries(FLAG_PATHS).find(([, p]) => p === path);
+  return hit ? `--${hit[0]}` : undefined;
+}
