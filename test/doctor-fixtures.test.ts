@@ -99,7 +99,7 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     const r = await run(cloud);
     assert.equal(r.trust.status, 'fail');
     assert.match(r.trust.detail, /refuses a trust for this application credential: .*not allowed for managing trusts/);
-    assert.match(r.trust.fix!, /--alarm-action alarm_url/);
+    assert.match(r.trust.fix!, /--alarm-action alarm-url/);
     // and with alarm_url (cloudformation in the catalog) the same cloud is fine
     assert.equal((await run(cloud, { alarmAction: 'alarm_url' })).trust.status, 'ok');
   });

@@ -22,8 +22,8 @@ export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean
     keyName: cfg.keyName || undefined,
     externalNetwork: cfg.externalNetwork || undefined,
     servers,
-    // One floating IP: on the load balancer's VIP, or on the single entry server without one.
-    floatingIps: 1,
+    // One floating IP on the load balancer's VIP; with --no-lb one per API server (at its maximum).
+    floatingIps: allInOne || loadBalancer ? 1 : cfg.api.max,
     loadBalancers: loadBalancer ? 1 : 0,
   };
 }

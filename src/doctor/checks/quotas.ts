@@ -78,7 +78,7 @@ export const quotasCheck: Check = {
     if (short.length) {
       return fail(
         `${short.map(fmt).join('; ')}${tail}`,
-        'lower the maximum sizes (--api-max/--worker-max) or smaller flavors, or ask for more quota (`openstack quota show`)',
+        'lower the maximum sizes (--max-api/--max-workers) or smaller flavors, or ask for more quota (`openstack quota show`)',
       );
     }
     return ok(`${needs.map(fmt).join('; ')}${tail}`);

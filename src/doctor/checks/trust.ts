@@ -1,7 +1,7 @@
 // The alarms can call their scaling policy: with `trust+` actions (default) Aodh creates a Keystone trust from
 // the stack owner to itself with the owner's roles, so the owner must be able to create trusts - proven by
 // creating a short-lived trust to themselves with the token's roles and deleting it again. Application
-// credentials (unless unrestricted) and some Keystone policies forbid that. With --alarm-action alarm_url the
+// credentials (unless unrestricted) and some Keystone policies forbid that. With --alarm-action alarm-url the
 // alarms use Heat's pre-signed CFN URL instead, which needs the cloudformation endpoint.
 import { fail, ok, skip, warn, type Check, type DoctorCloud } from '../types.js';
 
@@ -18,7 +18,7 @@ export const trustCheck: Check = {
     if (plan.alarmAction === 'alarm_url') {
       return cloud.hasService('cloudformation')
         ? ok('alarm_url: Heat signs the URL (cloudformation endpoint present); no trust needed')
-        : fail('--alarm-action alarm_url needs heat-api-cfn, but the catalog has no cloudformation endpoint', 'use the default trust+ actions (--alarm-action trust)');
+        : fail('--alarm-action alarm-url needs heat-api-cfn, but the catalog has no cloudformation endpoint', 'use the default trust+ actions (--alarm-action signal)');
     }
     if (!cloud.hasService('identity')) return skip('no identity endpoint in the catalog');
     const token = await cloud.token();
@@ -49,7 +49,7 @@ export const trustCheck: Check = {
     }
     const why = r.data?.error?.message ?? `HTTP ${r.status}`;
     const fix = cloud.hasService('cloudformation')
-      ? 'use --alarm-action alarm_url (Heat-signed URL, no trust), or authenticate with a password / an unrestricted application credential'
+      ? 'use --alarm-action alarm-url (Heat-signed URL, no trust), or authenticate with a password / an unrestricted application credential'
       : 'authenticate with a password or an unrestricted application credential (no cloudformation endpoint for alarm_url)';
     if (self.data.token.application_credential) return fail(`Keystone refuses a trust for this application credential: ${why}`, fix);
     if (r.status === 404) return warn(`Keystone has no OS-TRUST API: ${why}`, fix);
