@@ -1,8 +1,9 @@
-// Renders one band of rows into filtered PNG scanlines, with the WebAssembly SIMD kernel when this runtime can
+// Renders one band of rows into PNG scanlines, with the WebAssembly SIMD kernel when this runtime can
 // instantiate it, else the plain JavaScript kernel (same pixels, about half the speed).
 import { axisCoord, axisCoords } from './params.js';
 import { scanlineBytes, type BandJob } from './band.js';
 import { renderRowJs } from './kernel-js.js';
+import { encodeBand, type EncodedBand } from './encode.js';
 import { loadWasmKernel, type WasmKernel } from './kernel-wasm-loader.js';
 
 export type KernelName = 'wasm' | 'js';
@@ -21,6 +22,12 @@ export class BandRenderer {
     return this.wasm ? 'wasm' : 'js';
   }
 
+  /** The band's filtered, deflated scanlines (see encode.ts). */
+  encode(job: BandJob): EncodedBand {
+    return encodeBand(this.render(job), scanlineBytes(job.width), job.level);
+  }
+
+  /** The band's scanlines, each with filter byte 0. */
   render(job: BandJob): Uint8Array {
     const line = scanlineBytes(job.width);
     const rows = job.y1 - job.y0;

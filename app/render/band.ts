@@ -11,6 +11,8 @@ export interface BandJob {
   ci: number;
   y0: number;
   y1: number;
+  /** zlib level of the band's compression. */
+  level: number;
 }
 
 /** Bytes of one scanline: the filter byte plus 3 per pixel. */

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { validateParams, type RenderParams } from './params.js';
 import { chooseConstant } from './choose.js';
 import { scanlineBytes, type BandJob } from './band.js';
-import { PngStream } from './png.js';
+import { PngWriter } from './png.js';
+import type { EncodedBand } from './encode.js';
 import { ThreadPool } from './pool.js';
 import { threadEntry } from './thread-entry.js';
 
@@ -29,7 +30,7 @@ export interface RenderResult {
 export interface RendererOptions {
   /** Render threads (default: os.availableParallelism()). */
   threads?: number;
-  /** zlib level of the PNG (default 6, like PIL). */
+  /** zlib level of the PNG (default 3: with the Up filter about as small as level 6 and 3x faster). */
   compression?: number;
 }
 
@@ -45,7 +46,7 @@ export class Renderer {
     const t = opts.threads ?? os.availableParallelism();
     if (!Number.isInteger(t) || t < 1) throw new RangeError(`threads must be a positive integer (got ${String(t)})`);
     this.threads = t;
-    this.level = opts.compression ?? 6;
+    this.level = opts.compression ?? 3;
     this.pool = new ThreadPool(t, threadEntry());
   }
 
@@ -70,12 +71,13 @@ export class Renderer {
     const rows = Math.max(1, Math.min(Math.floor(BAND_BYTES / line), Math.ceil(height / (4 * this.threads))));
     const bands = Math.ceil(height / rows);
     const window = 2 * this.threads + 2;
-    const png = new PngStream(out, width, height, this.level);
-    const inFlight: Promise<Uint8Array>[] = [];
+    const png = new PngWriter(out, width, height);
+    const inFlight: Promise<EncodedBand>[] = [];
     let submitted = 0;
     const submit = () => {
       const y0 = submitted * rows;
-      const job: BandJob = { width, height, iterations, xa, xb, ya, yb, cr, ci, y0, y1: Math.min(height, y0 + rows) };
+      const y1 = Math.min(height, y0 + rows);
+      const job: BandJob = { width, height, iterations, xa, xb, ya, yb, cr, ci, y0, y1, level: this.level };
       const pr = this.pool.run(job);
       pr.catch(() => {}); // awaited in order below
       inFlight.push(pr);
@@ -84,14 +86,14 @@ export class Renderer {
     try {
       while (submitted < bands && inFlight.length < window) submit();
       for (let b = 0; b < bands; b++) {
-        const scanlines = await (inFlight.shift() as Promise<Uint8Array>);
+        const band = await (inFlight.shift() as Promise<EncodedBand>);
         if (submitted < bands) submit();
-        await png.write(scanlines);
+        await png.write(band);
       }
       const { size, checksum } = await png.finish();
       return { duration: (performance.now() - t0) / 1000, size, checksum, cr, ci };
     } catch (e) {
-      png.abort(e as Error);
+      png.abort();
       throw e;
     }
   }

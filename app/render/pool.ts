@@ -4,11 +4,12 @@
 import type { Worker } from 'node:worker_threads';
 import { startThread } from './thread-entry.js';
 import type { BandJob } from './band.js';
+import type { EncodedBand } from './encode.js';
 import type { BandReply, BandRequest } from './thread.js';
 
 interface Pending {
   job: BandJob;
-  resolve: (rows: Uint8Array) => void;
+  resolve: (rows: EncodedBand) => void;
   reject: (e: Error) => void;
 }
 
@@ -30,7 +31,7 @@ export class ThreadPool {
     private readonly entry: URL,
   ) {}
 
-  run(job: BandJob): Promise<Uint8Array> {
+  run(job: BandJob): Promise<EncodedBand> {
     if (this.closed) return Promise.reject(new Error('renderer is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
@@ -48,7 +49,7 @@ export class ThreadPool {
       if ('error' in m) cur.reject(new Error(`render thread: ${m.error}`));
       else {
         this.kernel = m.kernel;
-        cur.resolve(m.rows);
+        cur.resolve(m.band);
       }
       this.dispatch();
     });
