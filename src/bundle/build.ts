@@ -1,0 +1,135 @@
+// Builds the fractal service into a self-contained folder with esbuild: faafo.mjs (app/cli/main.ts + every
+// dependency, one ESM file), thread.mjs (the renderer's worker-thread entry, found through FAAFO_RENDER_THREAD
+// which faafo.mjs sets to the file beside it) and bin/faafo (a sh wrapper). No package.json, no node_modules: the
+// servers need only `node`. better-sqlite3 (native) is left out: the sqlite: backend then fails with one clear line.
+import { build, type Plugin } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile, chmod } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FaafoError } from '../lib/errors.js';
+
+export interface BuiltBundle {
+  /** the folder holding faafo.mjs, thread.mjs, bin/faafo */
+  dir: string;
+  /** paths relative to dir, sorted */
+  files: string[];
+  version: string;
+}
+
+/** The faafo-stack package root (where package.json says name: faafo-stack). */
+export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let d = from; ; d = path.dirname(d)) {
+    const p = path.join(d, 'package.json');
+    if (existsSync(p)) {
+      try {
+        if (JSON.parse(readFileSync(p, 'utf8')).name === 'faafo-stack') return d;
+      } catch {
+        /* keep looking */
+      }
+    }
+    if (path.dirname(d) === d) throw new FaafoError('cannot find the faafo-stack package root (package.json)');
+  }
+}
+
+/** TypeScript sources when present (a checkout), else the built dist/ files (an installed package). */
+function entry(root: string, rel: string): string {
+  for (const p of [path.join(root, `${rel}.ts`), path.join(root, 'dist', `${rel}.js`)]) if (existsSync(p)) return p;
+  throw new FaafoError(`cannot find ${rel}.ts or dist/${rel}.js under ${root}`, { hint: 'run `npm run build` first' });
+}
+
+export const SQLITE_MISSING =
+  'the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:// or mysql:// ' +
+  '(FAAFO_DATABASE_URL / --database-url), or `npm install better-sqlite3` next to faafo.mjs';
+
+/** better-sqlite3 -> a stand-in that loads the real module on first use, or throws one clear line. */
+const sqliteShim: Plugin = {
+  name: 'faafo-sqlite-optional',
+  setup(b) {
+    b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: 'better-sqlite3', namespace: 'faafo-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'faafo-shim' }, () => ({
+      loader: 'js',
+      contents:
+        `import { createRequire } from 'node:module';\n` +
+        `export default function Database(...args) {\n` +
+        `  let Real;\n` +
+        `  try { Real = createRequire(import.meta.url)('better-sqlite3'); }\n` +
+        `  catch { throw new Error(${JSON.stringify(SQLITE_MISSING)}); }\n` +
+        `  return new Real(...args);\n` +
+        `}\n`,
+    }));
+  },
+};
+
+// CommonJS dependencies bundled into ESM still call require() for node built-ins and read __dirname.
+const ESM_BANNER =
+  `import { createRequire as __faafoRequire } from 'node:module';\n` +
+  `import { fileURLToPath as __faafoPath } from 'node:url';\n` +
+  `const require = __faafoRequire(import.meta.url);\n` +
+  `const __filename = __faafoPath(import.meta.url);\n` +
+  `const __dirname = __faafoPath(new URL('.', import.meta.url));\n`;
+
+const BIN = `#!/bin/sh
+# faafo: runs the bundled fractal service (faafo.mjs beside this folder) with the node found on PATH
+# (or $NODE). Example: FAAFO_DATABASE_URL=postgresql://... FAAFO_QUEUE_URL=amqp://... bin/faafo api
+here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+exec "\${NODE:-node}" "$here/faafo.mjs" "$@"
+`;
+
+export async function buildBundle(opts: { outDir: string; root?: string; minify?: boolean }): Promise<BuiltBundle> {
+  const root = opts.root ?? packageRoot();
+  const dir = path.resolve(opts.outDir);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'bin'), { recursive: true });
+  const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  const main = entry(root, 'app/cli/main');
+  const thread = entry(root, 'app/render/thread');
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: 'node20',
+    minify: opts.minify ?? false,
+    legalComments: 'none' as const,
+    logLevel: 'silent' as const,
+    absWorkingDir: root,
+    external: ['pg-native'],
+    plugins: [sqliteShim],
+    banner: { js: ESM_BANNER },
+    define: { 'process.env.FAAFO_BUNDLE_VERSION': JSON.stringify(version) },
+  };
+  try {
+    await build({
+      ...common,
+      stdin: {
+        contents:
+          // The render pool finds its thread through FAAFO_RENDER_THREAD (see app/render/thread-entry.ts).
+          `process.env.FAAFO_RENDER_THREAD ??= new URL('./thread.mjs', import.meta.url).href;\n` +
+          `import { main } from ${JSON.stringify(main)};\n` +
+          `process.exitCode = await main(process.argv.slice(2));\n`,
+        resolveDir: root,
+        sourcefile: 'faafo-bundle-entry.mjs',
+        loader: 'ts',
+      },
+      outfile: path.join(dir, 'faafo.mjs'),
+    });
+    await build({ ...common, entryPoints: [thread], outfile: path.join(dir, 'thread.mjs') });
+  } catch (e) {
+    const errs = (e as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];
+    const first = errs[0];
+    throw new FaafoError(
+      `esbuild failed: ${first ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : (e as Error).message}` +
+        (errs.length > 1 ? ` (+${errs.length - 1} more)` : ''),
+    );
+  }
+  await writeFile(path.join(dir, 'bin/faafo'), BIN);
+  await chmod(path.join(dir, 'bin/faafo'), 0o755);
+  await writeFile(
+    path.join(dir, 'README.txt'),
+    `faafo ${version} - the First App fractal service, bundled by faafo-stack bundle.\n` +
+      `Needs only Node.js >= 20. Run: bin/faafo api | worker | serve | --help\n` +
+      `Settings: FAAFO_DATABASE_URL (postgresql:// or mysql://; sqlite: needs better-sqlite3), FAAFO_QUEUE_URL,\n` +
+      `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n`,
+  );
+  return { dir, files: ['README.txt', 'bin/faafo', 'faafo.mjs', 'thread.mjs'], version };
+}

@@ -1,0 +1,120 @@
+// `faafo-stack bundle` end to end: the tarball's sha256 is what was reported; unpacked by the system `tar` in a
+// clean folder (no node_modules anywhere above it), `node faafo.mjs api` and `node faafo.mjs worker` serve the API
+// and render a fractal against the real PostgreSQL and RabbitMQ; the sqlite: backend fails with one clear line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundle, type BundleResult } from '../src/bundle/index.js';
+import { freshPostgres, freshVhost, type Disposable } from './helpers/services.js';
+
+let work: string;
+let result: BundleResult;
+let app: string; // unpacked faafo/ folder
+const children: ChildProcess[] = [];
+const disposables: Disposable<string>[] = [];
+
+async function poll<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs bundled `node faafo.mjs ...` with only PATH/HOME and the given settings in its environment. */
+function run(args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, ['faafo.mjs', ...args], {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  children.push(child);
+  return { child, out: () => out };
+}
+
+before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'faafo-bundle-'));
+  result = await bundle({ out: path.join(work, 'out') });
+  const clean = path.join(work, 'clean');
+  execFileSync('mkdir', ['-p', clean]);
+  execFileSync('tar', ['-xzf', result.tarball, '-C', clean]);
+  app = path.join(clean, 'faafo');
+});
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of disposables) await d.dispose();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('bundle: tarball checksum matches, layout is self-contained (no package.json, no node_modules)', () => {
+  const bytes = readFileSync(result.tarball);
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), result.sha256);
+  assert.equal(bytes.length, result.size);
+  assert.equal(readFileSync(`${result.tarball}.sha256`, 'utf8'), `${result.sha256}  faafo.tar.gz\n`);
+  execFileSync('sha256sum', ['-c', 'faafo.tar.gz.sha256'], { cwd: path.dirname(result.tarball), stdio: 'ignore' });
+  const listed = execFileSync('tar', ['-tzf', result.tarball], { encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(listed, ['faafo/', 'faafo/README.txt', 'faafo/bin/', 'faafo/bin/faafo', 'faafo/faafo.mjs', 'faafo/thread.mjs']);
+  assert.ok(statSync(path.join(app, 'bin/faafo')).mode & 0o100, 'bin/faafo is executable');
+  for (const p of ['package.json', 'node_modules']) assert.ok(!existsSync(path.join(app, p)));
+  for (let d = app; path.dirname(d) !== d; d = path.dirname(d)) assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
+});
+
+test('bundle: the same sources give the same sha256 (reproducible)', async () => {
+  const again = await bundle({ out: path.join(work, 'out2') });
+  assert.equal(again.sha256, result.sha256);
+});
+
+test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line', async () => {
+  assert.match(execFileSync(path.join(app, 'bin/faafo'), ['--help'], { encoding: 'utf8', env: { PATH: process.env.PATH! } }), /faafo/);
+  const r = run(['api', '--port', '0', '--host', '127.0.0.1'], { FAAFO_DATABASE_URL: `sqlite:${path.join(work, 'x.sqlite')}` });
+  const code = await new Promise<number | null>((res) => r.child.on('exit', res));
+  assert.notEqual(code, 0);
+  assert.match(r.out(), /the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:\/\/ or mysql:\/\//);
+  assert.doesNotMatch(r.out(), /\n\s+at /, 'no stack trace');
+});
+
+test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + RabbitMQ render a fractal', async () => {
+  const db = await freshPostgres();
+  disposables.push(db);
+  const mq = await freshVhost();
+  disposables.push(mq);
+  const settings = { FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: mq.value, FAAFO_IMAGE_URL: `file:${path.join(work, 'images')}` };
+  const api = run(['api', '--port', '0', '--host', '127.0.0.1'], settings);
+  const url = await poll('the API to listen', () => /listening on (http:\/\/[^/\s]+)\//.exec(api.out())?.[1] ?? (api.child.exitCode !== null ? Promise.reject(new Error(api.out())) : undefined));
+  const worker = run(['worker', '--threads', '2'], { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' });
+  const res = await fetch(`${url}/v1/fractal`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ width: 96, height: 64, iterations: 128, xa: -2, xb: 1, ya: -1, yb: 1 }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const { uuid } = (await res.json()) as { uuid: string };
+  const row = await poll('the fractal to be rendered', async () => {
+    const r = (await (await fetch(`${url}/v1/fractal/${uuid}`)).json()) as { checksum: string | null; generated_by: string | null; size: number | null };
+    return r.checksum ? r : undefined;
+  });
+  assert.equal(row.generated_by, 'bundle-test');
+  const png = Buffer.from(await (await fetch(`${url}/fractal/${uuid}`)).arrayBuffer());
+  assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+  assert.equal(createHash('sha256').update(png).digest('hex'), row.checksum);
+  for (const p of [worker, api]) {
+    p.child.kill('SIGTERM');
+    await new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.on('exit', r)));
+  }
+  assert.match(worker.out(), /faafo worker bundle-test/);
+});
