@@ -65,7 +65,7 @@ test('faafo serve + the client commands, like the First App guide', { timeout: 3
     const show = await cli(['show', one.uuid, ...ep]);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /\| Parameter +\| Value +\|/);
-    assert.match(show.stdout, new RegExp(`\\| uuid +\\| ${one.uuid} \\|`));
+    assert.match(show.stdout, new RegExp(`\\| uuid +\\| ${one.uuid} +\\|`));
     assert.match(show.stdout, /\| duration +\| \d+\.\d{6} seconds +\|/);
     assert.match(show.stdout, /\| dimensions +\| 64 x 48 pixels +\|/);
     assert.match(show.stdout, new RegExp(`\\| size +\\| ${done.size} bytes +\\|`));

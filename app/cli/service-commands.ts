@@ -54,7 +54,11 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).spl
 /** Resolves on SIGINT/SIGTERM (or the test's abort signal); a second signal exits at once. */
 function waitForShutdown(io: Io): Promise<string> {
   return new Promise((resolve) => {
+    // Signal listeners do not keep node running: while a dependency is down (no socket open, reconnect timers
+    // unref'd) the process would otherwise simply end. This timer holds it until shutdown.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const onSignal = (sig: NodeJS.Signals) => {
+      clearInterval(keepAlive);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (!io.signal) {

@@ -105,7 +105,12 @@ export class AmqpQueue implements TaskQueue {
   private async openConnection(): Promise<ChannelModel> {
     let conn: ChannelModel;
     try {
-      conn = await amqp.connect(withHeartbeat(this.url), { timeout: CONNECT_TIMEOUT_MS });
+      const attempt = amqp.connect(withHeartbeat(this.url), { timeout: CONNECT_TIMEOUT_MS });
+      // A broker that accepts TCP but never completes the handshake (e.g. shutting down) must not hang us.
+      conn = await withTimeout(attempt, CONNECT_TIMEOUT_MS + 1000, 'connecting to the queue').catch((e: unknown) => {
+        attempt.then((late) => late.close().catch(() => undefined)).catch(() => undefined);
+        throw e;
+      });
     } catch (e) {
       this.noteFailure(e);
       throw new Error(`queue unavailable: ${errText(e)}`);

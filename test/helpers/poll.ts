@@ -1,4 +1,8 @@
 // Polling helper for tests: wait for a condition instead of sleeping a fixed time.
+
+/** Thrown from a condition to stop waiting at once (e.g. the process being waited on has exited). */
+export class PollAbort extends Error {}
+
 export async function until<T>(
   cond: () => T | undefined | false | null | Promise<T | undefined | false | null>,
   what: string,
@@ -12,6 +16,7 @@ export async function until<T>(
       const v = await cond();
       if (v) return v;
     } catch (e) {
+      if (e instanceof PollAbort) throw e;
       lastErr = e;
     }
     if (Date.now() > end) {

@@ -1,11 +1,13 @@
 // Spawns `faafo` processes from source (tsx) for tests, collects their output lines and waits for patterns.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { until } from './poll.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PollAbort, until } from './poll.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cliEntry = path.join(repoRoot, 'test/helpers/faafo-cli.ts');
+// By absolute URL: the children may run in a temp directory where a bare `--import tsx` would not resolve.
+const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface FaafoProcess {
   proc: ChildProcess;
@@ -25,7 +27,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function spawnFaafo(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; name?: string } = {}): FaafoProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+  const proc = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: opts.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +63,7 @@ export function spawnFaafo(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
           const hit = lines.map((l) => l.match(re)).find(Boolean);
           if (hit) return hit;
           if (exitValue !== undefined) {
-            throw new Error(`${opts.name ?? args[0]} exited (${exitValue}) before printing ${re}: ${lines.slice(-5).join(' | ')}`);
+            throw new PollAbort(`${opts.name ?? args[0]} exited (${exitValue}) before printing ${re}: ${lines.slice(-5).join(' | ')}`);
           }
           return undefined;
         },
