@@ -27,7 +27,7 @@ export class BandRenderer {
     return encodeBand(this.render(job), scanlineBytes(job.width), job.level);
   }
 
-  /** The band's scanlines, each with filter byte 0. */
+  /** The band's scanlines, each with filter byte 0 (from the wasm kernel: a view valid until the next call). */
   render(job: BandJob): Uint8Array {
     const line = scanlineBytes(job.width);
     const rows = job.y1 - job.y0;

@@ -4,6 +4,7 @@ import type { BandJob } from './band.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
 export interface WasmKernel {
+  /** The band's scanlines (filter byte 0), as a view into the kernel's memory valid until the next call. */
   band(job: BandJob, line: number, rows: number): Uint8Array;
 }
 
@@ -70,7 +71,7 @@ export function loadWasmKernel(): WasmKernel | undefined {
         ex.row(xsAt, groups, zi, job.cr, job.ci, job.iterations, countsAt);
         ex.colour(countsAt, job.width, job.iterations, outAt + (y - job.y0) * line);
       }
-      return new Uint8Array(ex.memory.buffer, outAt, line * rows).slice();
+      return new Uint8Array(ex.memory.buffer, outAt, line * rows); // a view: valid until the next call
     },
   };
 }
