@@ -36,6 +36,7 @@ export interface RendererOptions {
 
 /** Target raw bytes per band (scanlines incl. filter bytes). */
 const BAND_BYTES = 256 * 1024;
+const MIN_BANDS = 32;
 
 export class Renderer {
   readonly threads: number;
@@ -67,8 +68,10 @@ export class Renderer {
       typeof p.cr === 'number' && typeof p.ci === 'number' ? { cr: p.cr, ci: p.ci } : chooseConstant(p);
     const { width, height, iterations, xa, xb, ya, yb } = p;
     const line = scanlineBytes(width);
-    // Rows per band: about BAND_BYTES, but at least ~4 bands per thread so small costly images spread too.
-    const rows = Math.max(1, Math.min(Math.floor(BAND_BYTES / line), Math.ceil(height / (4 * this.threads))));
+    // Rows per band: about BAND_BYTES, and at least MIN_BANDS bands so small costly images spread over the
+    // threads too. It depends on the image only, never on the thread count: bands are compressed separately,
+    // so the PNG bytes (and checksum) of given parameters are the same on every machine.
+    const rows = Math.max(1, Math.min(Math.floor(BAND_BYTES / line), Math.ceil(height / MIN_BANDS)));
     const bands = Math.ceil(height / rows);
     const window = 2 * this.threads + 2;
     const png = new PngWriter(out, width, height);
