@@ -49,6 +49,8 @@ export interface LoadOptions {
   searchDirs?: string[];
 }
 
+type Dict = Record<string, unknown>;
+
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 /** OS_* variables that only select or locate, never make an envvars cloud on their own. */
 const SELECTORS = new Set(['OS_CLOUD', 'OS_REGION_NAME', 'OS_CLIENT_CONFIG_FILE', 'OS_CLIENT_SECURE_FILE', 'OS_CLOUD_NAME']);
@@ -75,7 +77,7 @@ function candidates(base: 'clouds' | 'secure', dirs: string[], envFile?: string)
   return envFile ? [envFile, ...list] : list;
 }
 
-function readConfigFile(file: string): Record<string, any> {
+function readConfigFile(file: string): Dict {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -84,7 +86,7 @@ function readConfigFile(file: string): Record<string, any> {
   }
   try {
     const doc = file.endsWith('.json') ? JSON.parse(text) : loadYaml(text);
-    return doc && typeof doc === 'object' ? (doc as Record<string, any>) : {};
+    return doc && typeof doc === 'object' ? (doc as Dict) : {};
   } catch (e) {
     throw new UsageError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((e as Error).message).split('\n')[0]}`);
   }
@@ -94,13 +96,13 @@ function firstExisting(files: string[]): string | undefined {
   return files.find((f) => existsSync(f));
 }
 
-function isObject(v: unknown): v is Record<string, any> {
+function isObject(v: unknown): v is Dict {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Deep merge (objects recursively, anything else replaced), as openstacksdk's secure.yaml merge. */
-export function deepMerge(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { ...base };
+export function deepMerge(base: Dict, over: Dict): Dict {
+  const out: Dict = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k], v) : v;
   return out;
 }
@@ -126,10 +128,10 @@ function bool(v: unknown): boolean | undefined {
 }
 
 /** Normalise one cloud dict: dashes -> underscores, auth keys into `auth`, tenant -> project, domain_* spreading. */
-export function normalizeCloud(raw: Record<string, any>): Record<string, any> {
-  const c: Record<string, any> = {};
+export function normalizeCloud(raw: Dict): Dict {
+  const c: Dict = {};
   for (const [k, v] of Object.entries(raw)) c[k.replace(/-/g, '_')] = v;
-  const auth: Record<string, any> = {};
+  const auth: Dict = {};
   for (const [k, v] of Object.entries(isObject(c.auth) ? c.auth : {})) auth[k.replace(/-/g, '_')] = v;
   for (const k of Object.keys(c)) {
     if (AUTH_KEYS.has(k)) {
@@ -161,7 +163,7 @@ export function normalizeCloud(raw: Record<string, any>): Record<string, any> {
   return c;
 }
 
-function pickAuthType(c: Record<string, any>): AuthType {
+function pickAuthType(c: Dict): AuthType {
   const given = c.auth_type ? String(c.auth_type).toLowerCase() : undefined;
   if (given) {
     const t = AUTH_TYPES[given];
@@ -188,8 +190,8 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
   const cloudsFile = firstExisting(candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE));
   const secureFile = firstExisting(candidates('secure', dirs, env.OS_CLIENT_SECURE_FILE));
 
-  let doc: Record<string, any> = cloudsFile ? readConfigFile(cloudsFile) : {};
-  const clouds: Record<string, any> = isObject(doc.clouds) ? { ...doc.clouds } : {};
+  let doc: Dict = cloudsFile ? readConfigFile(cloudsFile) : {};
+  const clouds: Dict = isObject(doc.clouds) ? { ...doc.clouds } : {};
   if (secureFile) {
     const sec = readConfigFile(secureFile);
     if (isObject(sec.clouds)) {
@@ -227,26 +229,29 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
     );
   }
 
-  let c = normalizeCloud(clouds[name]);
+  let c = normalizeCloud(clouds[name] as Dict);
   // `openstack` CLI semantics: OS_* variables are the defaults of its --os-* options and win over the file.
   if (name !== envKey && fromEnv) {
     const over = normalizeCloud(Object.fromEntries(Object.entries(fromEnv).filter(([k]) => !['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'].includes(k))));
     c = deepMerge(c, over);
   }
-  c.auth = Object.fromEntries(Object.entries(c.auth as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+  const auth: Record<string, string> = Object.fromEntries(
+    Object.entries(c.auth as Dict).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]),
+  );
+  c.auth = auth;
 
   const region = resolveRegion(name, c, opts.region ?? env.OS_REGION_NAME);
   const verifyFlag = bool(c.verify);
   const insecure = bool(c.insecure);
   const verify = insecure === true ? false : verifyFlag ?? true;
   const timeout = c.api_timeout !== undefined ? Number(c.api_timeout) : undefined;
-  if (!c.auth.auth_url && c.auth_type !== 'none') {
+  if (!auth.auth_url && c.auth_type !== 'none') {
     throw new UsageError(`cloud "${name}" has no auth_url`, `add auth: {auth_url: https://keystone.example.com:5000/v3} (${read})`);
   }
   return {
     name,
     authType: pickAuthType(c),
-    auth: c.auth,
+    auth,
     regionName: region,
     interface: String(c.interface ?? c.endpoint_type ?? 'public').replace(/URL$/, ''),
     verify,
@@ -260,7 +265,7 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
 }
 
 /** region_name (or the first of `regions:`); an explicit region must be one of `regions:` when that list exists. */
-function resolveRegion(cloud: string, c: Record<string, any>, wanted?: string): string | undefined {
+function resolveRegion(cloud: string, c: Dict, wanted?: string): string | undefined {
   const known: string[] = Array.isArray(c.regions)
     ? c.regions.map((r: unknown) => (isObject(r) ? String(r.name) : String(r)))
     : c.region_name

@@ -47,8 +47,8 @@ export function serviceMessage(data: unknown): string {
     return s.slice(0, 300);
   }
   if (Buffer.isBuffer(data)) return serviceMessage(data.toString('utf8'));
-  const d = data as Record<string, any>;
-  const e = d.error;
+  const d = data as Dict;
+  const e = d.error as Dict | string | undefined;
   if (e && typeof e === 'object') {
     const msg = e.message ?? e.explanation ?? '';
     const type = e.type && e.type !== msg ? `${e.type}: ` : '';
@@ -60,6 +60,8 @@ export function serviceMessage(data: unknown): string {
   }
   return '';
 }
+
+type Dict = Record<string, unknown>;
 
 const NET_CAUSES: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is the service running and the URL right?)',

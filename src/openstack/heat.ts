@@ -5,6 +5,7 @@ import type { Cloud, RequestOptions, Response } from './cloud.js';
 import { OpenStackError } from './errors.js';
 
 const HEAT = 'orchestration';
+type Dict = Record<string, unknown>;
 
 export interface StackInput {
   template: string | object;
@@ -69,7 +70,7 @@ function body(input: StackInput & { name?: string }, extra: Record<string, unkno
   return b;
 }
 
-function toInfo(s: Record<string, any>): StackInfo {
+function toInfo(s: Dict): StackInfo {
   return { ...s, id: s.id, name: s.stack_name, status: s.stack_status, reason: s.stack_status_reason ?? '' } as StackInfo;
 }
 
@@ -106,18 +107,18 @@ export class HeatClient {
   }
 
   async findStack(nameOrId: string): Promise<StackInfo | undefined> {
-    const r = await this.req<{ stack?: Record<string, any> }>('GET', `/stacks/${enc(nameOrId)}`, { okStatuses: [200, 404] });
+    const r = await this.req<{ stack?: Dict }>('GET', `/stacks/${enc(nameOrId)}`, { okStatuses: [200, 404] });
     if (r.status === 404 || !r.data?.stack) return undefined;
     return toInfo(r.data.stack);
   }
 
   async getStack(stack: StackRef): Promise<StackInfo> {
     const ref = await this.ref(stack);
-    return toInfo((await this.req<{ stack: Record<string, any> }>('GET', refPath(ref))).data.stack);
+    return toInfo((await this.req<{ stack: Dict }>('GET', refPath(ref))).data.stack);
   }
 
   async listStacks(query?: Record<string, unknown>): Promise<StackInfo[]> {
-    return (await this.req<{ stacks: Record<string, any>[] }>('GET', '/stacks', { query })).data.stacks.map(toInfo);
+    return (await this.req<{ stacks: Dict[] }>('GET', '/stacks', { query })).data.stacks.map(toInfo);
   }
 
   async previewUpdate(stack: StackRef, opts: StackOptions): Promise<Record<string, unknown[]>> {
@@ -204,11 +205,15 @@ export class HeatClient {
     const seen = new Set<string>();
     const interval = opts.intervalMs ?? 1000;
     for (;;) {
-      const r = await this.req<{ stack?: Record<string, any> }>('GET', refPath(ref), { okStatuses: [200, 404] });
+      const r = await this.req<{ stack?: Dict }>('GET', refPath(ref), { okStatuses: [200, 404] });
       const s = r.status === 404 || !r.data?.stack ? undefined : toInfo(r.data.stack);
       if (opts.onEvent) {
         const evs = await this.events(ref, { nestedDepth: opts.nestedDepth }).catch(() => [] as HeatEvent[]);
-        for (const e of evs) if (!seen.has(e.id)) (seen.add(e.id), opts.onEvent(e));
+        for (const e of evs) {
+          if (seen.has(e.id)) continue;
+          seen.add(e.id);
+          opts.onEvent(e);
+        }
       }
       if (!s) {
         if (opts.until.includes('DELETE_COMPLETE')) return undefined;

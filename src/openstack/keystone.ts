@@ -28,6 +28,13 @@ export interface IssuedToken {
 }
 
 type Json = Record<string, unknown>;
+interface KeystoneToken {
+  expires_at?: string;
+  project?: { id?: string; name?: string };
+  domain?: { id?: string };
+  user?: { id: string; name?: string };
+  catalog?: CatalogEntry[];
+}
 
 function nameOrId(a: Record<string, string>, prefix: string): Json | undefined {
   if (a[`${prefix}_id`]) return { id: a[`${prefix}_id`] };
@@ -121,7 +128,7 @@ export async function issueToken(
     throw new OpenStackError(`cloud ${cfg.name}: Keystone authentication failed: HTTP ${res.status} ${why}${ridText}`, { status: res.status, requestId: rid });
   }
   const token = String(res.headers['x-subject-token'] ?? '');
-  const t = (res.data as { token?: any })?.token;
+  const t = (res.data as { token?: KeystoneToken })?.token;
   if (!token || !t) throw new OpenStackError(`cloud ${cfg.name}: ${url} is not a Keystone v3 token endpoint (no X-Subject-Token)${ridText}`, { requestId: rid });
   return {
     token,
@@ -129,7 +136,7 @@ export async function issueToken(
     projectId: t.project?.id,
     projectName: t.project?.name,
     domainId: t.domain?.id,
-    userId: t.user?.id,
+    userId: t.user?.id ?? '',
     userName: t.user?.name,
     catalog: Array.isArray(t.catalog) ? t.catalog : [],
   };
