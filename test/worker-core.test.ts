@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { openQueue } from '../app/queue/index.js';
 import { startWorker } from '../app/worker/index.js';
 import type { Task } from '../app/types.js';
-import { SimpleRenderer } from './helpers/simple-renderer.js';
+import { CountingRenderer } from './helpers/counting-renderer.js';
 import { until } from './helpers/poll.js';
 
 interface Upload { uuid: string; headers: http.IncomingHttpHeaders; body: Buffer }
@@ -55,12 +55,12 @@ const task = (w = 24, h = 16): Task => ({
 async function setup(answer: (uuid: string, n: number) => number, opts: { delayMs?: number; rendered?: Set<string> } = {}) {
   const api = await stubApi(answer, opts.rendered);
   const queue = await openQueue(`memory:worker-${randomUUID()}`);
-  const renderer = new SimpleRenderer(opts.delayMs);
+  const renderer = new CountingRenderer(opts.delayMs);
   const lines: string[] = [];
   const worker = await startWorker({
     queue, renderer, endpointUrl: api.url, generatedBy: 'test-host', log: (l) => lines.push(l), retryDelayMs: 20, attempts: 3,
   });
-  return { api, queue, renderer, lines, worker, close: async () => { await worker.stop(); await queue.close(); await api.close(); } };
+  return { api, queue, renderer, lines, worker, close: async () => { await worker.stop(); await queue.close(); await api.close(); await renderer.close(); } };
 }
 
 test('renders, uploads the PNG with checksum/duration/generated-by headers, acks after 200', { timeout: 60000 }, async () => {
@@ -153,6 +153,7 @@ test('stop() lets the task in progress finish and be stored before returning', {
   assert.equal(await s.queue.depth(), 1, 'the second task stays queued for another worker');
   await s.queue.close();
   await s.api.close();
+  await s.renderer.close();
 });
 
 test('a redelivered task already stored is acked without rendering', { timeout: 60000 }, async () => {
@@ -166,7 +167,7 @@ test('a redelivered task already stored is acked without rendering', { timeout: 
   await until(async () => (await q.depth()) === 0, 'taken by the first consumer');
   await first.stop();
   const api = await stubApi(() => 200, rendered);
-  const renderer = new SimpleRenderer();
+  const renderer = new CountingRenderer();
   const lines: string[] = [];
   const w = await startWorker({ queue: q, renderer, endpointUrl: api.url, generatedBy: 'h', log: (l) => lines.push(l) });
   await until(() => w.stats.processed === 1, 'acked');
@@ -176,4 +177,5 @@ test('a redelivered task already stored is acked without rendering', { timeout: 
   await w.stop();
   await q.close();
   await api.close();
+  await renderer.close();
 });
