@@ -1,0 +1,71 @@
+// --topology all-in-one: one server running `faafo serve` (API + workers in one process, SQLite, in-process
+// queue, local image folder), like the guide's first chapters. For small clouds; no scaling.
+import type { StackConfig } from '../config/types.js';
+import { renderBoot, userData } from './boot.js';
+import { attr, join, param, ref, type Part } from './hot.js';
+import { serverPort } from './network.js';
+import { PORTS } from './security.js';
+
+export function allInOnePart(cfg: StackConfig): Part {
+  const script = renderBoot('all-in-one', {
+    command: 'serve',
+    port: PORTS.http,
+    lowPort: true,
+    readyTimeout: 300,
+    env: [
+      { name: 'FAAFO_DATABASE_URL', value: 'sqlite:/var/lib/faafo/faafo.sqlite' },
+      { name: 'FAAFO_QUEUE_URL', value: 'memory:' },
+      { name: 'FAAFO_IMAGE_URL', value: 'file:/var/lib/faafo/images' },
+      { name: 'FAAFO_HOST', value: '0.0.0.0' },
+      { name: 'PORT', value: String(PORTS.http) },
+    ],
+  });
+  return {
+    parameters: {
+      flavor: {
+        type: 'string',
+        description: 'flavor of the server',
+        default: cfg.allInOneFlavor,
+        constraints: [{ custom_constraint: 'nova.flavor' }],
+      },
+    },
+    resources: {
+      app_port: serverPort(ref('app_sg')),
+      wait_handle: { type: 'OS::Heat::WaitConditionHandle' },
+      app_server: {
+        type: 'OS::Nova::Server',
+        depends_on: ['router_interface'],
+        properties: {
+          image: param('image'),
+          flavor: param('flavor'),
+          key_name: param('key_name'),
+          networks: [{ port: ref('app_port') }],
+          user_data_format: 'RAW',
+          user_data: userData(script, {
+            __WC_NOTIFY__: attr('wait_handle', 'curl_cli'),
+            __APP_URL__: param('app_url'),
+            __APP_SHA256__: param('app_sha256'),
+            __NODE_TARBALL_URL__: param('node_tarball_url'),
+          }),
+        },
+      },
+      wait: {
+        type: 'OS::Heat::WaitCondition',
+        depends_on: ['app_server'],
+        properties: { handle: ref('wait_handle'), count: 1, timeout: param('boot_timeout') },
+      },
+      floating_ip: {
+        type: 'OS::Neutron::FloatingIP',
+        depends_on: ['router_interface'],
+        properties: { floating_network: param('external_network'), port_id: ref('app_port') },
+      },
+    },
+    outputs: {
+      app_url: { description: 'URL of the fractal app', value: join(['http://', attr('floating_ip', 'floating_ip_address'), '/']) },
+      watch_command: {
+        description: 'follow the server boot and the app',
+        value: join(['ssh debian@', attr('floating_ip', 'floating_ip_address'), ' journalctl -f -u faafo-serve']),
+      },
+    },
+  };
+}

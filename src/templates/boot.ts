@@ -1,0 +1,44 @@
+// Boot scripts (user_data) from the Handlebars templates in ./boot. Handlebars decides the shape at generate
+// time (role, command, port, which services); Heat fills the __PLACEHOLDERS__ at deploy time with str_replace
+// (passwords, addresses, URLs), so no secret is ever written into the generated files.
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { strReplace, type Intrinsic, type Value } from './hot.js';
+
+const dir = new URL('./boot/', import.meta.url);
+const read = (name: string) => readFileSync(new URL(`${name}.sh.hbs`, dir), 'utf8');
+
+let hb: typeof Handlebars | undefined;
+function engine(): typeof Handlebars {
+  if (hb) return hb;
+  hb = Handlebars.create();
+  for (const p of ['prelude', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
+  return hb;
+}
+
+export type BootRole = 'api' | 'worker' | 'services' | 'all-in-one';
+
+export interface BootContext {
+  command?: 'api' | 'worker' | 'serve';
+  port?: number;
+  lowPort?: boolean;
+  readyTimeout?: number;
+  env?: { name: string; value: string }[];
+  database?: boolean;
+  queue?: boolean;
+}
+
+export function renderBoot(role: BootRole, ctx: BootContext): string {
+  const tpl = engine().compile(read(role), { noEscape: true, strict: false });
+  return tpl(ctx).replace(/\n{3,}/g, '\n\n');
+}
+
+/** user_data: the rendered script with Heat filling only the placeholders it actually contains. */
+export function userData(script: string, params: Record<string, Value>): Intrinsic {
+  const used: Record<string, Value> = {};
+  for (const [k, v] of Object.entries(params)) if (script.includes(k)) used[k] = v;
+  for (const m of script.matchAll(/__[A-Z0-9_]+__/g)) {
+    if (!(m[0] in used)) throw new Error(`internal: boot placeholder ${m[0]} has no value`);
+  }
+  return strReplace(script, used);
+}

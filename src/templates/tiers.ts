@@ -1,0 +1,71 @@
+// The two autoscaling groups. Each tier has its own group id (an OS::Heat::Value "<stack id>-<tier>") that its
+// members carry as `metering.server_group` metadata and its alarms query, so the two tiers' alarms never mix.
+import type { StackConfig } from '../config/types.js';
+import { attr, join, param, ref, STACK_ID, type Part, type Resource, type Value } from './hot.js';
+import { memberType, type Tier } from './member.js';
+import { databaseUrl, hasServicesServer, queueUrl } from './services.js';
+
+export const groupIdResource = (tier: Tier) => `${tier}_group_id`;
+
+function groupId(tier: Tier): Resource {
+  return {
+    type: 'OS::Heat::Value',
+    properties: { type: 'string', value: join([STACK_ID, tier], '-') },
+  };
+}
+
+/** Where workers upload results: the load balancer's VIP, else the first API server (like the guide). */
+function endpointUrl(cfg: StackConfig): Value {
+  if (cfg.loadBalancer) return join(['http://', attr('lb', 'vip_address'), '/']);
+  return {
+    yaql: {
+      expression: "'http://' + $.data.addresses.where($ != null).defaultIfEmpty('127.0.0.1').first() + '/'",
+      data: { addresses: attr('api_asg', 'outputs_list', 'address') },
+    },
+  };
+}
+
+export function tiersPart(cfg: StackConfig): Part {
+  const after = hasServicesServer(cfg) ? ['router_interface', 'services_wait'] : ['router_interface'];
+  const common = (tier: Tier): Record<string, Value> => ({
+    image: param('image'),
+    flavor: param(`${tier}_flavor`),
+    key_name: param('key_name'),
+    network: ref('network'),
+    subnet: ref('subnet'),
+    security_group: ref(`${tier}_sg`),
+    metadata: { 'metering.server_group': attr(groupIdResource(tier), 'value') },
+    boot_timeout: param('boot_timeout'),
+    app_url: param('app_url'),
+    app_sha256: param('app_sha256'),
+    node_tarball_url: param('node_tarball_url'),
+    queue_url: queueUrl(cfg),
+  });
+  const asg = (tier: Tier, properties: Record<string, Value>, dependsOn: string[]): Resource => ({
+    type: 'OS::Heat::AutoScalingGroup',
+    depends_on: dependsOn,
+    properties: {
+      min_size: param(`${tier}_min_size`),
+      max_size: param(`${tier}_max_size`),
+      desired_capacity: param(`${tier}_desired_capacity`),
+      resource: { type: memberType(tier), properties },
+    },
+  });
+  return {
+    resources: {
+      api_group_id: groupId('api'),
+      api_asg: asg(
+        'api',
+        {
+          ...common('api'),
+          database_url: databaseUrl(cfg),
+          image_store_url: param('image_store_url'),
+          ...(cfg.loadBalancer ? { pool: ref('lb_pool') } : { external_network: param('external_network') }),
+        },
+        after,
+      ),
+      worker_group_id: groupId('worker'),
+      worker_asg: asg('worker', { ...common('worker'), endpoint_url: endpointUrl(cfg) }, after),
+    },
+  };
+}
