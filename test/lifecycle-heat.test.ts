@@ -202,6 +202,25 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     assert.equal(meta.scaling_in_progress, false);
   });
 
+  test('update --wait applies a change; a scale signal inside the cooldown is reported as ignored', async () => {
+    const r = await run(['update', NAME, '--template', template, '-e', path.join(OS, 'env-none.yaml'),
+      '--parameter', 'scaling_cooldown=600', '--parameter', 'wait_timeout=300',
+      '--require-approval', 'never', '--wait', '--outputs-file', path.join(dir, 'out2.json')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\[~\] parameter scaling_cooldown: 0 -> 600/);
+    assert.ok(r.stdout.split('\n').some((l) => EVENT_LINE.test(l) && /UPDATE_COMPLETE +worker_scale_up/.test(l)), r.stdout);
+    assert.match(r.stdout, new RegExp(`Stack ${NAME} UPDATE_COMPLETE`));
+    assert.equal((await heat.find(NAME))!.parameters!.scaling_cooldown, '600');
+    // First signal after the update resizes (and starts a 600 s cooldown), the next one is ignored by Heat.
+    const up = await run(['scale', 'workers', 'up', '--stack', NAME, '--json']);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    assert.deepEqual([JSON.parse(up.stdout).before, JSON.parse(up.stdout).after], [2, 3]);
+    const again = await run(['scale', 'workers', 'up', '--stack', NAME]);
+    assert.equal(again.code, 1, again.stdout + again.stderr);
+    assert.match(again.stderr, /^Error: Heat ignored the signal: group worker_asg is in its cooldown until \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    assert.equal(await groupSize(heat, (await heat.find(NAME))!, 'worker_asg'), 3);
+  });
+
   test('a stack made to fail lists every failed resource with its nested path and reason, exit 1', async () => {
     created.push(FAIL_NAME);
     const fx = path.join(repoRoot, 'test/fixtures/lifecycle');
