@@ -126,8 +126,9 @@ function localUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
-function startApi(b: Required<Backends>, io: Io, verbose: boolean): FastifyInstance {
-  return buildApi({ repo: b.repo, queue: b.queue, images: b.images, logger: verbose }) as FastifyInstance;
+function startApi(b: Required<Backends>, verbose: boolean): FastifyInstance {
+  // JSON log lines (pino): warnings and errors by default, every request with --verbose/--debug.
+  return buildApi({ repo: b.repo, queue: b.queue, images: b.images, logger: { level: verbose ? 'info' : 'warn' } }) as FastifyInstance;
 }
 
 const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name ? `[${name}] ` : ''}${line}\n`);
@@ -140,7 +141,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   let renderer: Renderer | undefined;
   const workers: FractalWorker[] = [];
   try {
-    app = startApi(b, io, Boolean(p.values.verbose || p.values.debug));
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug));
     const port = await listen(app, s);
     const url = localUrl(s.host, port);
     renderer = new Renderer({ threads: s.threads });
@@ -181,7 +182,7 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const b = await openBackends(s, io, { repo: true, images: true });
   let app: FastifyInstance | undefined;
   try {
-    app = startApi(b, io, Boolean(p.values.verbose || p.values.debug));
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug));
     const port = await listen(app, s);
     io.stdout(
       `faafo api: listening on ${localUrl(s.host, port)}/ (database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)})\n`,

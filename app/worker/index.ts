@@ -178,7 +178,7 @@ export class FractalWorker {
       try {
         const res = await uploadImage(this.opts.endpointUrl, { ...r, generatedBy: this.opts.generatedBy });
         if (res.status >= 200 && res.status < 300) {
-          this.log(`task ${r.uuid} processed in ${r.duration} seconds`);
+          this.log(`task ${r.uuid} processed in ${r.duration.toFixed(6)} seconds`);
           this.stats.processed++;
           await h.ack();
           return false;
