@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundle, type BundleResult } from '../src/bundle/index.js';
 import { freshPostgres, freshVhost, type Disposable } from './helpers/services.js';
+import { connect } from '../src/openstack/index.js';
 
 let work: string;
 let result: BundleResult;
@@ -88,12 +89,12 @@ test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line',
   assert.doesNotMatch(r.out(), /\n\s+at /, 'no stack trace');
 });
 
-test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + RabbitMQ render a fractal', async () => {
+async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, string> = {}): Promise<void> {
   const db = await freshPostgres();
   disposables.push(db);
   const mq = await freshVhost();
   disposables.push(mq);
-  const settings = { FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: mq.value, FAAFO_IMAGE_URL: `file:${path.join(work, 'images')}` };
+  const settings = { FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: mq.value, FAAFO_IMAGE_URL: imageUrl, ...extraEnv };
   const api = run(['api', '--port', '0', '--host', '127.0.0.1'], settings);
   const url = await poll('the API to listen', () => /listening on (http:\/\/[^/\s]+)\//.exec(api.out())?.[1] ?? (api.child.exitCode !== null ? Promise.reject(new Error(api.out())) : undefined));
   const worker = run(['worker', '--threads', '2'], { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' });
@@ -117,4 +118,22 @@ test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + Rab
     await new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.on('exit', r)));
   }
   assert.match(worker.out(), /faafo worker bundle-test/);
+}
+
+test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + RabbitMQ render a fractal', async () => {
+  await renderThroughBundle(`file:${path.join(work, 'images')}`);
+});
+
+test('bundle: the same with the swift: image store (real Swift; credentials from OS_* variables)', async () => {
+  const container = `faafo-bundle-images-${process.pid}-${Date.now().toString(36)}`;
+  const os = { OS_AUTH_URL: 'http://127.0.0.1:5000/v3', OS_USERNAME: 'demo', OS_PASSWORD: 'secret', OS_PROJECT_NAME: 'demo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' };
+  try {
+    await renderThroughBundle(`swift://${container}`, os);
+  } finally {
+    const cloud = await connect({ env: { HOME: work, ...os }, searchDirs: [] });
+    const objects = await cloud.swift.listObjects(container);
+    assert.equal(objects.length, 1, 'the PNG was stored in Swift');
+    for (const o of objects) await cloud.swift.deleteObject(container, o.name);
+    await cloud.swift.deleteContainer(container);
+  }
 });

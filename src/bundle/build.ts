@@ -61,6 +61,26 @@ const sqliteShim: Plugin = {
   },
 };
 
+/**
+ * app/images/index.ts loads the optional swift: store with `import(modPath)` (a variable, so tsc and esbuild
+ * don't require the file). In the bundle there is no file beside faafo.mjs to load, so when app/images/swift.*
+ * exists the variable import is turned into a literal one and esbuild includes the store.
+ */
+const includeSwiftStore: Plugin = {
+  name: 'faafo-include-swift-store',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]app[\\/]images[\\/]index\.(ts|js)$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const dir = path.dirname(args.path);
+      const hasStore = ['swift.ts', 'swift.js'].some((f) => existsSync(path.join(dir, f)));
+      const decl = /const\s+(\w+)\s*=\s*'\.\/swift\.js';/.exec(src);
+      if (!hasStore || !decl) return undefined;
+      const contents = src.replace(new RegExp(`import\\(\\s*${decl[1]}\\s*\\)`), "import('./swift.js')");
+      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dir };
+    });
+  },
+};
+
 // CommonJS dependencies bundled into ESM still call require() for node built-ins and read __dirname.
 const ESM_BANNER =
   `import { createRequire as __faafoRequire } from 'node:module';\n` +
@@ -94,7 +114,7 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
     logLevel: 'silent' as const,
     absWorkingDir: root,
     external: ['pg-native'],
-    plugins: [sqliteShim],
+    plugins: [sqliteShim, includeSwiftStore],
     banner: { js: ESM_BANNER },
     define: { 'process.env.FAAFO_BUNDLE_VERSION': JSON.stringify(version) },
   };
