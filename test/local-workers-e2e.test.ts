@@ -30,7 +30,7 @@ test('local up + load --mode tasks: workers scale 1 -> >=2 -> 1, each task done 
       maxRequests: 16,
       timeoutS: 30,
       mix: { list: 0, get: 0, create: 1 },
-      size: { width: 400, height: 400, iterations: 256 },
+      size: { width: 3000, height: 3000, iterations: 512 },
       intervalS: 1,
       drainTimeoutS: 400,
       settleS: 300,

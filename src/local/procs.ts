@@ -19,11 +19,9 @@ export function faafoCommand(): { cmd: string; args: string[] } {
   if (!fromSource && existsSync(path.join(packageRoot, 'dist/app/cli/main.js'))) {
     return { cmd: process.execPath, args: [compiled] };
   }
-  const entry = path.join(packageRoot, 'app/cli/main.ts');
-  const code = `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`;
   // tsx resolved from the package, not from the run's folder (which has no node_modules).
   const tsx = pathToFileURL(path.join(packageRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-  return { cmd: process.execPath, args: ['--import', tsx, '--input-type=module', '-e', code] };
+  return { cmd: process.execPath, args: ['--import', tsx, path.join(packageRoot, 'src/local/faafo-entry.ts')] };
 }
 
 export async function freePort(): Promise<number> {

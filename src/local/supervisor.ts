@@ -182,9 +182,15 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  // If this process goes away without stop() (crash, test runner killed), its children must not live on.
+  const killAll = () => {
+    for (const t of tiers) for (const m of t.members) m.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', killAll);
     if (timer) clearInterval(timer);
     // Workers first (they finish their task and upload through the balancer), then the API.
     await workerTier.close();
