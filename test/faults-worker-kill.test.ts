@@ -70,3 +70,43 @@ test('SIGKILL of the worker rendering a large fractal: redelivered, finished by 
     fs.rmSync(imgDir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM in the middle of a fractal: the worker finishes and stores it, then exits 0', { timeout: 600000 }, async () => {
+  const db = await freshPostgres();
+  const vh = await freshVhost();
+  const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-term-img-'));
+  const procs: FaafoProcess[] = [];
+  try {
+    const env = cleanEnv({ FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: vh.value, FAAFO_IMAGE_URL: `file:${imgDir}` });
+    const api = spawnFaafo(['api', '--port', '0', '--host', '127.0.0.1'], { env, name: 'api' });
+    procs.push(api);
+    const url = await startListening(api);
+    const worker = spawnFaafo(['worker', '--endpoint-url', url, '--generated-by', 'term-worker', '--threads', '1'], { env, name: 'worker' });
+    procs.push(worker);
+    await worker.waitFor(/^faafo worker term-worker /);
+    const uuids = [randomUUID(), randomUUID()];
+    for (const uuid of uuids) {
+      const res = await fetch(`${url}/v1/fractal`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uuid, width: 2000, height: 2000, iterations: 2000, xa: -0.6, xb: 0.6, ya: -0.6, yb: 0.6, cr: -0.4, ci: 0.6 }),
+      });
+      assert.equal(res.status, 201);
+    }
+    await worker.waitFor(new RegExp(`^processing task ${uuids[0]}$`));
+    assert.equal(await worker.stop('SIGTERM'), 0);
+    assert.ok(worker.lines.some((l) => l.startsWith(`task ${uuids[0]} processed in `)), 'the task in progress was finished');
+    assert.ok(!worker.lines.includes(`processing task ${uuids[1]}`), 'no new task was started after SIGTERM');
+    const first = (await (await fetch(`${url}/v1/fractal/${uuids[0]}`)).json()) as Fractal;
+    assert.equal(first.generated_by, 'term-worker');
+    const q = await openQueue(vh.value, { log: () => undefined });
+    assert.equal(await q.depth(), 1, 'the second task waits on the queue for another worker');
+    await q.close();
+    assert.equal(await api.stop('SIGTERM'), 0);
+  } finally {
+    for (const p of procs) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
+    await vh.dispose();
+    await db.dispose();
+    fs.rmSync(imgDir, { recursive: true, force: true });
+  }
+});

@@ -155,6 +155,22 @@ test('a message that is not JSON is acked and dropped, and consumption continues
   });
 });
 
+test('publish rejects when the broker cannot route the task (never a silent loss)', { timeout: 120000 }, async () => {
+  await withVhost(async (url) => {
+    const q = await openQueue(url, quiet);
+    await q.publish(task(3)); // connected, topology declared
+    const conn = await amqp.connect(url);
+    const ch = await conn.createChannel();
+    await ch.unbindQueue('normal', 'tasks', 'normal');
+    await assert.rejects(q.publish(task(4)), /could not route/);
+    await ch.bindQueue('normal', 'tasks', 'normal');
+    await q.publish(task(5));
+    assert.equal((await ch.checkQueue('normal')).messageCount, 2);
+    await conn.close();
+    await q.close();
+  });
+});
+
 test('publish rejects (does not hang) when the broker is unreachable', { timeout: 60000 }, async () => {
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
