@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BandRenderer } from '../app/render/band-renderer.js';
 import { escapeCount } from '../app/render/kernel-js.js';
+import { adler32, filterBand } from '../app/render/encode.js';
+import { loadWasmKernel } from '../app/render/kernel-wasm-loader.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,6 +60,26 @@ describe('WebAssembly SIMD kernel', () => {
     for (let x = 0; x < 4; x++) {
       const k = counts[x] < 300 ? counts[x] : 299;
       assert.deepEqual([...rows.subarray(1 + 3 * x, 4 + 3 * x)], [(k % 8) * 32, (k % 16) * 16, (k % 32) * 8]);
+    }
+  });
+
+  it('filters and sums a band like encode.ts (SIMD Up rows, Sub first row, Adler-32)', () => {
+    const k = loadWasmKernel();
+    assert.ok(k);
+    for (const [width, rows] of [
+      [1, 1],
+      [5, 3],
+      [2000, 7],
+      [37, 40],
+    ]) {
+      const job = { width, height: 50, iterations: 200, xa: -2, xb: 2, ya: -1.5, yb: 1.5, cr: -0.8, ci: 0.156, y0: 3, y1: 3 + rows, level: 1 };
+      const line = 1 + 3 * width;
+      const view = k.band(job, line, rows);
+      const copy = Uint8Array.from(view);
+      const sum = k.filterAndSum(view, line);
+      filterBand(copy, line);
+      assert.ok(Buffer.from(view).equals(Buffer.from(copy)), `filtered bytes ${width}x${rows}`);
+      assert.equal(sum, adler32(copy));
     }
   });
 });

@@ -24,7 +24,9 @@ export class BandRenderer {
 
   /** The band's filtered, deflated scanlines (see encode.ts). */
   encode(job: BandJob): EncodedBand {
-    return encodeBand(this.render(job), scanlineBytes(job.width), job.level);
+    const wasm = this.wasm;
+    const filterAndSum = wasm ? (rows: Uint8Array, line: number) => wasm.filterAndSum(rows, line) : undefined;
+    return encodeBand(this.render(job), scanlineBytes(job.width), job.level, filterAndSum);
   }
 
   /** The band's scanlines, each with filter byte 0 (from the wasm kernel: a view valid until the next call). */

@@ -62,10 +62,22 @@ export interface EncodedBand {
   rawLength: number;
 }
 
-/** Filters and compresses one band of scanlines (consumes `rows`). */
-export function encodeBand(rows: Uint8Array, line: number, level: number): EncodedBand {
-  filterBand(rows, line);
-  const adler = adler32(rows);
+/**
+ * Filters and compresses one band of scanlines (consumes `rows`). `filterAndSum` does filterBand + adler32
+ * faster (the WebAssembly kernel's SIMD version) when given.
+ */
+export function encodeBand(
+  rows: Uint8Array,
+  line: number,
+  level: number,
+  filterAndSum?: (rows: Uint8Array, line: number) => number,
+): EncodedBand {
+  let adler: number;
+  if (filterAndSum) adler = filterAndSum(rows, line);
+  else {
+    filterBand(rows, line);
+    adler = adler32(rows);
+  }
   const z = zlib.deflateRawSync(rows, { level, memLevel: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   return { data: new Uint8Array(z.buffer, z.byteOffset, z.length), adler, rawLength: rows.length };
 }

@@ -4,6 +4,8 @@ import type { BandJob } from './band.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
 export interface WasmKernel {
+  /** Filters a band of scanlines in place (as encode.ts filterBand) and returns their Adler-32. */
+  filterAndSum(rows: Uint8Array, line: number): number;
   /** The band's scanlines (filter byte 0), as a view into the kernel's memory valid until the next call. */
   band(job: BandJob, line: number, rows: number): Uint8Array;
 }
@@ -22,6 +24,8 @@ interface Exports {
   memory: WasmMemory;
   row(xs: number, groups: number, zi: number, cr: number, ci: number, n: number, counts: number): void;
   colour(counts: number, width: number, n: number, out: number): void;
+  filter(base: number, line: number, rows: number): void;
+  adler32(p: number, len: number): number;
 }
 
 let module: object | null | undefined;
@@ -47,6 +51,11 @@ export function loadWasmKernel(): WasmKernel | undefined {
   const ex = new WebAssembly.Instance(mod, {}).exports as unknown as Exports;
   let xsKey = '';
   return {
+    filterAndSum(rows, line) {
+      if (rows.buffer !== ex.memory.buffer) throw new Error('filterAndSum works on the kernel memory only');
+      ex.filter(rows.byteOffset, line, rows.length / line);
+      return ex.adler32(rows.byteOffset, rows.length) >>> 0;
+    },
     band(job, line, rows) {
       const groups = Math.ceil(job.width / GROUP);
       const padded = groups * GROUP;

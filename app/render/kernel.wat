@@ -90,4 +90,64 @@
       )
     )
   )
+
+  ;; PNG filters of one band, in place (see encode.ts filterBand): rows 1.. get filter 2 (Up: byte minus the
+  ;; byte above, 16 bytes at a time), row 0 gets filter 1 (Sub: byte minus the byte 3 to the left). Bottom-up
+  ;; and right-to-left, so every subtraction reads still-unfiltered bytes.
+  (func (export "filter") (param $base i32) (param $line i32) (param $rows i32)
+    (local $row i32) (local $p i32) (local $end i32)
+    (local.set $row (i32.sub (local.get $rows) (i32.const 1)))
+    (block $upsdone
+      (loop $up
+        (br_if $upsdone (i32.eqz (local.get $row)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (local.get $row) (local.get $line))))
+        (local.set $end (i32.add (local.get $p) (local.get $line)))
+        (i32.store8 (local.get $p) (i32.const 2))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (block $vecdone
+          (loop $vec
+            (br_if $vecdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+            (v128.store (local.get $p)
+              (i8x16.sub (v128.load (local.get $p)) (v128.load (i32.sub (local.get $p) (local.get $line)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $vec)))
+        (block $taildone
+          (loop $tail
+            (br_if $taildone (i32.ge_u (local.get $p) (local.get $end)))
+            (i32.store8 (local.get $p)
+              (i32.sub (i32.load8_u (local.get $p)) (i32.load8_u (i32.sub (local.get $p) (local.get $line)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $tail)))
+        (local.set $row (i32.sub (local.get $row) (i32.const 1)))
+        (br $up)))
+    (i32.store8 (local.get $base) (i32.const 1))
+    (local.set $p (i32.add (local.get $base) (i32.sub (local.get $line) (i32.const 1))))
+    (local.set $end (i32.add (local.get $base) (i32.const 4)))
+    (block $subdone
+      (loop $sub
+        (br_if $subdone (i32.lt_u (local.get $p) (local.get $end)))
+        (i32.store8 (local.get $p)
+          (i32.sub (i32.load8_u (local.get $p)) (i32.load8_u (i32.sub (local.get $p) (i32.const 3)))))
+        (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+        (br $sub))))
+
+  ;; Adler-32 of len bytes at p (zlib's definition; sums reduced every 5552 bytes so they fit in 32 bits).
+  (func (export "adler32") (param $p i32) (param $len i32) (result i32)
+    (local $a i32) (local $b i32) (local $n i32) (local $end i32)
+    (local.set $a (i32.const 1))
+    (block $done
+      (loop $chunk
+        (br_if $done (i32.eqz (local.get $len)))
+        (local.set $n (select (i32.const 5552) (local.get $len) (i32.gt_u (local.get $len) (i32.const 5552))))
+        (local.set $len (i32.sub (local.get $len) (local.get $n)))
+        (local.set $end (i32.add (local.get $p) (local.get $n)))
+        (loop $byte
+          (local.set $a (i32.add (local.get $a) (i32.load8_u (local.get $p))))
+          (local.set $b (i32.add (local.get $b) (local.get $a)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $byte (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $a (i32.rem_u (local.get $a) (i32.const 65521)))
+        (local.set $b (i32.rem_u (local.get $b) (i32.const 65521)))
+        (br $chunk)))
+    (i32.or (i32.shl (local.get $b) (i32.const 16)) (local.get $a)))
 )
