@@ -73,7 +73,7 @@ const includeSwiftStore: Plugin = {
       const src = readFileSync(args.path, 'utf8');
       const dir = path.dirname(args.path);
       const hasStore = ['swift.ts', 'swift.js'].some((f) => existsSync(path.join(dir, f)));
-      const decl = /const\s+(\w+)\s*=\s*'\.\/swift\.js';/.exec(src);
+      const decl = /const\s+(\w+)\s*=\s*(['"])\.\/swift\.js\2;/.exec(src); // source or esbuild output quoting
       if (!hasStore || !decl) return undefined;
       const contents = src.replace(new RegExp(`import\\(\\s*${decl[1]}\\s*\\)`), "import('./swift.js')");
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dir };
