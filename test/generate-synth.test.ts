@@ -1,0 +1,166 @@
+// synthesize(): threshold arithmetic, determinism, and what the templates must contain (passwords generated,
+// ports closed, per-tier alarm tie-in, trust+ actions, member wiring, variants), plus the committed heat/ set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { resolveConfig } from '../src/config/index.js';
+import { synthesize, cpuThresholdNs, thresholdPercent } from '../src/templates/index.js';
+import { validateSet } from '../src/validate/index.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+type Obj = Record<string, any>;
+const gen = async (flags: Record<string, unknown> = {}) => synthesize(await resolveConfig({ flags, cwd: path.join(repoRoot, 'test') }));
+const parse = (text: string) => load(text) as Obj;
+
+test('threshold arithmetic: percent of the whole server -> ns of CPU per granularity window', () => {
+  const table: [number, number, number, number][] = [
+    // percent, granularity s, vCPUs, ns
+    [80, 300, 1, 240_000_000_000],
+    [15, 300, 1, 45_000_000_000],
+    [80, 60, 1, 48_000_000_000],
+    [20, 60, 1, 12_000_000_000],
+    [80, 300, 2, 480_000_000_000],
+    [50, 600, 4, 1_200_000_000_000],
+    [1, 60, 1, 600_000_000],
+    [100, 3600, 64, 230_400_000_000_000],
+    [33, 300, 3, 297_000_000_000],
+  ];
+  for (const [pct, g, v, ns] of table) {
+    assert.equal(cpuThresholdNs(pct, g, v), ns, `${pct}% ${g}s ${v} vCPU`);
+    assert.equal(thresholdPercent(ns, g, v), pct);
+    assert.ok(Number.isSafeInteger(ns));
+  }
+  assert.throws(() => cpuThresholdNs(0, 60), RangeError);
+  assert.throws(() => cpuThresholdNs(101, 60), RangeError);
+  assert.throws(() => cpuThresholdNs(50, 0), RangeError);
+});
+
+test('deterministic: the same config gives byte-identical files', async () => {
+  const flags = { 'max-workers': 5, granularity: 60, 'app-url': 'https://x.example/b.tgz' };
+  const a = await gen(flags);
+  const b = await gen(flags);
+  assert.deepEqual(Object.keys(a.files), ['faafo-stack.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml', 'env.yaml']);
+  for (const f of Object.keys(a.files)) assert.equal(a.files[f], b.files[f], f);
+});
+
+test('heat/ holds exactly what `generate` writes with the defaults', async () => {
+  const s = await gen();
+  for (const [f, text] of Object.entries(s.files)) {
+    assert.equal(readFileSync(path.join(repoRoot, 'heat', f), 'utf8'), text, `heat/${f} is stale: run node bin/run.js generate --out heat`);
+  }
+});
+
+test('default topology: what the main template contains', async () => {
+  const s = await gen({ 'worker-vcpus': 2 });
+  const t = parse(s.files['faafo-stack.yaml']);
+  const r = t.resources as Obj;
+  // passwords are generated, never constants; the URLs are built from them
+  assert.equal(r.db_password.type, 'OS::Heat::RandomString');
+  assert.equal(r.mq_password.type, 'OS::Heat::RandomString');
+  assert.doesNotMatch(s.files['faafo-stack.yaml'], /guest:guest|password: /i);
+  assert.match(JSON.stringify(r.api_asg.properties.resource.properties.database_url), /postgresql:\/\/faafo:.*db_password/);
+  // database and queue only from the app's groups
+  const rules = r.services_sg.properties.rules as Obj[];
+  const db = rules.filter((x) => x.port_range_min === 5432);
+  const mq = rules.filter((x) => x.port_range_min === 5672);
+  assert.deepEqual(db.map((x) => x.remote_group_id), [{ get_resource: 'api_sg' }]);
+  assert.deepEqual(mq.map((x) => x.remote_group_id), [{ get_resource: 'api_sg' }, { get_resource: 'worker_sg' }]);
+  for (const x of [...db, ...mq]) assert.equal(x.remote_ip_prefix, undefined);
+  // Octavia LB with an HTTP health monitor on /healthz and a floating IP on the VIP
+  assert.equal(r.lb_monitor.properties.url_path, '/healthz');
+  assert.equal(r.lb_monitor.properties.type, 'HTTP');
+  assert.deepEqual(r.lb_floating_ip.properties.port_id, { get_attr: ['lb', 'vip_port_id'] });
+  // per tier: its own group id, carried as metering.server_group, selected by its own alarms only
+  for (const tier of ['api', 'worker']) {
+    assert.deepEqual(r[`${tier}_asg`].properties.resource.properties.metadata, { 'metering.server_group': { get_attr: [`${tier}_group_id`, 'value'] } });
+    for (const dir of ['high', 'low']) {
+      const a = r[`${tier}_cpu_${dir}`].properties;
+      assert.equal(a.metric, 'cpu');
+      assert.equal(a.aggregation_method, 'rate:mean');
+      assert.equal(a.resource_type, 'instance');
+      assert.match(JSON.stringify(a.query), new RegExp(`${tier}_group_id`));
+      assert.doesNotMatch(JSON.stringify(a.query), new RegExp(`${tier === 'api' ? 'worker' : 'api'}_group_id`));
+      assert.deepEqual(a.alarm_actions, [{ list_join: ['', ['trust+', { get_attr: [`${tier}_scale_${dir === 'high' ? 'up' : 'down'}`, 'signal_url'] }]] }]);
+      assert.equal(a.repeat_actions, true);
+      assert.equal(a.comparison_operator, dir === 'high' ? 'gt' : 'lt');
+    }
+  }
+  assert.equal(r.api_cpu_high.properties.threshold, 240_000_000_000);
+  assert.equal(r.worker_cpu_high.properties.threshold, 480_000_000_000); // 2 vCPUs
+  assert.equal(r.worker_cpu_low.properties.threshold, 90_000_000_000);
+  assert.match(r.worker_cpu_high.properties.description, /ns of CPU time per 300 s window/);
+  assert.equal(r.worker_scale_up.properties.scaling_adjustment, 1);
+  assert.equal(r.worker_scale_down.properties.scaling_adjustment, -1);
+  for (const o of ['app_url', 'api_current_size', 'worker_current_size', 'api_scale_up_url', 'api_scale_down_url', 'worker_scale_up_url', 'worker_scale_down_url', 'watch_command'])
+    assert.ok(t.outputs[o], `output ${o}`);
+  // parameters with constraints
+  assert.deepEqual(t.parameters.image.constraints, [{ custom_constraint: 'glance.image' }]);
+  assert.deepEqual(t.parameters.api_flavor.constraints, [{ custom_constraint: 'nova.flavor' }]);
+  assert.deepEqual(t.parameters.key_name.constraints, [{ custom_constraint: 'nova.keypair' }]);
+  assert.deepEqual(t.parameters.external_network.constraints, [{ custom_constraint: 'neutron.network' }]);
+  assert.ok(t.parameters.app_sha256.constraints[0].allowed_pattern);
+  // env.yaml maps the member types to the member files
+  assert.deepEqual(parse(s.files['env.yaml']), { resource_registry: { 'Faafo::API::Member': 'faafo-api-member.yaml', 'Faafo::Worker::Member': 'faafo-worker-member.yaml' } });
+  assert.deepEqual(validateSet({ main: s.main, templates: { [s.main]: t, ...Object.fromEntries(Object.entries(s.childFiles).map(([k, v]) => [k, parse(v)])) }, environment: s.environment as Obj }), []);
+});
+
+test('member templates: pool member after the wait condition, boot script checks sha256 and waits for /healthz or the queue', async () => {
+  const s = await gen();
+  const api = parse(s.childFiles['faafo-api-member.yaml']);
+  const worker = parse(s.childFiles['faafo-worker-member.yaml']);
+  assert.equal(api.resources.pool_member.type, 'OS::Octavia::PoolMember');
+  assert.deepEqual(api.resources.pool_member.depends_on, ['wait']);
+  assert.equal(api.parameters.database_url.hidden, true);
+  assert.equal(worker.parameters.queue_url.hidden, true);
+  const apiScript = api.resources.server.properties.user_data.str_replace.template as string;
+  const workerScript = worker.resources.server.properties.user_data.str_replace.template as string;
+  for (const sc of [apiScript, workerScript]) {
+    assert.match(sc, /^#!\/bin\/bash\n/);
+    assert.match(sc, /sha256sum -c/);
+    assert.match(sc, /apt_install ca-certificates curl nodejs/);
+    assert.match(sc, /systemctl enable --now faafo-(api|worker)\.service/);
+    assert.doesNotMatch(sc, /\{\{|\}\}/);
+  }
+  assert.match(apiScript, /ExecStart=\$NODE \$ENTRY api/);
+  assert.match(apiScript, /http:\/\/127\.0\.0\.1:80\/healthz/);
+  assert.match(workerScript, /ExecStart=\$NODE \$ENTRY worker/);
+  assert.match(workerScript, /dport = :\$QUEUE_PORT/);
+  assert.deepEqual(Object.keys(api.resources.server.properties.user_data.str_replace.params).sort(), [
+    '__APP_SHA256__', '__APP_URL__', '__DATABASE_URL__', '__IMAGE_STORE_URL__', '__NODE_TARBALL_URL__', '__QUEUE_URL__', '__WC_NOTIFY__',
+  ]);
+  const services = parse(s.files['faafo-stack.yaml']).resources.services_server.properties.user_data.str_replace.template as string;
+  assert.match(services, /rabbitmqctl add_user faafo '__MQ_PASSWORD__'/);
+  assert.match(services, /rabbitmqctl delete_user guest/);
+  assert.match(services, /ALTER ROLE faafo PASSWORD '__DB_PASSWORD__'/);
+});
+
+test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-in-one', async () => {
+  const noLb = await gen({ lb: false });
+  const t = parse(noLb.files['faafo-stack.yaml']);
+  assert.equal(t.resources.lb, undefined);
+  assert.equal(parse(noLb.childFiles['faafo-api-member.yaml']).resources.floating_ip.type, 'OS::Neutron::FloatingIP');
+  assert.ok(t.outputs.app_url.value.yaql);
+
+  const ext = await gen({ 'database-url': 'postgresql://u:s3cret@db.example:5432/faafo', 'queue-url': 'amqp://u:s3cret@mq.example:5672/' });
+  for (const text of Object.values(ext.files)) assert.doesNotMatch(text, /s3cret/);
+  const te = parse(ext.files['faafo-stack.yaml']);
+  assert.equal(te.resources.services_server, undefined);
+  assert.equal(te.parameters.database_url.hidden, true);
+  assert.equal(ext.parameters.database_url, 'postgresql://u:s3cret@db.example:5432/faafo');
+
+  const half = parse((await gen({ 'queue-url': 'amqp://u:p@mq.example/' })).files['faafo-stack.yaml']);
+  assert.equal(half.resources.mq_password, undefined);
+  assert.equal(half.resources.db_password.type, 'OS::Heat::RandomString');
+
+  const url = parse((await gen({ 'alarm-action': 'alarm-url' })).files['faafo-stack.yaml']);
+  assert.deepEqual(url.resources.api_cpu_high.properties.alarm_actions, [{ get_attr: ['api_scale_up', 'alarm_url'] }]);
+
+  const aio = await gen({ topology: 'all-in-one' });
+  assert.deepEqual(Object.keys(aio.files), ['faafo-stack.yaml', 'env.yaml']);
+  const ta = parse(aio.files['faafo-stack.yaml']);
+  assert.equal(ta.resources.app_server.type, 'OS::Nova::Server');
+  assert.match(ta.resources.app_server.properties.user_data.str_replace.template, /ExecStart=\$NODE \$ENTRY serve/);
+  assert.equal(Object.values(ta.resources as Obj).filter((r: Obj) => r.type === 'OS::Heat::AutoScalingGroup').length, 0);
+});
