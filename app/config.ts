@@ -95,7 +95,12 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
       /^(memory:|amqps?:\/\/)/i,
       'memory: or amqp://USER:PASS@HOST:5672/VHOST',
     ),
-    imageUrl: urlSetting('image-url', String(pick('imageUrl') ?? DEFAULTS.imageUrl), /^(file:|swift:)/i, 'file:PATH or swift:...'),
+    imageUrl: urlSetting(
+      'image-url',
+      String(pick('imageUrl') ?? DEFAULTS.imageUrl),
+      /^(file:|swift:)/i,
+      'file:PATH or swift:...',
+    ),
     endpointUrl,
     threads: threads === undefined ? defaultThreads() : intSetting('threads', threads, 1, 1024),
     workers: workers === undefined ? DEFAULTS.workers : intSetting('workers', workers, 0, 64),

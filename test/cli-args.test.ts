@@ -22,7 +22,8 @@ const oneLine = (s: string) => s.trimEnd().split('\n').length === 1 && !/\n\s+at
 test('--help lists every command; <cmd> --help shows its options', async () => {
   const r = await run(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['serve', 'api', 'worker', 'create', 'list', 'show', 'delete', 'get']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['serve', 'api', 'worker', 'create', 'list', 'show', 'delete', 'get'])
+    assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   const c = await run(['create', '--help']);
   assert.equal(c.code, 0);
   assert.match(c.stdout, /--iterations/);
@@ -107,8 +108,22 @@ test('create draws missing parameters from the original client ranges, per task'
   // Extremes of randint are reachable.
   assert.equal(makeFractalRequest({ tasks: 1 }, () => 0).width, 256);
   assert.equal(makeFractalRequest({ tasks: 1 }, () => 0.999999).width, 1024);
-  const fixed = makeFractalRequest({ tasks: 1, width: 9999, height: 9999, iterations: 50, xa: -2, xb: 2, ya: -1, yb: 1, cr: 0.1, ci: 0.2 });
-  assert.deepEqual({ ...fixed, uuid: 'x' }, { uuid: 'x', width: 9999, height: 9999, iterations: 50, xa: -2, xb: 2, ya: -1, yb: 1, cr: 0.1, ci: 0.2 });
+  const fixed = makeFractalRequest({
+    tasks: 1,
+    width: 9999,
+    height: 9999,
+    iterations: 50,
+    xa: -2,
+    xb: 2,
+    ya: -1,
+    yb: 1,
+    cr: 0.1,
+    ci: 0.2,
+  });
+  assert.deepEqual(
+    { ...fixed, uuid: 'x' },
+    { uuid: 'x', width: 9999, height: 9999, iterations: 50, xa: -2, xb: 2, ya: -1, yb: 1, cr: 0.1, ci: 0.2 },
+  );
 });
 
 test('settings: flags over environment over the embedded defaults', () => {
@@ -122,8 +137,14 @@ test('settings: flags over environment over the embedded defaults', () => {
   assert.equal(d.threads, os.availableParallelism());
   assert.equal(d.generatedBy, os.hostname());
   const env = {
-    PORT: '9000', FAAFO_DATABASE_URL: 'postgresql://u@h/db', FAAFO_QUEUE_URL: 'amqp://g:secret@h/v', FAAFO_IMAGE_URL: 'file:/tmp/x',
-    FAAFO_ENDPOINT_URL: 'http://api:80/', FAAFO_GENERATED_BY: 'w1', FAAFO_THREADS: '3', FAAFO_WORKERS: '4',
+    PORT: '9000',
+    FAAFO_DATABASE_URL: 'postgresql://u@h/db',
+    FAAFO_QUEUE_URL: 'amqp://g:secret@h/v',
+    FAAFO_IMAGE_URL: 'file:/tmp/x',
+    FAAFO_ENDPOINT_URL: 'http://api:80/',
+    FAAFO_GENERATED_BY: 'w1',
+    FAAFO_THREADS: '3',
+    FAAFO_WORKERS: '4',
   };
   const e = resolveSettings({}, env);
   assert.deepEqual(
@@ -131,8 +152,14 @@ test('settings: flags over environment over the embedded defaults', () => {
     [9000, 'postgresql://u@h/db', 'amqp://g:secret@h/v', 'file:/tmp/x', 'http://api:80', 'w1', 3, 4],
   );
   const f = resolveSettings({ port: '7000', queueUrl: 'memory:x', generatedBy: 'w2', threads: '1' }, env);
-  assert.deepEqual([f.port, f.queueUrl, f.generatedBy, f.threads, f.databaseUrl], [7000, 'memory:x', 'w2', 1, 'postgresql://u@h/db']);
+  assert.deepEqual(
+    [f.port, f.queueUrl, f.generatedBy, f.threads, f.databaseUrl],
+    [7000, 'memory:x', 'w2', 1, 'postgresql://u@h/db'],
+  );
   assert.throws(() => resolveSettings({ port: 'x' }, {}), SettingsError);
   // A password in a bad URL is not echoed.
-  assert.throws(() => resolveSettings({ queueUrl: 'redis://u:hunter2@h' }, {}), (err: Error) => !err.message.includes('hunter2'));
+  assert.throws(
+    () => resolveSettings({ queueUrl: 'redis://u:hunter2@h' }, {}),
+    (err: Error) => !err.message.includes('hunter2'),
+  );
 });

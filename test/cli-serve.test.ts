@@ -24,16 +24,39 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
 
 test('faafo serve + the client commands, like the First App guide', { timeout: 300000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-serve-'));
-  const serve = spawnFaafo(['serve', '--port', '0', '--workers', '2', '--threads', '1', '--generated-by', 'serve-test'], {
-    cwd: dir,
-    env: cleanEnv(),
-    name: 'serve',
-  });
+  const serve = spawnFaafo(
+    ['serve', '--port', '0', '--workers', '2', '--threads', '1', '--generated-by', 'serve-test'],
+    {
+      cwd: dir,
+      env: cleanEnv(),
+      name: 'serve',
+    },
+  );
   try {
     const url = await startListening(serve);
     const ep = ['--endpoint-url', url];
 
-    const created = await cli([...ep, 'create', '--tasks', '3', '--width', '64', '--height', '48', '--iterations', '64', '--xa', '-2.0', '--xb', '2.0', '--ya', '-1.5', '--yb', '1.5', '--json']);
+    const created = await cli([
+      ...ep,
+      'create',
+      '--tasks',
+      '3',
+      '--width',
+      '64',
+      '--height',
+      '48',
+      '--iterations',
+      '64',
+      '--xa',
+      '-2.0',
+      '--xb',
+      '2.0',
+      '--ya',
+      '-1.5',
+      '--yb',
+      '1.5',
+      '--json',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const rows = JSON.parse(created.stdout) as Fractal[];
     assert.equal(rows.length, 3);
@@ -47,18 +70,27 @@ test('faafo serve + the client commands, like the First App guide', { timeout: 3
     assert.equal((table.stdout.match(/40 x 30 pixels/g) ?? []).length, 2);
 
     // All five get rendered by the embedded workers.
-    const all = await until(async () => {
-      const l = await cli([...ep, 'list', '--json']);
-      const objs = JSON.parse(l.stdout) as Fractal[];
-      return objs.length === 5 && objs.every((o) => o.checksum && o.size) ? objs : undefined;
-    }, 'all five fractals rendered', 180000, 250);
+    const all = await until(
+      async () => {
+        const l = await cli([...ep, 'list', '--json']);
+        const objs = JSON.parse(l.stdout) as Fractal[];
+        return objs.length === 5 && objs.every((o) => o.checksum && o.size) ? objs : undefined;
+      },
+      'all five fractals rendered',
+      180000,
+      250,
+    );
     assert.ok(all.every((o) => o.generated_by === 'serve-test'));
     assert.ok(serve.lines.some((l) => /processing task /.test(l)));
 
     const list = await cli([...ep, 'list']);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^\+-+\+-+\+-+\+\n\| UUID +\| Dimensions +\| Filesize +\|\n/);
-    for (const o of all) assert.match(list.stdout, new RegExp(`\\| ${o.uuid} \\| ${o.width} x ${o.height} pixels +\\| ${o.size} bytes +\\|`));
+    for (const o of all)
+      assert.match(
+        list.stdout,
+        new RegExp(`\\| ${o.uuid} \\| ${o.width} x ${o.height} pixels +\\| ${o.size} bytes +\\|`),
+      );
 
     const one = rows[0];
     const done = all.find((o) => o.uuid === one.uuid) as Fractal;
@@ -104,14 +136,32 @@ test('faafo serve + the client commands, like the First App guide', { timeout: 3
     assert.equal(afterList.length, 4);
 
     // API refusing a value the CLI lets through (cr/ci given) is reported as one line too.
-    const bad = await cli([...ep, 'create', '--tasks', '1', '--width', '8', '--height', '8', '--cr', '1e308', '--ci', '0']);
+    const bad = await cli([
+      ...ep,
+      'create',
+      '--tasks',
+      '1',
+      '--width',
+      '8',
+      '--height',
+      '8',
+      '--cr',
+      '1e308',
+      '--ci',
+      '0',
+    ]);
     assert.ok(bad.code === 0 || (bad.code === 1 && bad.stderr.trimEnd().split('\n').length <= 2), bad.stderr);
 
     const code = await serve.stop('SIGTERM');
     assert.equal(code, 0, serve.lines.slice(-5).join('\n'));
     assert.ok(serve.lines.some((l) => /faafo serve: stopped/.test(l)));
     assert.ok(fs.existsSync(path.join(dir, '.faafo', 'faafo.sqlite')), 'embedded database under .faafo/');
-    assert.ok(fs.readdirSync(path.join(dir, '.faafo', 'images'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.png')).length === 4, 'images under .faafo/images');
+    assert.ok(
+      fs
+        .readdirSync(path.join(dir, '.faafo', 'images'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.png')).length === 4,
+      'images under .faafo/images',
+    );
   } finally {
     if (serve.proc.exitCode === null) serve.proc.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -124,7 +174,21 @@ test('show and get of a fractal not rendered yet (serve --workers 0, in-process)
   let out = '';
   const io: Io = { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, signal: ac.signal };
   const served = main(
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--workers', '0', '--database-url', `sqlite:${dir}/db.sqlite`, '--image-url', `file:${dir}/img`, '--queue-url', `memory:${randomUUID()}`],
+    [
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      '0',
+      '--database-url',
+      `sqlite:${dir}/db.sqlite`,
+      '--image-url',
+      `file:${dir}/img`,
+      '--queue-url',
+      `memory:${randomUUID()}`,
+    ],
     io,
   );
   try {

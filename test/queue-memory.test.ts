@@ -7,8 +7,19 @@ import { openQueue } from '../app/queue/index.js';
 import type { Task, TaskHandle } from '../app/types.js';
 
 const task = (n: number): Task => ({
-  uuid: randomUUID(), checksum: null, url: null, duration: null, size: null, width: n, height: n,
-  iterations: 10, xa: -1.5, xb: 1.5, ya: -1.5, yb: 1.5, generated_by: null,
+  uuid: randomUUID(),
+  checksum: null,
+  url: null,
+  duration: null,
+  size: null,
+  width: n,
+  height: n,
+  iterations: 10,
+  xa: -1.5,
+  xb: 1.5,
+  ya: -1.5,
+  yb: 1.5,
+  generated_by: null,
 });
 const qname = () => `memory:t-${randomUUID()}`;
 
@@ -30,7 +41,10 @@ test('two openQueue calls with the same name share tasks; other names are separa
   assert.equal(await b.depth(), 1);
   assert.equal(await other.depth(), 0);
   const got: Task[] = [];
-  const c = await b.consume(async (h) => { got.push(h.task); await h.ack(); });
+  const c = await b.consume(async (h) => {
+    got.push(h.task);
+    await h.ack();
+  });
   await until(() => got.length === 1, 'delivery');
   assert.deepEqual(got[0], t);
   assert.notEqual(got[0], t, 'consumer gets its own copy');
@@ -43,8 +57,12 @@ test('prefetch 1: a busy consumer gets no second task; the idle one does', async
   const q = await openQueue(qname());
   for (let i = 1; i <= 3; i++) await q.publish(task(i));
   const held: Record<string, TaskHandle[]> = { a: [], b: [] };
-  const ca = await q.consume(async (h) => { held.a.push(h); });
-  const cb = await q.consume(async (h) => { held.b.push(h); });
+  const ca = await q.consume(async (h) => {
+    held.a.push(h);
+  });
+  const cb = await q.consume(async (h) => {
+    held.b.push(h);
+  });
   await until(() => held.a.length + held.b.length === 2, 'two deliveries');
   assert.equal(held.a.length, 1);
   assert.equal(held.b.length, 1);
@@ -68,18 +86,28 @@ test('nack requeues (redelivered); a stopped consumer gives its unacked task bac
   let mode: 'nack' | 'hold' | 'throw' | 'ack' = 'nack';
   const c1 = await q.consume(async (h) => {
     seen.push({ uuid: h.task.uuid, redelivered: h.redelivered });
-    if (mode === 'nack') { mode = 'hold'; await h.nack(); }
-    else if (mode === 'hold') { /* left unacked */ }
+    if (mode === 'nack') {
+      mode = 'hold';
+      await h.nack();
+    } else if (mode === 'hold') {
+      /* left unacked */
+    }
   });
   await until(() => seen.length === 2, 'redelivery after nack');
-  assert.deepEqual(seen, [{ uuid: t.uuid, redelivered: false }, { uuid: t.uuid, redelivered: true }]);
+  assert.deepEqual(seen, [
+    { uuid: t.uuid, redelivered: false },
+    { uuid: t.uuid, redelivered: true },
+  ]);
   assert.equal(await q.depth(), 0);
   await c1.stop(); // unacked task goes back
   assert.equal(await q.depth(), 1);
   mode = 'throw';
   const c2 = await q.consume(async (h) => {
     seen.push({ uuid: h.task.uuid, redelivered: h.redelivered });
-    if (mode === 'throw') { mode = 'ack'; throw new Error('boom'); }
+    if (mode === 'throw') {
+      mode = 'ack';
+      throw new Error('boom');
+    }
     await h.ack();
   });
   await until(() => seen.length === 4, 'redelivery after throw');

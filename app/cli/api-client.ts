@@ -35,7 +35,9 @@ export class ApiClient {
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
-      throw new CliError(`cannot reach the faafo API at ${this.endpoint} (${why}); check --endpoint-url or FAAFO_ENDPOINT_URL`);
+      throw new CliError(
+        `cannot reach the faafo API at ${this.endpoint} (${why}); check --endpoint-url or FAAFO_ENDPOINT_URL`,
+      );
     }
     this.debug?.(`-> ${res.status}`);
     return res;

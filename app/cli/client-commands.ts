@@ -80,9 +80,12 @@ export function createSpec(p: Parsed, rnd: () => number = Math.random): CreateSp
     cr: numFlag(p, 'cr'),
     ci: numFlag(p, 'ci'),
   };
-  if (spec.xa !== undefined && spec.xb !== undefined && spec.xa >= spec.xb) throw new UsageError('--xa must be less than --xb');
-  if (spec.ya !== undefined && spec.yb !== undefined && spec.ya >= spec.yb) throw new UsageError('--ya must be less than --yb');
-  if ((spec.cr === undefined) !== (spec.ci === undefined)) throw new UsageError('--cr and --ci go together: give both or neither');
+  if (spec.xa !== undefined && spec.xb !== undefined && spec.xa >= spec.xb)
+    throw new UsageError('--xa must be less than --xb');
+  if (spec.ya !== undefined && spec.yb !== undefined && spec.ya >= spec.yb)
+    throw new UsageError('--ya must be less than --yb');
+  if ((spec.cr === undefined) !== (spec.ci === undefined))
+    throw new UsageError('--cr and --ci go together: give both or neither');
   return spec;
 }
 
@@ -114,7 +117,13 @@ export async function createCommand(argv: string[], io: Io, endpoint: string): P
     }
   }
   if (p.values.json) io.stdout(json(created));
-  else io.stdout(table(['UUID', 'Dimensions', 'Iterations'], created.map((f) => [f.uuid, dims(f), f.iterations])));
+  else
+    io.stdout(
+      table(
+        ['UUID', 'Dimensions', 'Iterations'],
+        created.map((f) => [f.uuid, dims(f), f.iterations]),
+      ),
+    );
   return 0;
 }
 
@@ -122,7 +131,13 @@ export async function listCommand(argv: string[], io: Io, endpoint: string): Pro
   const p = parse(argv, {}, 0, 'list');
   const all = await client(p, io, endpoint).listAll();
   if (p.values.json) io.stdout(json(all));
-  else io.stdout(table(['UUID', 'Dimensions', 'Filesize'], all.map((f) => [f.uuid, dims(f), `${f.size ?? 0} bytes`])));
+  else
+    io.stdout(
+      table(
+        ['UUID', 'Dimensions', 'Filesize'],
+        all.map((f) => [f.uuid, dims(f), `${f.size ?? 0} bytes`]),
+      ),
+    );
   return 0;
 }
 
@@ -165,7 +180,7 @@ export async function getCommand(argv: string[], io: Io, endpoint: string): Prom
   const p = parse(argv, GET_OPTIONS, 1, 'get');
   const uuid = needUuid(p, 'get');
   const file = str(p, 'output') ?? `${uuid}.png`;
-  if (file === '' ) throw new UsageError('--output needs a file name (or - for stdout)');
+  if (file === '') throw new UsageError('--output needs a file name (or - for stdout)');
   if (file === '-' && p.values.json) throw new UsageError('--json cannot be combined with --output -');
   const size = await client(p, io, endpoint).download(uuid, file);
   if (file === '-') return 0;

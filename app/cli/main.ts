@@ -30,13 +30,16 @@ function version(): string {
   // app/cli/main.ts (source) or dist/app/cli/main.js (built): the package root is two or three levels up.
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'faafo-stack' && pkg.version) return pkg.version;
     } catch {
       /* try the next */
     }
   }
-  return 'unknown'
+  return 'unknown';
 }
 
 /** The endpoint for client commands: --endpoint-url (before or after the command), then FAAFO_ENDPOINT_URL. */
@@ -80,7 +83,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return 0;
     }
     if (client) return await client(rest, io, endpointOf(rest, io));
-    return await (await service())(rest, io);
+    return await (
+      await service()
+    )(rest, io);
   } catch (e) {
     if (e instanceof CliError) {
       io.stderr(`faafo: ${e.message}\n`);

@@ -80,7 +80,11 @@ interface Backends {
   images?: ImageStore;
 }
 
-async function openBackends(s: ServiceSettings, io: Io, need: { repo: boolean; images: boolean }): Promise<Required<Backends>> {
+async function openBackends(
+  s: ServiceSettings,
+  io: Io,
+  need: { repo: boolean; images: boolean },
+): Promise<Required<Backends>> {
   const opened: Backends = {};
   try {
     if (need.repo) {
@@ -114,7 +118,8 @@ async function listen(app: FastifyInstance, s: ServiceSettings): Promise<number>
     await app.listen({ port: s.port, host: s.host });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why = code === 'EADDRINUSE' ? `port ${s.port} is already in use (choose another with --port or PORT)` : errText(e);
+    const why =
+      code === 'EADDRINUSE' ? `port ${s.port} is already in use (choose another with --port or PORT)` : errText(e);
     throw new CliError(`cannot listen on ${s.host}:${s.port}: ${why}`);
   }
   return (app.server.address() as AddressInfo).port;
@@ -128,7 +133,12 @@ function localUrl(host: string, port: number): string {
 
 function startApi(b: Required<Backends>, verbose: boolean): FastifyInstance {
   // JSON log lines (pino): warnings and errors by default, every request with --verbose/--debug.
-  return buildApi({ repo: b.repo, queue: b.queue, images: b.images, logger: { level: verbose ? 'info' : 'warn' } }) as FastifyInstance;
+  return buildApi({
+    repo: b.repo,
+    queue: b.queue,
+    images: b.images,
+    logger: { level: verbose ? 'info' : 'warn' },
+  }) as FastifyInstance;
 }
 
 const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name ? `[${name}] ` : ''}${line}\n`);
@@ -177,7 +187,9 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVICE_OPTIONS, 0, 'api');
   const s = settingsFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
-    io.stderr('faafo api: note: the memory: queue is in-process, so only `faafo serve` workers could take its tasks; use --queue-url amqp://... for separate workers\n');
+    io.stderr(
+      'faafo api: note: the memory: queue is in-process, so only `faafo serve` workers could take its tasks; use --queue-url amqp://... for separate workers\n',
+    );
   }
   const b = await openBackends(s, io, { repo: true, images: true });
   let app: FastifyInstance | undefined;

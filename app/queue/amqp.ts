@@ -242,7 +242,15 @@ export class AmqpQueue implements TaskQueue {
 
   async consume(handler: (h: TaskHandle) => Promise<void>): Promise<Consumer> {
     if (this.closed) throw new Error('queue is closed');
-    const entry: ConsumerEntry = { handler, channel: undefined, tag: undefined, stopped: false, subscribing: false, again: false, running: new Set() };
+    const entry: ConsumerEntry = {
+      handler,
+      channel: undefined,
+      tag: undefined,
+      stopped: false,
+      subscribing: false,
+      again: false,
+      running: new Set(),
+    };
     this.consumers.add(entry);
     if (this.conn) await this.subscribe(entry);
     else

@@ -15,7 +15,17 @@ import { fetchFractal, uploadImage } from './upload.js';
 /** What the worker needs of the renderer (contract C4's Renderer.render). */
 export interface FractalRenderer {
   render(
-    p: { width: number; height: number; iterations: number; xa: number; xb: number; ya: number; yb: number; cr?: number | null; ci?: number | null },
+    p: {
+      width: number;
+      height: number;
+      iterations: number;
+      xa: number;
+      xb: number;
+      ya: number;
+      yb: number;
+      cr?: number | null;
+      ci?: number | null;
+    },
     out: NodeJS.WritableStream,
   ): Promise<{ duration: number; size: number; checksum: string; cr: number; ci: number }>;
 }

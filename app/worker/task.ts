@@ -20,7 +20,9 @@ export const LIMITS = { maxSide: 16384, maxIterations: 100000 } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Returns the task's render parameters, or a one-line reason why it cannot be rendered. */
-export function parseTask(raw: Task | Record<string, unknown>): { ok: true; task: RenderTask } | { ok: false; reason: string } {
+export function parseTask(
+  raw: Task | Record<string, unknown>,
+): { ok: true; task: RenderTask } | { ok: false; reason: string } {
   const t = raw as Record<string, unknown>;
   const fail = (reason: string) => ({ ok: false as const, reason });
   if (typeof t.uuid !== 'string' || !UUID.test(t.uuid)) return fail('uuid is missing or not a UUID');

@@ -69,7 +69,9 @@ export function uploadImage(endpointUrl: string, info: UploadInfo, timeoutMs = 1
         });
       },
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)),
+    );
     req.on('error', reject);
     const file = fs.createReadStream(info.file);
     file.on('error', (e) => req.destroy(e));

@@ -7,7 +7,10 @@ export class CountingRenderer implements FractalRenderer {
   private readonly real: Renderer;
 
   /** delayMs: extra wait before each render. */
-  constructor(private readonly delayMs = 0, threads = 1) {
+  constructor(
+    private readonly delayMs = 0,
+    threads = 1,
+  ) {
     this.real = new Renderer({ threads });
   }
 

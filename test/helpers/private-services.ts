@@ -60,7 +60,8 @@ export async function privateRabbit(): Promise<PrivateService> {
   const start = async () => {
     execFileSync('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' });
     await until(
-      () => spawnSync('rabbitmqctl', ['-n', node, '-q', 'await_startup'], { stdio: 'ignore', timeout: 60000 }).status === 0,
+      () =>
+        spawnSync('rabbitmqctl', ['-n', node, '-q', 'await_startup'], { stdio: 'ignore', timeout: 60000 }).status === 0,
       `private RabbitMQ ${node} to start`,
       120000,
       500,
@@ -94,9 +95,12 @@ export async function privatePostgres(): Promise<PrivateService> {
   const port = await freePort();
   const run = (cmd: string, args: string[]) => {
     const r = asRoot
-      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], { encoding: 'utf8' })
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], {
+          encoding: 'utf8',
+        })
       : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+    if (r.status !== 0)
+      throw new Error(`${path.basename(cmd)} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   };
   const data = path.join(dir, 'data');
   run(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);

@@ -26,7 +26,10 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function spawnFaafo(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; name?: string } = {}): FaafoProcess {
+export function spawnFaafo(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; name?: string } = {},
+): FaafoProcess {
   const proc = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: opts.env ?? cleanEnv(),
@@ -63,7 +66,9 @@ export function spawnFaafo(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
           const hit = lines.map((l) => l.match(re)).find(Boolean);
           if (hit) return hit;
           if (exitValue !== undefined) {
-            throw new PollAbort(`${opts.name ?? args[0]} exited (${exitValue}) before printing ${re}: ${lines.slice(-5).join(' | ')}`);
+            throw new PollAbort(
+              `${opts.name ?? args[0]} exited (${exitValue}) before printing ${re}: ${lines.slice(-5).join(' | ')}`,
+            );
           }
           return undefined;
         },
@@ -75,7 +80,10 @@ export function spawnFaafo(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
       return Promise.race([
         exited,
         new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`${opts.name ?? args[0]} did not exit within ${ms / 1000} s of ${signal}`)), ms).unref(),
+          setTimeout(
+            () => reject(new Error(`${opts.name ?? args[0]} did not exit within ${ms / 1000} s of ${signal}`)),
+            ms,
+          ).unref(),
         ),
       ]);
     },
