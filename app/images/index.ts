@@ -15,12 +15,9 @@ export async function openImageStore(url: string, cwd = process.cwd()): Promise<
     return new FileImageStore(dir);
   }
   if (url.startsWith('swift:')) {
-    // Loaded lazily: the Swift store is an optional module contributed by the OpenStack work.
-    const modPath = './swift.js';
-    const mod = (await import(modPath).catch(() => undefined)) as
-      { openSwiftImageStore?: (url: string) => Promise<ImageStore> } | undefined;
-    if (!mod?.openSwiftImageStore) throw new Error('swift: image store is not available in this build; use file:PATH');
-    return mod.openSwiftImageStore(url);
+    // Loaded only when used: the Swift store (app/images/swift.ts) needs Keystone credentials from the environment.
+    const { openSwiftImageStore } = await import('./swift.js');
+    return openSwiftImageStore(url);
   }
   throw new Error(`unsupported image store URL "${url.slice(0, 80)}": use file:PATH or file:///absolute/path`);
 }
