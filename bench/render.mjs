@@ -4,7 +4,7 @@
 // By default app/render is compiled with esbuild into a temp folder (plain JS, like dist/); --dist uses the
 // project build (npm run build) instead. The last line is JSON. Figures depend on the machine and its load:
 // every timing is the best of --rounds runs, C and ours interleaved.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,22 +63,37 @@ const { Renderer } = await import(mod('index.js'));
 // --- the C reference
 const ref = path.join(tmp, 'julia_ref');
 execFileSync('gcc', ['-O2', '-o', ref, path.join(shared, 'bench/julia_ref.c')]);
+// CPU seconds (user+sys) of the C run come from bash's `time`: per-core figures that load on the machine
+// (other processes competing for the cores) distorts much less than wall-clock time.
 const runC = () => {
-  const line = execFileSync(ref, [W, H, N, C.cr, C.ci].map(String), { encoding: 'utf8' });
-  const f = (k) => Number(new RegExp(`${k}=([0-9.]+)`).exec(line)[1]);
-  return { seconds: f('seconds'), iters: f('iters'), rgbsum: f('rgbsum') };
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="cpu=%3U+%3S"; time "$@"', 'bash', ref, ...[W, H, N, C.cr, C.ci].map(String)], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`julia_ref failed: ${r.stderr}`);
+  const f = (k) => Number(new RegExp(`${k}=([0-9.]+)`).exec(r.stdout)[1]);
+  const cpu = /cpu=([0-9.]+)\+([0-9.]+)/.exec(r.stderr);
+  return { seconds: f('seconds'), iters: f('iters'), rgbsum: f('rgbsum'), cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
 };
 
 // --- ours, kernel only, in one thread (no PNG): the apples-to-apples comparison with the C loop
 const kernelWorker = new Worker(
   `const { parentPort, workerData } = require('node:worker_threads');
+   const fs = require('node:fs');
+   // This thread's CPU ticks (utime+stime) from Linux /proc; NaN elsewhere.
+   const ticks = () => {
+     try {
+       const f = fs.readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+       return Number(f[11]) + Number(f[12]);
+     } catch { return NaN; }
+   };
    import(workerData.mod).then(({ BandRenderer }) => {
      const b = new BandRenderer('auto');
      parentPort.on('message', (p) => {
        const t = performance.now();
+       const c = ticks();
        const rows = 40;
        for (let y0 = 0; y0 < p.height; y0 += rows) b.render({ ...p, y0, y1: Math.min(p.height, y0 + rows), level: 3 });
-       parentPort.postMessage({ seconds: (performance.now() - t) / 1000, kernel: b.kernel });
+       parentPort.postMessage({ seconds: (performance.now() - t) / 1000, cpuTicks: ticks() - c, kernel: b.kernel });
      });
      parentPort.postMessage('ready');
    });`,
@@ -125,11 +140,13 @@ const kRuns = [];
 const oneRuns = [];
 const allRuns = [];
 let kernelName;
+let kCpuTicks = 0;
 for (let i = 0; i < rounds; i++) {
   cRuns.push(runC());
   const k = await runKernel();
   kernelName = k.kernel;
   kRuns.push(k.seconds);
+  kCpuTicks += k.cpuTicks;
   oneRuns.push((await renderWith(one)).duration);
   allRuns.push((await renderWith(all)).duration);
 }
@@ -156,7 +173,18 @@ let rgbsum = 0;
 for (let i = 0; i < img.data.length; i += 4) rgbsum += img.data[i] + img.data[i + 1] + img.data[i + 2];
 const identical = rgbsum === cRuns[0].rgbsum;
 console.log(`rgbsum: C ${cRuns[0].rgbsum}, ours ${rgbsum} -> ${identical ? 'identical' : 'DIFFERENT'}`);
-console.log(`per-core ratio vs C: kernel ${fmt(tC / tK, 2)}x, render+PNG ${fmt(tC / t1, 2)}x`);
+console.log(`per-core ratio vs C (best wall times): kernel ${fmt(tC / tK, 2)}x, render+PNG ${fmt(tC / t1, 2)}x`);
+// The same ratio from CPU time summed over all rounds (clock ticks of the kernel thread vs C's user+sys).
+let clkTck = 100;
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {}
+const cpuC = cRuns.reduce((a, r) => a + r.cpu, 0);
+const cpuK = kCpuTicks / clkTck;
+const cpuRatio = cpuC / cpuK;
+if (Number.isFinite(cpuRatio)) {
+  console.log(`per-core ratio vs C (CPU time over ${rounds} rounds): kernel ${fmt(cpuRatio, 2)}x (C ${fmt(cpuC, 2)} s, ours ${fmt(cpuK, 2)} s)`);
+}
 console.log(`all-core speed-up (threads=${cores} vs threads=1): ${fmt(t1 / tAll, 2)}x`);
 console.log(`PNG: ${first.png.length} bytes for ${W}x${H}`);
 
@@ -201,7 +229,7 @@ console.log(
     cores,
     kernel: kernelName,
     c: { seconds: tC, mpxS: pixels / tC / 1e6, giterS: iters / tC / 1e9 },
-    kernelOneThread: { seconds: tK, mpxS: pixels / tK / 1e6, giterS: iters / tK / 1e9, ratio: tC / tK },
+    kernelOneThread: { seconds: tK, mpxS: pixels / tK / 1e6, giterS: iters / tK / 1e9, ratio: tC / tK, cpuRatio: Number.isFinite(cpuRatio) ? cpuRatio : null },
     renderOneThread: { seconds: t1, mpxS: pixels / t1 / 1e6, giterS: iters / t1 / 1e9, ratio: tC / t1 },
     renderAllThreads: { seconds: tAll, mpxS: pixels / tAll / 1e6, giterS: iters / tAll / 1e9, speedup: t1 / tAll },
     rgbsumIdentical: identical,
