@@ -48,6 +48,10 @@ let silentPort: number;
 let tls: HttpsServer;
 let tlsPort: number;
 let certFile: string;
+let mtls: HttpsServer;
+let mtlsPort: number;
+let clientCert: string;
+let clientKey: string;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'faafo-osauth-'));
@@ -69,10 +73,24 @@ before(async () => {
   });
   await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
   tlsPort = (tls.address() as AddressInfo).port;
+  // A TLS server that requires a client certificate (cert/key options), trusting one self-signed client cert.
+  clientCert = path.join(dir, 'client.pem');
+  clientKey = path.join(dir, 'client.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', clientKey, '-out', clientCert, '-days', '1', '-subj', '/CN=faafo-client'], { stdio: 'ignore' });
+  mtls = createHttpsServer(
+    { cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(clientCert), requestCert: true, rejectUnauthorized: true },
+    (_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'application/json', 'x-openstack-request-id': 'req-mtls-test' });
+      res.end(JSON.stringify({ error: { code: 404, message: 'client cert accepted', title: 'Not Found' } }));
+    },
+  );
+  await new Promise<void>((r) => mtls.listen(0, '127.0.0.1', r));
+  mtlsPort = (mtls.address() as AddressInfo).port;
 });
 after(async () => {
   silent.close();
   tls.close();
+  mtls.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -200,6 +218,19 @@ test('TLS: self-signed certificate fails with a clear line; cacert or insecure g
     assert.match(past.message, /HTTP 404 not keystone \(request id req-tls-test\)/, JSON.stringify(tlsOpt));
     assertClean(past, pw);
   }
+});
+
+test('TLS client certificate: cert/key are presented; without them the server refuses the handshake', async () => {
+  const pw = `pw-${randomBytes(6).toString('hex')}`;
+  const auth = { ...demoAuth, auth_url: `https://127.0.0.1:${mtlsPort}/v3`, password: pw };
+  const ok = await failure(connectWith({ cacert: certFile, cert: clientCert, key: clientKey, auth }));
+  assert.match(ok.message, /HTTP 404 client cert accepted \(request id req-mtls-test\)/);
+  const refused = await failure(connectWith({ cacert: certFile, auth }));
+  // TLS 1.3 sends the refusal as an alert after the handshake; seen as that alert (or, rarely, as a reset).
+  assert.match(refused.message, /^cloud t: Keystone https:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens: (TLS failure: .*certificate required \(the server wants a client certificate: set cert: and key: \(OS_CERT\/OS_KEY\)\)|connection reset by the server)$/);
+  assertClean(refused, pw);
+  const missing = await failure(connectWith({ cacert: certFile, cert: path.join(dir, 'nope.pem'), key: clientKey, auth }));
+  assert.match(missing.message, /^cannot read cert .*nope\.pem: ENOENT$/);
 });
 
 test('Heat down (orchestration_endpoint_override to a closed port): one line, no secret, no token', async () => {

@@ -8,7 +8,7 @@ export class OpenStackError extends FaafoError {
   readonly requestId?: string;
   readonly code?: string;
   constructor(message: string, opts: { status?: number; requestId?: string; code?: string; hint?: string } = {}) {
-    super(message, { hint: opts.hint });
+    super(message.replace(/\s*\n\s*/g, ' ').trim(), { hint: opts.hint });
     this.name = 'OpenStackError';
     this.status = opts.status;
     this.requestId = opts.requestId;
@@ -84,7 +84,13 @@ export function networkError(what: string, url: string, err: unknown, timeoutMs?
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(e?.message ?? '')) {
     why = `timed out${timeoutMs ? ` after ${Math.round(timeoutMs / 1000)} s` : ''}`;
   } else if (TLS_CODES.test(code) || TLS_CODES.test(e?.message ?? '')) {
-    why = `TLS failure: ${e?.message ?? code} (set cacert: to the CA bundle, or verify: false / OS_INSECURE=true only for tests)`;
+    // OpenSSL's messages look like "8000...:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate
+    // required:../deps/...": keep the reason only.
+    const raw = e?.message ?? code;
+    const reason = /SSL routines:[^:]*:([^:\n]+)/.exec(raw)?.[1]?.trim() ?? raw.split('\n')[0];
+    why = /certificate required|handshake failure|bad certificate/i.test(reason)
+      ? `TLS failure: ${reason} (the server wants a client certificate: set cert: and key: (OS_CERT/OS_KEY))`
+      : `TLS failure: ${reason} (set cacert: to the CA bundle, or verify: false / OS_INSECURE=true only for tests)`;
   } else {
     why = NET_CAUSES[code] ?? (e?.message || code || 'request failed');
   }
