@@ -12,7 +12,7 @@ import { formatEvent } from '../src/stack/events.js';
 import { securityGroupWidening } from '../src/stack/security-groups.js';
 import { approvalReasons, requireApproval } from '../src/stack/approval.js';
 import type { StackDiff } from '../src/stack/diff.js';
-import { realChanges } from '../src/stack/diff.js';
+import { propagate, realChanges } from '../src/stack/diff.js';
 import { activeCooldown } from '../src/stack/scale.js';
 import { findTiers, pickTier } from '../src/stack/tiers.js';
 import { mergeEnvironments, parseParameters } from '../src/stack/input.js';
@@ -147,10 +147,16 @@ describe('preview noise vs real changes', () => {
   test('nothing changed -> nothing real', () => {
     assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl() })!], []);
   });
-  test('a changed parameter, member file or definition, and what references it', () => {
-    assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl(), changedParams: new Set(['max']) })!].sort(), ['group', 'policy']);
-    assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl(), newFiles: { 'm.yaml': 'B' } })!].sort(), ['group', 'policy']);
+  test('a changed parameter, member file or definition', () => {
+    assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl(), changedParams: new Set(['max']) })!], ['group']);
+    assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl(), newFiles: { 'm.yaml': 'B' } })!], ['group']);
     assert.deepEqual([...realChanges({ ...base, oldT: tpl(), newT: tpl({ pw: { type: 'OS::Heat::RandomString', properties: { length: 9 } } }) })!], ['pw']);
+  });
+  test('what references a change: get_resource only when replaced, get_attr always', () => {
+    const t = tpl({ user: { type: 'X', properties: { v: { get_attr: ['pw', 'value'] } } } });
+    assert.deepEqual([...propagate(t, new Set(['group']), new Map([['group', 'update' as const]]))], ['group']);
+    assert.deepEqual([...propagate(t, new Set(['group']), new Map([['group', 'replace' as const]]))].sort(), ['group', 'policy']);
+    assert.deepEqual([...propagate(t, new Set(['pw']), new Map([['pw', 'update' as const]]))].sort(), ['pw', 'user']);
   });
   test('a changed resource registry: trust Heat as is', () => {
     assert.equal(realChanges({ ...base, oldT: tpl(), newT: tpl(), newEnv: { resource_registry: { 'OS::Nova::Server': 'OS::Heat::None' } } }), undefined);

@@ -1,17 +1,19 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../lib/command.js';
 import { cloudFlags } from '../lib/cloud-flags.js';
 import { createStack, failureError } from '../stack/apply.js';
 import { eventPrinter } from '../stack/progress.js';
 import { applyFlags, inputFlags, shouldWait } from '../stack/flags.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
+import { DEFAULT_BUNDLE_CONTAINER, provideAppBundle } from '../stack/app-bundle.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, stackName } from '../stack/session.js';
 
 export default class Create extends BaseCommand {
   static override summary = 'Generate the templates and create the stack (optionally waiting, events streamed)';
   static override description =
-    'Takes the same flags and faafo-stack.yaml as `generate`, or an existing template with --template. With --wait ' +
+    'Takes the same flags and faafo-stack.yaml as `generate`, or an existing template with --template. Without ' +
+    '--app-url the service is bundled and uploaded to Swift (--container), and the servers get a TempURL. With --wait ' +
     '(default on a terminal) every event is printed as it happens; on failure every FAILED resource is listed with its ' +
     'nested path and reason (exit 1); on success the outputs are printed and, with --outputs-file, saved. ' +
     'JSON: {"stack":{"id","name","status","reason"},"action","waited","ok","events":[...],"failures":[{"resource","path","type","status","reason","cause"}],"outputs":{...},"outputsFile"}';
@@ -21,14 +23,25 @@ export default class Create extends BaseCommand {
     '<%= config.bin %> create test-stack --template heat/faafo-stack.yaml -e env-none.yaml --wait --no-rollback',
   ];
   static override args = { stack: Args.string({ description: 'name of the new stack' }) };
-  static override flags = { ...cloudFlags, ...lifecycleConfigFlags, ...inputFlags, ...applyFlags };
+  static override flags = {
+    ...cloudFlags,
+    ...lifecycleConfigFlags,
+    ...inputFlags,
+    ...applyFlags,
+    container: Flags.string({
+      description: `Swift container for the app bundle when no --app-url is given (default ${DEFAULT_BUNDLE_CONTAINER})`,
+    }),
+  };
 
   async run() {
     const { args, flags } = await this.parse(Create);
     const input = await buildInput(flags);
-    const name = stackName(args.stack, input.name);
-    const { heat } = await openSession(flags);
+    const name = stackName(args.stack, undefined, input.name);
+    const { heat, cloud } = await openSession(flags);
     const json = this.jsonEnabled();
+    if (input.needsAppUrl) {
+      await provideAppBundle(cloud, input.stack, { container: flags.container, log: (l) => this.logToStderr(l) });
+    }
     const printer = json ? undefined : eventPrinter((l) => this.log(l));
     const result = await createStack(heat, name, input.stack, {
       wait: shouldWait(flags.wait),

@@ -3,7 +3,7 @@
 // its state, threshold in the cloud's unit AND in percent of one vCPU, the last transition and its reason (Aodh's
 // alarm history), and - for an alarm stuck in "insufficient data" - why, found by asking Gnocchi what Aodh's
 // evaluator asks it (diagnoseAlarm).
-import { AodhClient, gnocchiRule, type AodhAlarm, type AodhGnocchiRule } from '../openstack/aodh.js';
+import { AodhClient, gnocchiRule, transitionOf, type AodhAlarm, type AodhGnocchiRule } from '../openstack/aodh.js';
 import { GnocchiClient, granularities, type Requester } from '../openstack/gnocchi.js';
 import { HeatApi, type HeatStack } from './heat-api.js';
 import { findTiers } from './tiers.js';
@@ -256,4 +256,58 @@ export function formatAlarm(a: TierAlarm): string[] {
   if (a.why) lines.push(`        why: ${a.why}`);
   if (a.repeatActions && a.state === 'alarm') lines.push('        repeat_actions: signals its policy at every evaluation (the cooldown throttles it)');
   return lines;
+}
+
+/** An Aodh state transition as an `events` line: same shape as a Heat event (see events.ts StackEvent). */
+export interface AlarmEvent {
+  id: string;
+  time: string;
+  resource: string;
+  path: string;
+  status: string;
+  reason: string;
+}
+
+/** Heat's event time format (seconds, `Z`) from Aodh's `2026-11-25T21:10:03.123456`. */
+const heatTime = (t: string) => `${t.replace(/Z$/, '').replace(/\.\d+$/, '').replace(/\+00:00$/, '')}Z`;
+
+/**
+ * Yields each new state transition of the stack's alarms once (Aodh's alarm history), as event lines:
+ * status ALARM_<STATE> (ALARM_ALARM, ALARM_OK, ALARM_INSUFFICIENT_DATA), reason = Aodh's transition reason.
+ */
+export class AlarmEventPoller {
+  private seen = new Set<string>();
+  private alarms?: { resource: string; id: string }[];
+
+  constructor(
+    private readonly heat: HeatApi,
+    private readonly cloud: AlarmCloud,
+    private readonly stack: HeatStack,
+  ) {}
+
+  async poll(): Promise<AlarmEvent[]> {
+    if (this.cloud.hasService && !this.cloud.hasService('alarming')) return [];
+    const aodh = new AodhClient(this.cloud);
+    this.alarms ??= (await this.heat.resources(this.stack))
+      .filter((r) => r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id)
+      .map((r) => ({ resource: r.resource_name, id: r.physical_resource_id }));
+    const out: AlarmEvent[] = [];
+    for (const a of this.alarms) {
+      for (const h of await aodh.history(a.id).catch(() => [])) {
+        const key = h.event_id ?? `${a.id}@${h.timestamp}`;
+        if (h.type !== 'state transition' || this.seen.has(key)) continue;
+        this.seen.add(key);
+        const t = transitionOf(h);
+        out.push({
+          id: key,
+          time: heatTime(h.timestamp),
+          resource: a.resource,
+          path: '',
+          status: `ALARM_${(t.state ?? 'unknown').toUpperCase().replace(/\s+/g, '_')}`,
+          reason: (t.reason ?? '').replace(/\s+/g, ' ').trim(),
+        });
+      }
+    }
+    return out.sort((x, y) => x.time.localeCompare(y.time));
+  }
 }

@@ -1,4 +1,4 @@
-// What an update would change, from Heat's update preview (PUT .../preview), printed `[+] [-] [~]` with the
+// What an update would change, from Heat's update preview (PATCH .../preview, as `update` sends PATCH), printed `[+] [-] [~]` with the
 // resources Heat would replace. Heat's preview re-resolves `get_resource`/`get_attr` in a scratch stack, so a
 // resource that merely references another (an OS::Heat::ScalingPolicy's group, a WaitCondition's handle) is
 // reported "replaced" even when nothing changed, and a nested stack (autoscaling group) is always "updated".
@@ -51,6 +51,12 @@ export async function computeDiff(heat: HeatApi, stack: HeatStack, input: StackI
     changedParams: new Set(params.map((p) => p.name)),
   });
   const top = (r: PreviewResource) => !r.parent_resource;
+  const heatAction = new Map<string, ChangeAction>();
+  for (const r of preview.added.filter(top)) heatAction.set(r.resource_name, 'add');
+  for (const r of preview.deleted.filter(top)) heatAction.set(r.resource_name, 'delete');
+  for (const r of preview.updated.filter(top)) heatAction.set(r.resource_name, 'update');
+  for (const r of preview.replaced.filter(top)) heatAction.set(r.resource_name, 'replace');
+  const realSet = real && propagate(newT, real, heatAction);
   const one = (r: PreviewResource, action: ChangeAction): ResourceChange => ({
     resource: r.resource_name,
     type: r.resource_type,
@@ -65,7 +71,7 @@ export async function computeDiff(heat: HeatApi, stack: HeatStack, input: StackI
     [preview.replaced, 'replace'],
   ] as const) {
     for (const r of list.filter(top)) {
-      (real === undefined || real.has(r.resource_name) ? changes : ignored).push(one(r, action));
+      (realSet === undefined || realSet.has(r.resource_name) ? changes : ignored).push(one(r, action));
     }
   }
   const order: Record<ChangeAction, number> = { add: 0, delete: 1, replace: 2, update: 3 };
@@ -102,18 +108,18 @@ export function formatDiff(d: StackDiff): string[] {
   return lines;
 }
 
-/** Parameters whose effective value would change (hidden ones shown as `****`). */
+/** Parameters whose effective value would change. Hidden ones are skipped: Heat only shows them masked. */
 function parameterChanges(newT: Tpl, input: StackInput, current: Record<string, string>): ParameterChange[] {
   const env = input.environment as { parameters?: Record<string, unknown>; parameter_defaults?: Record<string, unknown> };
   const out: ParameterChange[] = [];
   for (const [name, def] of Object.entries(newT.parameters ?? {})) {
-    const v =
-      input.parameters[name] ?? env?.parameters?.[name] ?? env?.parameter_defaults?.[name] ?? def?.default ?? null;
-    const to = v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    if (def?.hidden) continue;
+    // PATCH semantics: a parameter not given keeps its current value.
     const from = current[name] ?? null;
+    const v = input.parameters[name] ?? env?.parameters?.[name] ?? env?.parameter_defaults?.[name] ?? from ?? def?.default ?? null;
+    const to = v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
     if (from === to || (from !== null && to !== null && sameJson(from, to))) continue;
-    const hide = def?.hidden ? (x: string | null) => (x === null ? x : '****') : (x: string | null) => x;
-    out.push({ name, from: hide(from), to: hide(to) });
+    out.push({ name, from, to });
   }
   return out;
 }
@@ -127,8 +133,8 @@ function sameJson(a: string, b: string): boolean {
 }
 
 /**
- * Names of top-level resources that really change, or undefined when that cannot be told (environment's
- * registry changed: then Heat's preview is taken as is).
+ * Top-level resources whose own definition, parameters or files change (before `propagate`), or undefined when
+ * that cannot be told (the environment's registry changes: then Heat's preview is taken as is).
  */
 export function realChanges(a: {
   oldT: Tpl;
@@ -140,10 +146,11 @@ export function realChanges(a: {
   changedParams: Set<string>;
 }): Set<string> | undefined {
   if (!a.oldEnv || !a.oldFiles) return undefined;
-  if (!sameRegistry(a.oldEnv.resource_registry, a.newEnv?.resource_registry)) return undefined;
-  const changedFiles = new Set(
-    [...new Set([...Object.keys(a.oldFiles), ...Object.keys(a.newFiles)])].filter((f) => a.oldFiles![f] !== a.newFiles[f]),
-  );
+  // PATCH merges the new environment and files into the stack's current ones.
+  const oldReg = (a.oldEnv.resource_registry ?? {}) as Record<string, unknown>;
+  const newReg = { ...oldReg, ...((a.newEnv?.resource_registry ?? {}) as Record<string, unknown>) };
+  if (!sameRegistry(oldReg, newReg)) return undefined;
+  const changedFiles = new Set(Object.keys(a.newFiles).filter((f) => a.oldFiles![f] !== a.newFiles[f]));
   const oldR = a.oldT.resources ?? {};
   const newR = a.newT.resources ?? {};
   const changed = new Set<string>();
@@ -159,19 +166,29 @@ export function realChanges(a: {
     }
   }
   for (const name of Object.keys(oldR)) if (!(name in newR)) changed.add(name);
-  // A resource referencing a changed one may change too (new id, new attribute values).
+  return changed;
+}
+
+/**
+ * Resources that change because something they reference really changes: a new id (replaced or added resource)
+ * changes every `get_resource`/`get_attr` of it, an in-place update only its attributes (`get_attr`).
+ */
+export function propagate(newT: Tpl, real: Set<string>, heatAction: Map<string, ChangeAction>): Set<string> {
+  const out = new Set(real);
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [name, def] of Object.entries(newR)) {
-      if (changed.has(name)) continue;
-      if ([...references(def).resources].some((r) => changed.has(r))) {
-        changed.add(name);
+    for (const [name, def] of Object.entries(newT.resources ?? {})) {
+      if (out.has(name)) continue;
+      const refs = references(def);
+      const newId = (r: string) => out.has(r) && heatAction.get(r) !== 'update';
+      if ([...refs.ids].some(newId) || [...refs.attrs].some((r) => out.has(r))) {
+        out.add(name);
         grew = true;
       }
     }
   }
-  return changed;
+  return out;
 }
 
 /** Equal registries; Heat stores the concrete types a wildcard (`OS::Octavia::*`) resolved to: ignore those. */
@@ -188,20 +205,19 @@ function sameRegistry(a: unknown, b: unknown): boolean {
   return norm(a) === norm(b);
 }
 
-/** get_param names, referenced resources (get_resource, get_attr, depends_on) and every string (file names). */
-export function references(def: unknown): { params: Set<string>; resources: Set<string>; strings: Set<string> } {
-  const out = { params: new Set<string>(), resources: new Set<string>(), strings: new Set<string>() };
+/** get_param names, resources referenced by id (get_resource) and by attribute (get_attr), every string (file names). */
+export function references(def: unknown): { params: Set<string>; ids: Set<string>; attrs: Set<string>; strings: Set<string> } {
+  const out = { params: new Set<string>(), ids: new Set<string>(), attrs: new Set<string>(), strings: new Set<string>() };
   const walk = (v: unknown, key?: string) => {
     if (typeof v === 'string') {
       out.strings.add(v);
       if (key === 'get_param') out.params.add(v);
-      if (key === 'get_resource' || key === 'depends_on') out.resources.add(v);
+      if (key === 'get_resource') out.ids.add(v);
       return;
     }
     if (Array.isArray(v)) {
       if (key === 'get_param' && typeof v[0] === 'string') out.params.add(v[0]);
-      if (key === 'get_attr' && typeof v[0] === 'string') out.resources.add(v[0]);
-      if (key === 'depends_on') v.forEach((x) => typeof x === 'string' && out.resources.add(x));
+      if (key === 'get_attr' && typeof v[0] === 'string') out.attrs.add(v[0]);
       v.forEach((x) => walk(x));
       return;
     }

@@ -135,21 +135,26 @@ export class HeatApi {
     return { id: r.data.stack.id, name };
   }
 
-  /** Full update (PUT: the template replaces the old one; parameters not given fall back to their defaults). */
+  /**
+   * Update like `openstack stack update --existing` (PATCH): the template is replaced when given; environment,
+   * files and parameters are merged into the stack's current ones, so parameters not given keep their values
+   * (the app URL of the deployed bundle, hidden database URLs, sizes set by `scale --to`).
+   */
   async update(ref: StackRef, input: StackInput, opts: { timeoutMins?: number; disableRollback?: boolean } = {}): Promise<void> {
     const body: Record<string, unknown> = { ...input };
     if (opts.disableRollback !== undefined) body.disable_rollback = opts.disableRollback;
     if (opts.timeoutMins) body.timeout_mins = opts.timeoutMins;
-    await this.cloud.request(HEAT, 'PUT', path(ref), { body });
+    await this.cloud.request(HEAT, 'PATCH', path(ref), { body });
   }
 
-  /** `--existing` update (PATCH): keep template, environment and other parameters; change only these. */
+  /** PATCH with parameters only: keep template, environment and the other parameters. */
   async patchParameters(ref: StackRef, parameters: Record<string, unknown>): Promise<void> {
     await this.cloud.request(HEAT, 'PATCH', path(ref), { body: { parameters } });
   }
 
+  /** What `update` (PATCH semantics) would change. */
   async previewUpdate(ref: StackRef, input: StackInput): Promise<ResourceChanges> {
-    const r = await this.cloud.request<{ resource_changes: Partial<ResourceChanges> }>(HEAT, 'PUT', `${path(ref)}/preview`, {
+    const r = await this.cloud.request<{ resource_changes: Partial<ResourceChanges> }>(HEAT, 'PATCH', `${path(ref)}/preview`, {
       body: input,
     });
     const c = r.data.resource_changes ?? {};

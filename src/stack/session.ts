@@ -1,12 +1,11 @@
 // One place where a lifecycle command gets its cloud and finds its stack: connect (src/openstack, C7) with the
 // shared --os-cloud/--os-region-name flags, resolve the stack name, look the stack up with a one-line error.
-import { connect } from '../openstack/index.js';
+import { connect, type Cloud } from '../openstack/index.js';
 import { FaafoError, UsageError } from '../lib/errors.js';
 import { HeatApi, type HeatStack } from './heat-api.js';
-import type { AlarmCapable } from './status.js';
 
 export interface Session {
-  cloud: AlarmCapable;
+  cloud: Cloud;
   heat: HeatApi;
 }
 
@@ -18,9 +17,9 @@ export async function openSession(flags: { 'os-cloud'?: string; 'os-region-name'
   return { cloud, heat: new HeatApi(cloud) };
 }
 
-/** Positional name, then --stack, then FAAFO_STACK_NAME, then the config's name (when given). */
-export function stackName(...candidates: (string | undefined)[]): string {
-  const name = [...candidates, process.env.FAAFO_STACK_NAME].find((c) => c && c.trim());
+/** Positional name, then --stack, then FAAFO_STACK_NAME, then the name in faafo-stack.yaml. */
+export function stackName(arg?: string, flag?: string, configName?: string): string {
+  const name = [arg, flag, process.env.FAAFO_STACK_NAME, configName].find((c) => c && c.trim());
   if (!name) throw new UsageError('which stack? give its name', 'e.g. `faafo-stack status my-faafo`, or set FAAFO_STACK_NAME');
   return name.trim();
 }

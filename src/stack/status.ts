@@ -3,6 +3,7 @@
 import { HeatApi, type HeatStack, type Requester } from './heat-api.js';
 import { stackOutputs } from './outputs.js';
 import { tierSizes, type TierSize } from './tiers.js';
+import { formatAlarm, stackAlarms, type TierAlarm } from './alarms.js';
 
 /** The stable `--json` shape of `status`. */
 export interface StackStatusReport {
@@ -11,6 +12,8 @@ export interface StackStatusReport {
   appUrl: string | null;
   /** null: the alarming API is not reachable (not in the catalog, or not answering). */
   alarms: { resource: string; id: string; state: string | null; reason: string | null }[] | null;
+  // (each entry is a TierAlarm of ./alarms.ts: tier, direction, threshold in % and in the cloud's unit, last
+  // transition from Aodh's history, and `why` for an alarm stuck in insufficient data)
 }
 
 export interface AlarmCapable extends Requester {
@@ -50,6 +53,10 @@ export async function stackStatus(heat: HeatApi, cloud: AlarmCapable, stack: Hea
 
 async function alarmStates(heat: HeatApi, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport['alarms']> {
   if (cloud.hasService && !cloud.hasService('alarming')) return null;
+  // Each tier's alarms with thresholds, last transition and diagnosis (./alarms.ts); the plain listing below
+  // stays as the fallback when that fails (e.g. an alarm type without a Gnocchi rule).
+  const detailed = await stackAlarms(heat, cloud, stack).catch(() => undefined);
+  if (detailed !== undefined) return detailed;
   try {
     const alarms = (await heat.resources(stack)).filter((r) => r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id);
     return await Promise.all(
@@ -77,6 +84,10 @@ export function formatStatus(r: StackStatusReport): string[] {
     lines.push(`  tier ${t.name.padEnd(8)} ${String(t.current ?? '?')} running (min ${t.min ?? '?'}, max ${t.max ?? '?'})  group ${t.group}`);
   }
   if (r.alarms === null) lines.push('  alarms: alarming API not reachable');
-  else for (const a of r.alarms) lines.push(`  alarm ${a.resource}: ${a.state ?? 'unknown'}${a.reason ? ` (${a.reason})` : ''}`);
+  else
+    for (const a of r.alarms) {
+      if ('tier' in a) lines.push(...formatAlarm(a as TierAlarm));
+      else lines.push(`  alarm ${a.resource}: ${a.state ?? 'unknown'}${a.reason ? ` (${a.reason})` : ''}`);
+    }
   return lines;
 }

@@ -21,7 +21,7 @@ export interface RunningCli {
   kill(): void;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): RunningCli {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, ['--import', 'tsx', runner, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -31,8 +31,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: st
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  if (input !== undefined) child.stdin.end(input);
-  else child.stdin.end();
+  child.stdin.end(); // stdin is a pipe, not a terminal: commands must never wait for an answer
   const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout: out, stderr: err })));
   return { done, stdout: () => out, kill: () => child.kill('SIGTERM') };
 }

@@ -1,0 +1,29 @@
+// `create` without --app-url: build the service bundle (src/bundle), upload it to Swift and hand the servers a
+// TempURL + sha256 as the template's app_url/app_sha256 parameters, as `faafo-stack bundle --container` does.
+import { bundle } from '../bundle/index.js';
+import type { Cloud } from '../openstack/index.js';
+import { UsageError } from '../lib/errors.js';
+import type { StackInput } from './heat-api.js';
+
+export const DEFAULT_BUNDLE_CONTAINER = 'faafo-bundles';
+
+export async function provideAppBundle(
+  cloud: Cloud,
+  input: StackInput,
+  opts: { container?: string; log?: (line: string) => void } = {},
+): Promise<{ url: string; sha256: string; uploaded: boolean }> {
+  if (!cloud.hasService('object-store')) {
+    throw new UsageError(
+      `no --app-url given and cloud ${cloud.name} has no object storage (Swift) to upload the app bundle to`,
+      'host the tarball of `faafo-stack bundle` yourself and pass --app-url URL --app-sha256 HEX',
+    );
+  }
+  const container = opts.container ?? DEFAULT_BUNDLE_CONTAINER;
+  opts.log?.(`Bundling the service and uploading it to Swift container ${container} ...`);
+  const b = await bundle({ container, cloud: async () => cloud });
+  if (!b.url) throw new UsageError('the bundle has no download URL');
+  input.parameters.app_url = b.url;
+  input.parameters.app_sha256 = b.sha256;
+  opts.log?.(`Bundle ${b.sha256.slice(0, 12)} (${Math.round(b.size / 1024)} KiB) ${b.uploaded ? 'uploaded' : 'already in Swift'}; servers download it by TempURL until ${b.expires}`);
+  return { url: b.url, sha256: b.sha256, uploaded: b.uploaded };
+}

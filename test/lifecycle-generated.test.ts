@@ -1,0 +1,124 @@
+// The user's path: `create` from generate's flags and a faafo-stack.yaml (templates synthesized by C6, not a
+// hand-written file), on the real local Heat with servers/networks/LB/alarms mapped to OS::Heat::None by
+// `-e env-none.yaml`. The test plays the servers (signals every boot wait condition, as the boot scripts
+// would). Then: status from the generated tiers, a diff of a flag change listing exactly the group it changes,
+// an update that the default approval policy lets through without a TTY (nothing replaced, deleted or opened
+// wider), and delete --wait.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { connect } from '../src/openstack/index.js';
+import { HeatApi, linkStackId, linkStackName } from '../src/stack/heat-api.js';
+import { runCli, sharedDir, startCli } from './helpers/lifecycle-cli.js';
+
+const OS = path.join(sharedDir, 'openstack');
+const env = { OS_CLIENT_CONFIG_FILE: path.join(OS, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
+const NAME = `lc-gen-${randomBytes(3).toString('hex')}`;
+let heat: HeatApi;
+let dir: string;
+let config: string;
+const signalled = new Set<string>();
+
+/** Signal each boot wait condition handle of the stack (nested members too) once, as its server would. */
+async function playServers(): Promise<void> {
+  const root = await heat.find(NAME);
+  if (!root) return;
+  for (const r of await heat.resources(root, 3)) {
+    if (r.resource_type !== 'OS::Heat::WaitConditionHandle' || r.resource_status !== 'CREATE_COMPLETE') continue;
+    if (signalled.has(r.physical_resource_id)) continue;
+    const owner = { id: linkStackId(r.links, 'stack')!, name: linkStackName(r.links, 'stack')! };
+    const a = (await heat.resource(owner, r.resource_name)).attributes ?? {};
+    if (!a.endpoint) continue;
+    const res = await fetch(String(a.endpoint), {
+      method: 'POST',
+      headers: { 'X-Auth-Token': String(a.token), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'SUCCESS', data: 'booted' }),
+    });
+    assert.equal(res.status, 200);
+    signalled.add(r.physical_resource_id);
+  }
+}
+
+// The same generate flags on every call (as a user's script would repeat them).
+const flags = () => [
+  '--config', config,
+  '--app-url', 'https://bundles.example.invalid/faafo.tar.gz', '--app-sha256', 'a'.repeat(64),
+  '--cooldown', '0', '--granularity', '60', '--boot-timeout', '300',
+  '-e', path.join(OS, 'env-none.yaml'),
+];
+
+before(async () => {
+  heat = new HeatApi(await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } }));
+  dir = await mkdtemp(path.join(tmpdir(), 'faafo-lc-gen-'));
+  config = path.join(dir, 'faafo-stack.yaml');
+  await writeFile(config, `# the stack name commands use when none is given\nname: ${NAME}\n`);
+});
+
+after(async () => {
+  const s = await heat?.find(NAME).catch(() => undefined);
+  if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.delete(s).catch(() => undefined);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('generated stack: create --wait, status, diff of a flag change, update without a TTY, delete --wait', { timeout: 900_000 }, async (t) => {
+  await t.test('create (name from faafo-stack.yaml) reaches CREATE_COMPLETE while the test plays the servers', async () => {
+    const outFile = path.join(dir, 'out.json');
+    const cli = startCli(['create', ...flags(), '--wait', '--timeout', '15', '--outputs-file', outFile], env);
+    let finished = false;
+    const done = cli.done.then((r) => ((finished = true), r));
+    while (!finished) {
+      await playServers().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const r = await done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`CREATE_COMPLETE +${NAME} +Stack CREATE completed successfully`));
+    assert.match(r.stdout, /CREATE_COMPLETE +worker_asg\/[a-z0-9]+\/\S+/);
+    assert.ok(signalled.size >= 3, `services + api + worker wait conditions, got ${signalled.size}`);
+    const out = JSON.parse(await readFile(outFile, 'utf8'))[NAME];
+    assert.equal(out.worker_current_size, 1);
+    assert.equal(out.api_current_size, 1);
+    assert.ok('app_url' in out);
+  });
+
+  await t.test('status reads the generated tiers', async () => {
+    const r = await runCli(['status', NAME, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.deepEqual(
+      s.tiers.map((x: { name: string; group: string; current: number; min: number; max: number }) => [x.name, x.group, x.current, x.min, x.max]),
+      [['api', 'api_asg', 1, 1, 3], ['workers', 'worker_asg', 1, 1, 6]],
+    );
+  });
+
+  await t.test('diff --max-workers 7: the parameter and exactly the worker group', async () => {
+    const r = await runCli(['diff', ...flags(), '--max-workers', '7', '--json'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.stack, NAME);
+    assert.deepEqual(d.parameters, [{ name: 'worker_max_size', from: '6', to: '7' }]);
+    assert.deepEqual(d.changes, [{ resource: 'worker_asg', type: 'OS::Heat::AutoScalingGroup', action: 'update' }]);
+    assert.deepEqual(d.widening, []);
+    const same = await runCli(['diff', ...flags(), '--fail'], env);
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.match(same.stdout, /no changes/);
+  });
+
+  await t.test('update under the default policy (broadening) needs no approval for that: applied without a TTY', async () => {
+    const r = await runCli(['update', ...flags(), '--max-workers', '7', '--wait'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`Stack ${NAME} UPDATE_COMPLETE`));
+    const s = JSON.parse((await runCli(['status', NAME, '--json'], env)).stdout);
+    assert.equal(s.tiers.find((x: { name: string }) => x.name === 'workers').max, 7);
+    assert.equal(s.stack.status, 'UPDATE_COMPLETE');
+  });
+
+  await t.test('delete --wait', async () => {
+    const r = await runCli(['delete', NAME, '--yes', '--wait'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`Stack ${NAME} DELETE_COMPLETE`));
+  });
+});
