@@ -38,7 +38,11 @@ const P = { width: W, height: H, iterations: N, ...RECT, ...C };
 const cores = os.availableParallelism();
 const fmt = (v, d = 3) => v.toFixed(d);
 const best = (xs) => Math.min(...xs);
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 // --- the code under test: plain JS modules of app/render
 let renderDir;
@@ -48,7 +52,9 @@ if (args.dist) {
   renderDir = path.join(tmp, 'render');
   const src = path.join(repoRoot, 'app/render');
   await build({
-    entryPoints: readdirSync(src).filter((f) => f.endsWith('.ts')).map((f) => path.join(src, f)),
+    entryPoints: readdirSync(src)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(src, f)),
     outdir: renderDir,
     platform: 'node',
     format: 'esm',
@@ -66,13 +72,22 @@ execFileSync('gcc', ['-O2', '-o', ref, path.join(shared, 'bench/julia_ref.c')]);
 // CPU seconds (user+sys) of the C run come from bash's `time`: per-core figures that load on the machine
 // (other processes competing for the cores) distorts much less than wall-clock time.
 const runC = () => {
-  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="cpu=%3U+%3S"; time "$@"', 'bash', ref, ...[W, H, N, C.cr, C.ci].map(String)], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'bash',
+    ['-c', 'TIMEFORMAT="cpu=%3U+%3S"; time "$@"', 'bash', ref, ...[W, H, N, C.cr, C.ci].map(String)],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`julia_ref failed: ${r.stderr}`);
   const f = (k) => Number(new RegExp(`${k}=([0-9.]+)`).exec(r.stdout)[1]);
   const cpu = /cpu=([0-9.]+)\+([0-9.]+)/.exec(r.stderr);
-  return { seconds: f('seconds'), iters: f('iters'), rgbsum: f('rgbsum'), cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
+  return {
+    seconds: f('seconds'),
+    iters: f('iters'),
+    rgbsum: f('rgbsum'),
+    cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
+  };
 };
 
 // --- ours, kernel only, in one thread (no PNG): the apples-to-apples comparison with the C loop
@@ -161,7 +176,9 @@ const t1 = best(oneRuns);
 const tAll = best(allRuns);
 const pixels = W * H;
 const line = (name, t) =>
-  console.log(`${name.padEnd(44)} ${fmt(t)} s  ${fmt(pixels / t / 1e6, 2).padStart(7)} Mpx/s  ${fmt(iters / t / 1e9)} Giter/s`);
+  console.log(
+    `${name.padEnd(44)} ${fmt(t)} s  ${fmt(pixels / t / 1e6, 2).padStart(7)} Mpx/s  ${fmt(iters / t / 1e9)} Giter/s`,
+  );
 line('C julia_ref -O2 (1 core)', tC);
 line(`ours, kernel only (1 thread, ${kernelName})`, tK);
 line('ours, render + PNG (threads=1)', t1);
@@ -178,12 +195,16 @@ console.log(`per-core ratio vs C (best wall times): kernel ${fmt(tC / tK, 2)}x, 
 let clkTck = 100;
 try {
   clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {}
+} catch {
+  // no getconf: Linux's usual 100 Hz
+}
 const cpuC = cRuns.reduce((a, r) => a + r.cpu, 0);
 const cpuK = kCpuTicks / clkTck;
 const cpuRatio = cpuC / cpuK;
 if (Number.isFinite(cpuRatio)) {
-  console.log(`per-core ratio vs C (CPU time over ${rounds} rounds): kernel ${fmt(cpuRatio, 2)}x (C ${fmt(cpuC, 2)} s, ours ${fmt(cpuK, 2)} s)`);
+  console.log(
+    `per-core ratio vs C (CPU time over ${rounds} rounds): kernel ${fmt(cpuRatio, 2)}x (C ${fmt(cpuC, 2)} s, ours ${fmt(cpuK, 2)} s)`,
+  );
 }
 console.log(`all-core speed-up (threads=${cores} vs threads=1): ${fmt(t1 / tAll, 2)}x`);
 console.log(`PNG: ${first.png.length} bytes for ${W}x${H}`);
@@ -229,11 +250,25 @@ console.log(
     cores,
     kernel: kernelName,
     c: { seconds: tC, mpxS: pixels / tC / 1e6, giterS: iters / tC / 1e9 },
-    kernelOneThread: { seconds: tK, mpxS: pixels / tK / 1e6, giterS: iters / tK / 1e9, ratio: tC / tK, cpuRatio: Number.isFinite(cpuRatio) ? cpuRatio : null },
+    kernelOneThread: {
+      seconds: tK,
+      mpxS: pixels / tK / 1e6,
+      giterS: iters / tK / 1e9,
+      ratio: tC / tK,
+      cpuRatio: Number.isFinite(cpuRatio) ? cpuRatio : null,
+    },
     renderOneThread: { seconds: t1, mpxS: pixels / t1 / 1e6, giterS: iters / t1 / 1e9, ratio: tC / t1 },
     renderAllThreads: { seconds: tAll, mpxS: pixels / tAll / 1e6, giterS: iters / tAll / 1e9, speedup: t1 / tAll },
     rgbsumIdentical: identical,
-    big: big && { width: 9999, height: 9999, iterations: big.iterations, seconds: big.duration, cpuSeconds: big.cpuSeconds, maxRssMiB: big.maxRssMiB, size: big.size },
+    big: big && {
+      width: 9999,
+      height: 9999,
+      iterations: big.iterations,
+      seconds: big.duration,
+      cpuSeconds: big.cpuSeconds,
+      maxRssMiB: big.maxRssMiB,
+      size: big.size,
+    },
   }),
 );
 if (!identical) process.exitCode = 1;

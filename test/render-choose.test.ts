@@ -76,12 +76,26 @@ describe('render() without cr/ci', () => {
   after(() => renderer.close());
 
   it('chooses c like the original and reports it', { timeout: 60_000 }, async () => {
-    const { png, result } = await renderToBuffer(renderer, { width: 64, height: 48, iterations: 256, cr: null, ci: null, ...rect });
+    const { png, result } = await renderToBuffer(renderer, {
+      width: 64,
+      height: 48,
+      iterations: 256,
+      cr: null,
+      ci: null,
+      ...rect,
+    });
     const k = escapeCountOfC(result.cr, result.ci, 256);
     assert.ok(k > 10 && k < 100);
     assert.equal(PNG.sync.read(png).width, 64);
     // The reported constant reproduces the image.
-    const again = await renderToBuffer(renderer, { width: 64, height: 48, iterations: 256, cr: result.cr, ci: result.ci, ...rect });
+    const again = await renderToBuffer(renderer, {
+      width: 64,
+      height: 48,
+      iterations: 256,
+      cr: result.cr,
+      ci: result.ci,
+      ...rect,
+    });
     assert.equal(again.result.checksum, result.checksum);
   });
 

@@ -21,12 +21,44 @@ interface Case {
 
 const small: Case[] = [
   { name: 'classic constant, default rectangle', w: 96, h: 72, n: 512, cr: -0.8, ci: 0.156, rect: DEFAULT },
-  { name: 'odd width (not a multiple of the 4-pixel group), tall', w: 37, h: 53, n: 300, cr: -0.4, ci: 0.6, rect: DEFAULT },
+  {
+    name: 'odd width (not a multiple of the 4-pixel group), tall',
+    w: 37,
+    h: 53,
+    n: 300,
+    cr: -0.4,
+    ci: 0.6,
+    rect: DEFAULT,
+  },
   { name: 'N=1: every pixel k=0', w: 13, h: 7, n: 1, cr: 0.285, ci: 0.01, rect: DEFAULT },
   { name: 'N=2', w: 21, h: 9, n: 2, cr: 0.285, ci: 0.01, rect: DEFAULT },
-  { name: 'deep zoom, high N', w: 45, h: 30, n: 20000, cr: -0.7269, ci: 0.1889, rect: { xa: -0.10, xb: -0.09, ya: 0.64, yb: 0.65 } },
-  { name: 'inverted, off-centre rectangle', w: 50, h: 41, n: 200, cr: -0.835, ci: -0.2321, rect: { xa: 1.7, xb: -1.3, ya: 1.1, yb: -0.9 } },
-  { name: 'far outside the set (everything escapes at once)', w: 8, h: 3, n: 64, cr: 0.3, ci: 0.5, rect: { xa: 10, xb: 12, ya: 10, yb: 11 } },
+  {
+    name: 'deep zoom, high N',
+    w: 45,
+    h: 30,
+    n: 20000,
+    cr: -0.7269,
+    ci: 0.1889,
+    rect: { xa: -0.1, xb: -0.09, ya: 0.64, yb: 0.65 },
+  },
+  {
+    name: 'inverted, off-centre rectangle',
+    w: 50,
+    h: 41,
+    n: 200,
+    cr: -0.835,
+    ci: -0.2321,
+    rect: { xa: 1.7, xb: -1.3, ya: 1.1, yb: -0.9 },
+  },
+  {
+    name: 'far outside the set (everything escapes at once)',
+    w: 8,
+    h: 3,
+    n: 64,
+    cr: 0.3,
+    ci: 0.5,
+    rect: { xa: 10, xb: 12, ya: 10, yb: 11 },
+  },
   { name: '2x2', w: 2, h: 2, n: 50, cr: -0.8, ci: 0.156, rect: DEFAULT },
 ];
 
@@ -74,7 +106,10 @@ for (const kernel of ['wasm', 'js'] as const) {
         assert.equal(ours.height, c.h);
         const theirs = ref.run(c.w, c.h, c.n, c.cr, c.ci, c.rect, true);
         assert.equal(ours.rgb.length, theirs.pixels?.length);
-        assert.ok(ours.rgb.equals(theirs.pixels as Buffer), `first difference at ${firstDiff(ours.rgb, theirs.pixels as Buffer, c.w)}`);
+        assert.ok(
+          ours.rgb.equals(theirs.pixels as Buffer),
+          `first difference at ${firstDiff(ours.rgb, theirs.pixels as Buffer, c.w)}`,
+        );
         assert.equal(ours.rgbsum, theirs.rgbsum);
       });
     }
@@ -101,7 +136,16 @@ describe('one pixel wide or high (the original divides by zero there)', () => {
 
   it('W=1 renders the column x=xa: column 0 of the W=2 image', { timeout: 60_000 }, async () => {
     const h = 31;
-    const { png } = await renderToBuffer(renderer, { width: 1, height: h, iterations: 300, cr: -0.8, ci: 0.156, ...DEFAULT, xa: -0.3, xb: 5 });
+    const { png } = await renderToBuffer(renderer, {
+      width: 1,
+      height: h,
+      iterations: 300,
+      cr: -0.8,
+      ci: 0.156,
+      ...DEFAULT,
+      xa: -0.3,
+      xb: 5,
+    });
     const ours = decodeRgb(png);
     const c = ref.run(2, h, 300, -0.8, 0.156, { ...DEFAULT, xa: -0.3, xb: 5 }, true).pixels as Buffer;
     const column0 = Buffer.concat(Array.from({ length: h }, (_, y) => c.subarray(y * 6, y * 6 + 3)));
@@ -110,14 +154,30 @@ describe('one pixel wide or high (the original divides by zero there)', () => {
 
   it('H=1 renders the row y=ya: row 0 of the H=2 image', { timeout: 60_000 }, async () => {
     const w = 29;
-    const { png } = await renderToBuffer(renderer, { width: w, height: 1, iterations: 300, cr: -0.8, ci: 0.156, ...DEFAULT, ya: 0.1, yb: 9 });
+    const { png } = await renderToBuffer(renderer, {
+      width: w,
+      height: 1,
+      iterations: 300,
+      cr: -0.8,
+      ci: 0.156,
+      ...DEFAULT,
+      ya: 0.1,
+      yb: 9,
+    });
     const ours = decodeRgb(png);
     const c = ref.run(w, 2, 300, -0.8, 0.156, { ...DEFAULT, ya: 0.1, yb: 9 }, true).pixels as Buffer;
     assert.ok(ours.rgb.equals(c.subarray(0, w * 3)));
   });
 
   it('1x1 is the point (xa, ya)', { timeout: 60_000 }, async () => {
-    const { png } = await renderToBuffer(renderer, { width: 1, height: 1, iterations: 300, cr: -0.8, ci: 0.156, ...DEFAULT });
+    const { png } = await renderToBuffer(renderer, {
+      width: 1,
+      height: 1,
+      iterations: 300,
+      cr: -0.8,
+      ci: 0.156,
+      ...DEFAULT,
+    });
     const c = ref.run(2, 2, 300, -0.8, 0.156, DEFAULT, true).pixels as Buffer;
     assert.ok(decodeRgb(png).rgb.equals(c.subarray(0, 3)));
   });

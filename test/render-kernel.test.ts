@@ -14,7 +14,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 describe('WebAssembly SIMD kernel', () => {
   it('kernel-wasm.ts is in sync with kernel.wat', { timeout: 60_000 }, () => {
-    const r = spawnSync(process.execPath, ['app/render/build-kernel.mjs', '--check'], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['app/render/build-kernel.mjs', '--check'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -26,7 +29,7 @@ describe('WebAssembly SIMD kernel', () => {
     const wasm = new BandRenderer('wasm');
     const js = new BandRenderer('js');
     let s = 12345;
-    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
     for (let t = 0; t < 300; t++) {
       const width = 1 + Math.floor(rnd() * 40);
       const height = 1 + Math.floor(rnd() * 20);
@@ -53,7 +56,20 @@ describe('WebAssembly SIMD kernel', () => {
 
   it('a lane that escaped keeps its count while its neighbours go on (mixed group)', () => {
     // One 4-pixel group (x = 3, 2, 1, 0 on the real axis) whose lanes escape at very different steps.
-    const job = { width: 4, height: 1, iterations: 300, xa: 3, xb: 0, ya: 0, yb: 0, cr: -0.8, ci: 0.156, y0: 0, y1: 1, level: 1 };
+    const job = {
+      width: 4,
+      height: 1,
+      iterations: 300,
+      xa: 3,
+      xb: 0,
+      ya: 0,
+      yb: 0,
+      cr: -0.8,
+      ci: 0.156,
+      y0: 0,
+      y1: 1,
+      level: 1,
+    };
     const rows = new BandRenderer('wasm').render(job);
     const counts = [0, 1, 2, 3].map((x) => escapeCount((x * (0 - 3)) / 3 + 3, 0, -0.8, 0.156, 300));
     assert.ok(new Set(counts).size >= 3, `counts differ within the group: ${counts}`);
@@ -72,7 +88,20 @@ describe('WebAssembly SIMD kernel', () => {
       [2000, 7],
       [37, 40],
     ]) {
-      const job = { width, height: 50, iterations: 200, xa: -2, xb: 2, ya: -1.5, yb: 1.5, cr: -0.8, ci: 0.156, y0: 3, y1: 3 + rows, level: 1 };
+      const job = {
+        width,
+        height: 50,
+        iterations: 200,
+        xa: -2,
+        xb: 2,
+        ya: -1.5,
+        yb: 1.5,
+        cr: -0.8,
+        ci: 0.156,
+        y0: 3,
+        y1: 3 + rows,
+        level: 1,
+      };
       const line = 1 + 3 * width;
       const view = k.band(job, line, rows);
       const copy = Uint8Array.from(view);

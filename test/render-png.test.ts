@@ -51,10 +51,16 @@ describe('renderer PNG output', () => {
     assert.equal(img.height, 700);
     const cs = chunks(png);
     assert.deepEqual([cs[0].type, cs.at(-1)?.type], ['IHDR', 'IEND']);
-    assert.ok(cs.every((c) => c.crcOk), 'every chunk CRC is right');
+    assert.ok(
+      cs.every((c) => c.crcOk),
+      'every chunk CRC is right',
+    );
     const idat = cs.filter((c) => c.type === 'IDAT');
     assert.ok(idat.length > 1, 'several IDAT chunks');
-    assert.ok(idat.slice(0, -1).every((c) => c.data.length === IDAT_SIZE), 'full IDAT chunks of IDAT_SIZE bytes');
+    assert.ok(
+      idat.slice(0, -1).every((c) => c.data.length === IDAT_SIZE),
+      'full IDAT chunks of IDAT_SIZE bytes',
+    );
     assert.equal(cs.length, idat.length + 2, 'only IHDR, IDAT..., IEND');
     // zlib verifies the Adler-32 trailer; the scanlines start with their filter bytes (1 = Sub, 2 = Up).
     const raw = zlib.inflateSync(Buffer.concat(idat.map((c) => c.data)));
@@ -73,7 +79,14 @@ describe('renderer PNG output', () => {
       [7, 2],
       [300, 3],
     ]) {
-      const { png, result } = await renderToBuffer(renderer, { width: w, height: h, iterations: 40, cr: -0.8, ci: 0.156, ...rect });
+      const { png, result } = await renderToBuffer(renderer, {
+        width: w,
+        height: h,
+        iterations: 40,
+        cr: -0.8,
+        ci: 0.156,
+        ...rect,
+      });
       const img = PNG.sync.read(png);
       assert.deepEqual([img.width, img.height], [w, h]);
       assert.equal(result.size, png.length);
@@ -119,7 +132,14 @@ describe('renderer PNG output', () => {
       renderer.render({ width: 800, height: 800, iterations: 100, cr: -0.8, ci: 0.156, ...rect }, out),
       /disk full/,
     );
-    const { png } = await renderToBuffer(renderer, { width: 20, height: 20, iterations: 20, cr: -0.8, ci: 0.156, ...rect });
+    const { png } = await renderToBuffer(renderer, {
+      width: 20,
+      height: 20,
+      iterations: 20,
+      cr: -0.8,
+      ci: 0.156,
+      ...rect,
+    });
     assert.equal(PNG.sync.read(png).width, 20);
   });
 
@@ -132,7 +152,10 @@ describe('renderer PNG output', () => {
         setTimeout(cb, 1);
       },
     });
-    const result = await renderer.render({ width: 600, height: 400, iterations: 64, cr: -0.8, ci: 0.156, ...rect }, out);
+    const result = await renderer.render(
+      { width: 600, height: 400, iterations: 64, cr: -0.8, ci: 0.156, ...rect },
+      out,
+    );
     await new Promise<void>((resolve) => out.end(resolve));
     const png = Buffer.concat(parts);
     assert.equal(result.size, png.length);

@@ -22,27 +22,41 @@ const sink = () =>
   });
 
 const A: RenderParams = { width: 900, height: 700, iterations: 400, cr: -0.8, ci: 0.156, ...rect };
-const B: RenderParams = { width: 333, height: 1200, iterations: 150, cr: 0.285, ci: 0.01, xa: -1.5, xb: 1.5, ya: -1, yb: 1 };
+const B: RenderParams = {
+  width: 333,
+  height: 1200,
+  iterations: 150,
+  cr: 0.285,
+  ci: 0.01,
+  xa: -1.5,
+  xb: 1.5,
+  ya: -1,
+  yb: 1,
+};
 const C: RenderParams = { width: 64, height: 64, iterations: 1000, cr: -0.4, ci: 0.6, ...rect };
 
 describe('render thread pool', () => {
-  it('concurrent renders share the pool; each gets its own image, the same bytes whatever the thread count', { timeout: 300_000 }, async () => {
-    const alone = new Renderer({ threads: 1 });
-    const expected = [];
-    for (const p of [A, B, C]) expected.push((await renderToBuffer(alone, p)).result.checksum);
-    await alone.close();
-    for (const threads of [1, 2, 3]) {
-      const shared = new Renderer({ threads });
-      const got = await Promise.all([A, B, C, A].map((p) => renderToBuffer(shared, p)));
-      assert.deepEqual(
-        got.map((g) => g.result.checksum),
-        [...expected, expected[0]],
-        `threads=${threads}`,
-      );
-      for (const g of got) assert.equal(g.result.size, g.png.length);
-      await shared.close();
-    }
-  });
+  it(
+    'concurrent renders share the pool; each gets its own image, the same bytes whatever the thread count',
+    { timeout: 300_000 },
+    async () => {
+      const alone = new Renderer({ threads: 1 });
+      const expected = [];
+      for (const p of [A, B, C]) expected.push((await renderToBuffer(alone, p)).result.checksum);
+      await alone.close();
+      for (const threads of [1, 2, 3]) {
+        const shared = new Renderer({ threads });
+        const got = await Promise.all([A, B, C, A].map((p) => renderToBuffer(shared, p)));
+        assert.deepEqual(
+          got.map((g) => g.result.checksum),
+          [...expected, expected[0]],
+          `threads=${threads}`,
+        );
+        for (const g of got) assert.equal(g.result.size, g.png.length);
+        await shared.close();
+      }
+    },
+  );
 
   it('close() fails pending renders and later ones with one line', { timeout: 60_000 }, async () => {
     const r = new Renderer({ threads: 1 });
@@ -81,7 +95,17 @@ describe('render thread pool', () => {
     after(() => rmSync(dir, { recursive: true, force: true }));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/fixtures/render/render-to-file.ts', '300', '200', '100', path.join(dir, 'a.png'), '2', '--no-close'],
+      [
+        '--import',
+        'tsx',
+        'test/fixtures/render/render-to-file.ts',
+        '300',
+        '200',
+        '100',
+        path.join(dir, 'a.png'),
+        '2',
+        '--no-close',
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

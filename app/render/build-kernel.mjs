@@ -22,7 +22,9 @@ if (process.argv.includes('--check')) {
   let current = '';
   try {
     current = readFileSync(target, 'utf8');
-  } catch {}
+  } catch {
+    // missing: out of date
+  }
   if (current !== text) {
     console.error('app/render/kernel-wasm.ts is out of date: run node app/render/build-kernel.mjs');
     process.exit(1);
