@@ -5,7 +5,7 @@
 // project build (npm run build) instead. The last line is JSON. Figures depend on the machine and its load:
 // every timing is the best of --rounds runs, C and ours interleaved.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -167,6 +167,33 @@ for (let i = 0; i < rounds; i++) {
 }
 await kernelWorker.terminate();
 await one.close();
+// How the all-core render splits its work: CPU ticks per OS thread of this process during one render (Linux).
+// Under load the scheduler may not give a process more cores, so wall-clock speed-up can hide a good split;
+// min(cores, total CPU / busiest thread) is the speed-up the split allows on idle cores.
+const threadTicks = () => {
+  try {
+    return Object.fromEntries(
+      readdirSync('/proc/self/task').map((t) => {
+        const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+        return [t, Number(f[11]) + Number(f[12])];
+      }),
+    );
+  } catch {
+    return undefined;
+  }
+};
+const before = threadTicks();
+await renderWith(all);
+const afterTicks = threadTicks();
+let split;
+if (before && afterTicks) {
+  const busy = Object.entries(afterTicks)
+    .map(([t, v]) => v - (before[t] ?? 0))
+    .filter((v) => v > 0)
+    .sort((a, b) => b - a);
+  const total = busy.reduce((a, v) => a + v, 0);
+  split = { ticks: busy, bound: Math.min(cores, total / busy[0]) };
+}
 await all.close();
 
 const iters = cRuns[0].iters;
@@ -207,6 +234,11 @@ if (Number.isFinite(cpuRatio)) {
   );
 }
 console.log(`all-core speed-up (threads=${cores} vs threads=1): ${fmt(t1 / tAll, 2)}x`);
+if (split) {
+  console.log(
+    `all-core work split: CPU ticks per busy OS thread ${split.ticks.join(', ')} -> speed-up the split allows: ${fmt(split.bound, 2)}x`,
+  );
+}
 console.log(`PNG: ${first.png.length} bytes for ${W}x${H}`);
 
 // --- 9999x9999 in a child process: time and peak RSS
@@ -258,7 +290,14 @@ console.log(
       cpuRatio: Number.isFinite(cpuRatio) ? cpuRatio : null,
     },
     renderOneThread: { seconds: t1, mpxS: pixels / t1 / 1e6, giterS: iters / t1 / 1e9, ratio: tC / t1 },
-    renderAllThreads: { seconds: tAll, mpxS: pixels / tAll / 1e6, giterS: iters / tAll / 1e9, speedup: t1 / tAll },
+    renderAllThreads: {
+      seconds: tAll,
+      mpxS: pixels / tAll / 1e6,
+      giterS: iters / tAll / 1e9,
+      speedup: t1 / tAll,
+      splitTicks: split?.ticks ?? null,
+      splitBound: split?.bound ?? null,
+    },
     rgbsumIdentical: identical,
     big: big && {
       width: 9999,
