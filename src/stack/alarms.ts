@@ -34,8 +34,10 @@ export interface TierAlarm {
   /** As stored in Aodh, in the cloud's unit (`unit`). */
   threshold: number | null;
   unit: string | null;
-  /** The same threshold as percent of one vCPU (cpu + rate:mean only). */
+  /** The same threshold as percent of the server's vCPUs (`vcpus`; cpu + rate:mean only). */
   thresholdPercent: number | null;
+  /** vCPUs the percentage refers to (from the generated alarm description; 1 when not stated). */
+  vcpus: number | null;
   repeatActions: boolean | null;
   lastTransition: { at: string; state: string | null; reason: string | null } | null;
   /** Aodh's state_reason (only updated on a transition). */
@@ -82,16 +84,22 @@ export function alarmWiring(template: object | string, params: Record<string, st
  * Unit of a Gnocchi threshold, and the threshold as percent of one vCPU. Ceilometer's `cpu` is cumulative CPU
  * time in ns, so `rate:mean` at granularity G is ns per G-second bucket: 100 % of one vCPU = G x 1e9.
  */
-export function thresholdUnits(rule: AodhGnocchiRule | undefined): { unit: string | null; percent: number | null } {
+export function thresholdUnits(rule: AodhGnocchiRule | undefined, vcpus = 1): { unit: string | null; percent: number | null } {
   if (!rule?.metric && !rule?.metrics) return { unit: null, percent: null };
   const metric = rule.metric ?? '';
   const g = rule.granularity ?? 0;
   if (metric === 'cpu' && rule.aggregation_method?.startsWith('rate:') && g > 0 && typeof rule.threshold === 'number') {
-    return { unit: `ns of CPU per ${g} s`, percent: Math.round((rule.threshold / (g * 1e9)) * 1000) / 10 };
+    return { unit: `ns of CPU per ${g} s`, percent: Math.round((rule.threshold / (g * 1e9 * vcpus)) * 1000) / 10 };
   }
   if (metric === 'cpu_util') return { unit: '%', percent: rule.threshold ?? null };
   if (metric === 'cpu') return { unit: 'ns of CPU (cumulative)', percent: null };
   return { unit: null, percent: null };
+}
+
+/** vCPUs a threshold was computed for: `generate` writes "... of 2 vCPU(s) ..." into the alarm description. */
+export function vcpusOf(description: string | undefined): number {
+  const m = description?.match(/\bof (\d+) vCPU/);
+  return m ? Math.max(1, Number(m[1])) : 1;
 }
 
 /** The user's query inside Aodh's stored one ({"and": [<project filter>, <query>]} for non-admin owners). */
@@ -192,6 +200,7 @@ export async function describeAlarm(
     threshold: null,
     unit: null,
     thresholdPercent: null,
+    vcpus: null,
     repeatActions: null,
     lastTransition: null,
     reason: 'not found in Aodh',
@@ -199,7 +208,8 @@ export async function describeAlarm(
   };
   if (!a) return base;
   const rule = gnocchiRule(a);
-  const units = thresholdUnits(rule);
+  const vcpus = vcpusOf(a.description);
+  const units = thresholdUnits(rule, vcpus);
   const last = await aodh.lastTransition(id).catch(() => undefined);
   let why: string | null = null;
   if (a.state === 'insufficient data' && gnocchi) why = await diagnoseAlarm(gnocchi, a).catch((e: Error) => `diagnosis failed: ${e.message}`);
@@ -215,6 +225,7 @@ export async function describeAlarm(
     threshold: rule?.threshold ?? null,
     unit: units.unit,
     thresholdPercent: units.percent,
+    vcpus: units.percent === null ? null : vcpus,
     repeatActions: a.repeat_actions ?? null,
     lastTransition: last ? { at: last.timestamp, state: last.state ?? null, reason: last.reason ?? null } : null,
     reason: a.state_reason ?? null,
@@ -246,7 +257,9 @@ export function formatAlarm(a: TierAlarm): string[] {
     a.threshold === null
       ? ''
       : `${a.aggregation ?? '?'}(${a.metric ?? '?'}) ${OPS[a.comparison ?? ''] ?? a.comparison ?? '?'} ` +
-        (a.thresholdPercent !== null ? `${a.thresholdPercent}% (${a.threshold} ${a.unit})` : `${a.threshold}${a.unit ? ` ${a.unit}` : ''}`) +
+        (a.thresholdPercent !== null
+          ? `${a.thresholdPercent}%${(a.vcpus ?? 1) > 1 ? ` of ${a.vcpus} vCPUs` : ''} (${a.threshold} ${a.unit})`
+          : `${a.threshold}${a.unit ? ` ${a.unit}` : ''}`) +
         (a.granularity ? `, ${a.evaluationPeriods ?? 1} x ${a.granularity} s` : '');
   const head = `  alarm ${(a.tier ?? '-').padEnd(8)} ${(a.direction ?? '').padEnd(4)} ${a.resource}: ${a.state ?? 'unknown'}${cond ? `  ${cond}` : ''}`;
   const lines = [head];
