@@ -140,3 +140,23 @@ test('generated templates on the real Heat: validate, preview, create, scale wor
     }
   }
 });
+
+test('variants pass the real Heat validate and preview: --no-lb, all-in-one, external database/queue, alarm-url', { timeout: 300_000 }, async () => {
+  const cloud = await connect({ cloud: 'faafo-local' });
+  const variants: Record<string, unknown>[] = [
+    { lb: false },
+    { topology: 'all-in-one' },
+    { 'database-url': 'postgresql://u:p@192.0.2.1:5432/faafo', 'queue-url': 'amqp://u:p@192.0.2.1:5672/' },
+    { 'alarm-action': 'alarm-url', 'repeat-actions': false, 'api-vcpus': 4 },
+  ];
+  for (const flags of variants) {
+    const synth = synthesize(await resolveConfig({ flags, cwd: repoRoot + '/test' }));
+    const input = { template: synth.template, files: synth.childFiles, environment: synth.environment };
+    await cloud.heat.validate(input);
+    await cloud.heat.preview({
+      ...input,
+      name: `faafo-gen-variant-${randomBytes(3).toString('hex')}`,
+      parameters: { ...synth.parameters, app_url: 'https://bundles.example.invalid/faafo.tgz', app_sha256: 'a'.repeat(64) },
+    });
+  }
+});

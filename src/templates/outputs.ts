@@ -9,7 +9,7 @@ function appUrl(cfg: StackConfig): Value {
   if (cfg.loadBalancer) return join(['http://', attr('lb_floating_ip', 'floating_ip_address'), '/']);
   return {
     yaql: {
-      expression: "$.data.ips.where($ != null).select('http://' + $ + '/').defaultIfEmpty('').first()",
+      expression: "coalesce($.data.ips, []).where($ != null).select('http://' + $ + '/').first('')",
       data: { ips: attr('api_asg', 'outputs_list', 'public_ip') },
     },
   };

@@ -19,7 +19,7 @@ function endpointUrl(cfg: StackConfig): Value {
   if (cfg.loadBalancer) return join(['http://', attr('lb', 'vip_address'), '/']);
   return {
     yaql: {
-      expression: "'http://' + $.data.addresses.where($ != null).defaultIfEmpty('127.0.0.1').first() + '/'",
+      expression: "'http://' + coalesce($.data.addresses, []).where($ != null).first('127.0.0.1') + '/'",
       data: { addresses: attr('api_asg', 'outputs_list', 'address') },
     },
   };
