@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BandRenderer } from '../app/render/band-renderer.js';
 import { escapeCount } from '../app/render/kernel-js.js';
 import { adler32, filterBand } from '../app/render/encode.js';
-import { loadWasmKernel } from '../app/render/kernel-wasm-loader.js';
+import { loadWasmKernel, type WasmKernel } from '../app/render/kernel-wasm-loader.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -80,8 +80,9 @@ describe('WebAssembly SIMD kernel', () => {
   });
 
   it('filters and sums a band like encode.ts (SIMD Up rows, Sub first row, Adler-32)', () => {
-    const k = loadWasmKernel();
-    assert.ok(k);
+    const loaded = loadWasmKernel();
+    assert.ok(loaded);
+    const kernel: WasmKernel = loaded;
     for (const [width, rows] of [
       [1, 1],
       [5, 3],
@@ -103,9 +104,9 @@ describe('WebAssembly SIMD kernel', () => {
         level: 1,
       };
       const line = 1 + 3 * width;
-      const view = k.band(job, line, rows);
-      const copy = Uint8Array.from(view);
-      const sum = k.filterAndSum(view, line);
+      const view: Uint8Array = kernel.band(job, line, rows);
+      const copy: Uint8Array = Uint8Array.from(view);
+      const sum = kernel.filterAndSum(view, line);
       filterBand(copy, line);
       assert.ok(Buffer.from(view).equals(Buffer.from(copy)), `filtered bytes ${width}x${rows}`);
       assert.equal(sum, adler32(copy));
