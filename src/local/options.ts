@@ -27,6 +27,11 @@ export const localUpFlags = {
   'worker-scaling': Flags.string({ options: ['cpu', 'queue'], default: 'cpu', description: 'what drives the worker tier' }),
   'scale-up-backlog': Flags.string({ default: '2', description: 'queue scaling: tasks per worker above which to add one' }),
   'scale-down-backlog': Flags.string({ default: '0.5', description: 'queue scaling: tasks per worker below which to remove one' }),
+  'cpu-measure': Flags.string({
+    options: ['demand', 'used'],
+    default: 'demand',
+    description: 'CPU figure for scaling: demand = used + waiting for a core (right on a shared machine); used = as Gnocchi measures',
+  }),
   'sample-interval': Flags.integer({ min: 1, description: 'seconds between metric samples (default: granularity/5, 1..10)' }),
   'stop-grace': Flags.integer({ default: 120, min: 1, description: 'seconds a stopped worker may take to finish its task' }),
 };
@@ -84,6 +89,7 @@ export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void)
     api: cpuTierScaling({ minSize: n('min-api'), maxSize: n('max-api'), ...cpu }),
     workers,
     workerMetric,
+    cpuMeasure: s('cpu-measure') as 'demand' | 'used',
     sampleS: (flags['sample-interval'] as number | undefined) ?? Math.max(1, Math.min(10, Math.floor(n('granularity') / 5))),
     stopGraceS: n('stop-grace'),
     log,

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { TierScaling } from '../../monitoring/decision.js';
 import { readQueueSignal, backlogPerWorker } from '../../monitoring/metrics.js';
 import { Balancer } from './balancer.js';
-import { CpuMeter } from './cpu.js';
+import { CpuMeter, type CpuMeasure } from './cpu.js';
 import { livePage } from './page.js';
 import { freePort, spawnService, stopService, type ServiceProcess } from './procs.js';
 import { writeState, removeState, stateDirOf, stateFileOf, type LocalState, type TierView } from './state.js';
@@ -29,6 +29,11 @@ export interface LocalOptions {
   api: TierScaling;
   workers: TierScaling;
   workerMetric: 'cpu' | 'queue';
+  /**
+   * CPU figure the CPU-driven tiers use: 'used' (what Gnocchi's cpu metric measures on a cloud), or 'demand'
+   * (used + time spent waiting for a core: right on a shared machine where processes compete for few cores).
+   */
+  cpuMeasure?: CpuMeasure;
   /** Seconds between metric samples (several per period). */
   sampleS: number;
   /** Seconds a stopped worker may take to finish its task before SIGKILL. */
@@ -86,7 +91,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
   const appUrl = `http://127.0.0.1:${lbPort}`;
   const startedAt = new Date().toISOString();
   const decisions: DecisionRecord[] = [];
-  const cpu = new CpuMeter();
+  const cpu = new CpuMeter(o.cpuMeasure ?? 'demand');
   const cpuOf = new Map<number, number | null>();
   let seq = 0;
   const env = {
@@ -136,7 +141,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     size: t.size,
     min: t.scaling.minSize,
     max: t.scaling.maxSize,
-    metric: t.metric === 'cpu' ? 'cpu_percent' : 'backlog_per_worker',
+    metric: t.metric === 'cpu' ? (cpu.measure === 'demand' ? 'cpu_demand_percent' : 'cpu_percent') : 'backlog_per_worker',
     value: t.lastValue,
     cooldownEndsAt: t.state.cooldownEndMs ? new Date(t.state.cooldownEndMs).toISOString() : null,
     scalingInProgress: t.state.scalingInProgress,

@@ -1,45 +1,84 @@
-// Shared set-up for the local-mode end-to-end tests: a temporary folder, a fresh RabbitMQ vhost, a local run
-// started through the library the `local up` command calls, and the evidence readers (worker logs, /metrics).
+// Shared set-up for the local-mode end-to-end tests: a temporary folder, a fresh RabbitMQ vhost, a local run in
+// its own process (test/helpers/local-supervisor.ts calls startLocal, what `local up` runs), and the evidence
+// readers (state, worker logs, /metrics, rows).
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocal, type LocalOptions, type LocalRun } from '../../src/local/supervisor.js';
+import { pathToFileURL } from 'node:url';
+import type { LocalOptions } from '../../src/local/supervisor.js';
+import type { LocalState } from '../../src/local/state.js';
 import { parsePrometheus } from '../../monitoring/metrics.js';
 import { freshVhost } from './services.js';
 
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+export interface LocalRunHandle {
+  appUrl: string;
+  controlUrl: string;
+  state(): Promise<LocalState>;
+}
+
 export interface E2E {
   dir: string;
-  run: LocalRun;
+  run: LocalRunHandle;
   dispose(): Promise<void>;
 }
 
-export async function startE2E(opts: Omit<LocalOptions, 'cwd' | 'queueUrl' | 'databaseUrl' | 'imageUrl' | 'port' | 'controlPort'>): Promise<E2E> {
+type E2EOptions = Omit<LocalOptions, 'cwd' | 'queueUrl' | 'databaseUrl' | 'imageUrl' | 'port' | 'controlPort' | 'log'>;
+
+export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'faafo-local-'));
   const vhost = await freshVhost();
-  let run: LocalRun;
-  try {
-    run = await startLocal({
-      ...opts,
-      cwd: dir,
-      port: 0,
-      controlPort: 0,
-      queueUrl: vhost.value,
-      databaseUrl: `sqlite:${path.join(dir, 'faafo.sqlite')}`,
-      imageUrl: `file:${path.join(dir, 'images')}`,
-    });
-  } catch (e) {
+  const full: LocalOptions = {
+    ...opts,
+    cwd: dir,
+    port: 0,
+    controlPort: 0,
+    queueUrl: vhost.value,
+    databaseUrl: `sqlite:${path.join(dir, 'faafo.sqlite')}`,
+    imageUrl: `file:${path.join(dir, 'images')}`,
+  };
+  const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'test/helpers/local-supervisor.ts')], {
+    cwd: dir,
+    env: { ...process.env, FAAFO_LOCAL_OPTIONS: JSON.stringify(full) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.pipe(createWriteStream(path.join(dir, 'supervisor.log')));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const cleanup = async () => {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    await exited;
+    clearTimeout(t);
     await vhost.dispose();
     if (!process.env.FAAFO_KEEP_TMP) await rm(dir, { recursive: true, force: true });
-    throw e;
+  };
+  let buf = '';
+  const ready = await new Promise<string[] | undefined>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /READY (\S+) (\S+)/.exec(buf);
+      if (m) resolve([m[1]!, m[2]!]);
+    });
+    void exited.then(() => resolve(undefined));
+  });
+  if (!ready) {
+    const log = await readFile(path.join(dir, 'supervisor.log'), 'utf8').catch(() => '');
+    await cleanup();
+    throw new Error(`local run did not start: ${log.slice(-2000)}`);
   }
+  const [appUrl, controlUrl] = ready;
   return {
     dir,
-    run,
-    async dispose() {
-      await run.stop().catch(() => {});
-      await vhost.dispose();
-      if (!process.env.FAAFO_KEEP_TMP) await rm(dir, { recursive: true, force: true });
+    run: {
+      appUrl,
+      controlUrl,
+      state: async () => (await (await fetch(new URL('/api/state', controlUrl))).json()) as LocalState,
     },
+    dispose: cleanup,
   };
 }
 
