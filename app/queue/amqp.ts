@@ -168,21 +168,19 @@ export class AmqpQueue implements TaskQueue {
   }
 
   private onConnectionClosed(conn: ChannelModel): void {
+    if (this.closed) return;
     if (this.conn === conn) {
+      // The live connection went away: its channels are gone too; consumers subscribe again on reconnect.
       this.conn = undefined;
       this.pub = undefined;
-    }
-    for (const c of this.consumers) {
-      if (c.channel && !c.stopped) {
+      for (const c of this.consumers) {
         c.channel = undefined;
         c.tag = undefined;
       }
-    }
-    if (!this.closed) {
       if (!this.lastError) this.log(`queue: connection to ${redact(this.url)} lost; reconnecting`);
       this.lastError ||= 'connection lost';
-      this.scheduleReconnect();
     }
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
