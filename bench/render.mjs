@@ -156,13 +156,17 @@ const oneRuns = [];
 const allRuns = [];
 let kernelName;
 let kCpuTicks = 0;
+let oneCpu = 0; // process CPU seconds (all threads: main, render thread, libuv) of the threads=1 renders
 for (let i = 0; i < rounds; i++) {
   cRuns.push(runC());
   const k = await runKernel();
   kernelName = k.kernel;
   kRuns.push(k.seconds);
   kCpuTicks += k.cpuTicks;
+  const cpu0 = process.cpuUsage();
   oneRuns.push((await renderWith(one)).duration);
+  const cpu1 = process.cpuUsage(cpu0);
+  oneCpu += (cpu1.user + cpu1.system) / 1e6;
   allRuns.push((await renderWith(all)).duration);
 }
 await kernelWorker.terminate();
@@ -230,7 +234,8 @@ const cpuK = kCpuTicks / clkTck;
 const cpuRatio = cpuC / cpuK;
 if (Number.isFinite(cpuRatio)) {
   console.log(
-    `per-core ratio vs C (CPU time over ${rounds} rounds): kernel ${fmt(cpuRatio, 2)}x (C ${fmt(cpuC, 2)} s, ours ${fmt(cpuK, 2)} s)`,
+    `per-core ratio vs C (CPU time over ${rounds} rounds): kernel ${fmt(cpuRatio, 2)}x (C ${fmt(cpuC, 2)} s, ours ${fmt(cpuK, 2)} s), ` +
+      `render+PNG ${fmt(cpuC / oneCpu, 2)}x (${fmt(oneCpu, 2)} s of process CPU)`,
   );
 }
 console.log(`all-core speed-up (threads=${cores} vs threads=1): ${fmt(t1 / tAll, 2)}x`);
@@ -289,7 +294,13 @@ console.log(
       ratio: tC / tK,
       cpuRatio: Number.isFinite(cpuRatio) ? cpuRatio : null,
     },
-    renderOneThread: { seconds: t1, mpxS: pixels / t1 / 1e6, giterS: iters / t1 / 1e9, ratio: tC / t1 },
+    renderOneThread: {
+      seconds: t1,
+      mpxS: pixels / t1 / 1e6,
+      giterS: iters / t1 / 1e9,
+      ratio: tC / t1,
+      cpuRatio: cpuC / oneCpu,
+    },
     renderAllThreads: {
       seconds: tAll,
       mpxS: pixels / tAll / 1e6,
