@@ -108,7 +108,8 @@ export class HeatClient {
 
   async findStack(nameOrId: string): Promise<StackInfo | undefined> {
     const r = await this.req<{ stack?: Dict }>('GET', `/stacks/${enc(nameOrId)}`, { okStatuses: [200, 404] });
-    if (r.status === 404 || !r.data?.stack) return undefined;
+    // Heat still answers for a deleted stack (soft delete) by name or id: gone is gone.
+    if (r.status === 404 || !r.data?.stack || r.data.stack.stack_status === 'DELETE_COMPLETE') return undefined;
     return toInfo(r.data.stack);
   }
 
@@ -130,9 +131,13 @@ export class HeatClient {
     return r.data.resource_changes;
   }
 
-  async updateStack(stack: StackRef, opts: StackOptions): Promise<void> {
+  /** PUT (full update) or, with `existing: true`, PATCH (keep the template, change parameters). */
+  async updateStack(stack: StackRef, opts: Omit<StackOptions, 'template'> & { template?: StackInput['template'] }): Promise<void> {
     const ref = await this.ref(stack);
-    const b = opts.existing && !opts.template ? { parameters: opts.parameters ?? {} } : body(opts, { timeout_mins: opts.timeoutMins, disable_rollback: opts.disableRollback });
+    const b = !opts.template
+      ? { parameters: opts.parameters ?? {}, timeout_mins: opts.timeoutMins }
+      : body({ ...opts, template: opts.template }, { timeout_mins: opts.timeoutMins, disable_rollback: opts.disableRollback });
+    if (!opts.template && !opts.existing) throw new OpenStackError('updateStack without a template needs existing: true (PATCH)');
     await this.req(opts.existing ? 'PATCH' : 'PUT', refPath(ref), { body: b });
   }
 
