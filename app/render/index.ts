@@ -70,7 +70,7 @@ export class Renderer {
     const line = scanlineBytes(width);
     // Rows per band: about BAND_BYTES, and at least MIN_BANDS bands so small costly images spread over the
     // threads too. It depends on the image only, never on the thread count: bands are compressed separately,
-    // so the PNG bytes (and checksum) of given parameters are the same on every machine.
+    // so the PNG bytes (and checksum) of given parameters do not depend on the number of cores.
     const rows = Math.max(1, Math.min(Math.floor(BAND_BYTES / line), Math.ceil(height / MIN_BANDS)));
     const bands = Math.ceil(height / rows);
     const window = 2 * this.threads + 2;
