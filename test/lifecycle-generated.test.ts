@@ -122,3 +122,27 @@ test('generated stack: create --wait, status, diff of a flag change, update with
     assert.match(r.stdout, new RegExp(`Stack ${NAME} DELETE_COMPLETE`));
   });
 });
+
+test('create without --app-url bundles the service to Swift and hands the servers a TempURL + sha256', { timeout: 600_000 }, async () => {
+  const name = `lc-bnd-${randomBytes(3).toString('hex')}`;
+  const container = `lc-bundles-${randomBytes(3).toString('hex')}`;
+  const cloud = await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } });
+  try {
+    const r = await runCli(['create', name, '--config', config, '-e', path.join(OS, 'env-none.yaml'), '--container', container, '--no-wait', '--json'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(JSON.parse(r.stdout).stack.name, name);
+    const p = (await heat.find(name))!.parameters!;
+    assert.match(p.app_url, new RegExp(`/v1/AUTH_${cloud.projectId}/${container}/faafo-[0-9a-f]{16}\\.tar\\.gz\\?temp_url_sig=`));
+    assert.match(p.app_sha256, /^[0-9a-f]{64}$/);
+    // What a server's boot script does: download without a token, check the sha256.
+    const res = await fetch(p.app_url);
+    assert.equal(res.status, 200);
+    const { createHash } = await import('node:crypto');
+    assert.equal(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'), p.app_sha256);
+  } finally {
+    const s = await heat.find(name).catch(() => undefined);
+    if (s) await heat.delete(s).catch(() => undefined);
+    for (const o of await cloud.swift.listObjects(container).catch(() => [])) await cloud.swift.deleteObject(container, o.name).catch(() => undefined);
+    await cloud.swift.deleteContainer(container).catch(() => undefined);
+  }
+});

@@ -1,5 +1,8 @@
 // `create` without --app-url: build the service bundle (src/bundle), upload it to Swift and hand the servers a
 // TempURL + sha256 as the template's app_url/app_sha256 parameters, as `faafo-stack bundle --container` does.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { bundle } from '../bundle/index.js';
 import type { Cloud } from '../openstack/index.js';
 import { UsageError } from '../lib/errors.js';
@@ -20,7 +23,9 @@ export async function provideAppBundle(
   }
   const container = opts.container ?? DEFAULT_BUNDLE_CONTAINER;
   opts.log?.(`Bundling the service and uploading it to Swift container ${container} ...`);
-  const b = await bundle({ container, cloud: async () => cloud });
+  // Built in a private temp folder (removed after the upload): concurrent creates never share a build folder.
+  const out = await mkdtemp(path.join(tmpdir(), 'faafo-create-bundle-'));
+  const b = await bundle({ container, cloud: async () => cloud, out }).finally(() => rm(out, { recursive: true, force: true }));
   if (!b.url) throw new UsageError('the bundle has no download URL');
   input.parameters.app_url = b.url;
   input.parameters.app_sha256 = b.sha256;
