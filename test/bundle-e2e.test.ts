@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundle, type BundleResult } from '../src/bundle/index.js';
@@ -34,8 +34,8 @@ async function poll<T>(what: string, f: () => Promise<T | undefined> | T | undef
 }
 
 /** Runs bundled `node faafo.mjs ...` with only PATH/HOME and the given settings in its environment. */
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, ['faafo.mjs', ...args], {
+function run(args: string[], env: Record<string, string>, entry = 'faafo.mjs'): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: app,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,7 +69,7 @@ test('bundle: tarball checksum matches, layout is self-contained (no package.jso
   assert.equal(readFileSync(`${result.tarball}.sha256`, 'utf8'), `${result.sha256}  faafo.tar.gz\n`);
   execFileSync('sha256sum', ['-c', 'faafo.tar.gz.sha256'], { cwd: path.dirname(result.tarball), stdio: 'ignore' });
   const listed = execFileSync('tar', ['-tzf', result.tarball], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(listed, ['faafo/', 'faafo/README.txt', 'faafo/bin/', 'faafo/bin/faafo', 'faafo/faafo.mjs', 'faafo/thread.mjs']);
+  assert.deepEqual(listed, ['faafo/', 'faafo/README.txt', 'faafo/bin/', 'faafo/bin/faafo', 'faafo/bin/faafo.js', 'faafo/faafo.mjs', 'faafo/thread.mjs']);
   assert.ok(statSync(path.join(app, 'bin/faafo')).mode & 0o100, 'bin/faafo is executable');
   for (const p of ['package.json', 'node_modules']) assert.ok(!existsSync(path.join(app, p)));
   for (let d = app; path.dirname(d) !== d; d = path.dirname(d)) assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
@@ -78,6 +78,18 @@ test('bundle: tarball checksum matches, layout is self-contained (no package.jso
 test('bundle: the same sources give the same sha256 (reproducible)', async () => {
   const again = await bundle({ out: path.join(work, 'out2') });
   assert.equal(again.sha256, result.sha256);
+});
+
+test('bundle: the boot scripts\' layout (tar --strip-components=1, node bin/faafo.js) works as CommonJS and under an ESM package', () => {
+  for (const type of ['none', 'module']) {
+    const root = path.join(work, `boot-${type}`);
+    const opt = path.join(root, 'opt/faafo');
+    execFileSync('mkdir', ['-p', opt]);
+    if (type === 'module') writeFileSync(path.join(root, 'package.json'), '{"type":"module"}');
+    execFileSync('tar', ['-xzf', result.tarball, '-C', opt, '--strip-components=1']);
+    const help = execFileSync(process.execPath, [path.join(opt, 'bin/faafo.js'), 'help', 'worker'], { encoding: 'utf8', env: { PATH: process.env.PATH! } });
+    assert.match(help, /worker/, type);
+  }
 });
 
 test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line', async () => {
@@ -89,7 +101,7 @@ test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line',
   assert.doesNotMatch(r.out(), /\n\s+at /, 'no stack trace');
 });
 
-async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, string> = {}): Promise<void> {
+async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, string> = {}, workerEntry = 'faafo.mjs'): Promise<void> {
   const db = await freshPostgres();
   disposables.push(db);
   const mq = await freshVhost();
@@ -97,7 +109,7 @@ async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, st
   const settings = { FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: mq.value, FAAFO_IMAGE_URL: imageUrl, ...extraEnv };
   const api = run(['api', '--port', '0', '--host', '127.0.0.1'], settings);
   const url = await poll('the API to listen', () => /listening on (http:\/\/[^/\s]+)\//.exec(api.out())?.[1] ?? (api.child.exitCode !== null ? Promise.reject(new Error(api.out())) : undefined));
-  const worker = run(['worker', '--threads', '2'], { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' });
+  const worker = run(['worker', '--threads', '2'], { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' }, workerEntry);
   const res = await fetch(`${url}/v1/fractal`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -124,11 +136,11 @@ test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + Rab
   await renderThroughBundle(`file:${path.join(work, 'images')}`);
 });
 
-test('bundle: the same with the swift: image store (real Swift; credentials from OS_* variables)', async () => {
+test('bundle: the same with the swift: image store (real Swift; credentials from OS_* variables; worker via bin/faafo.js)', async () => {
   const container = `faafo-bundle-images-${process.pid}-${Date.now().toString(36)}`;
   const os = { OS_AUTH_URL: 'http://127.0.0.1:5000/v3', OS_USERNAME: 'demo', OS_PASSWORD: 'secret', OS_PROJECT_NAME: 'demo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' };
   try {
-    await renderThroughBundle(`swift://${container}`, os);
+    await renderThroughBundle(`swift://${container}`, os, 'bin/faafo.js'); // the worker as the boot scripts start it
   } finally {
     const cloud = await connect({ env: { HOME: work, ...os }, searchDirs: [] });
     const objects = await cloud.swift.listObjects(container);

@@ -96,6 +96,16 @@ here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 exec "\${NODE:-node}" "$here/faafo.mjs" "$@"
 `;
 
+// bin/faafo.js, for boot scripts that run `node bin/faafo.js` (src/templates/boot). Without a package.json it may
+// be loaded as CommonJS or (under a "type": "module" folder) as ESM, so it uses only what both have: dynamic
+// import() and process.argv[1] (this file's path) to find ../faafo.mjs.
+const BIN_JS = `#!/usr/bin/env node
+// faafo: starts the bundled service (../faafo.mjs). Example: node bin/faafo.js api --port 8800
+Promise.all([import('node:url'), import('node:path'), import('node:fs')]).then(([url, path, fs]) =>
+  import(url.pathToFileURL(path.join(path.dirname(fs.realpathSync(process.argv[1])), '..', 'faafo.mjs')).href),
+);
+`;
+
 export async function buildBundle(opts: { outDir: string; root?: string; minify?: boolean }): Promise<BuiltBundle> {
   const root = opts.root ?? packageRoot();
   const dir = path.resolve(opts.outDir);
@@ -144,12 +154,14 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
   }
   await writeFile(path.join(dir, 'bin/faafo'), BIN);
   await chmod(path.join(dir, 'bin/faafo'), 0o755);
+  await writeFile(path.join(dir, 'bin/faafo.js'), BIN_JS);
+  await chmod(path.join(dir, 'bin/faafo.js'), 0o755);
   await writeFile(
     path.join(dir, 'README.txt'),
     `faafo ${version} - the First App fractal service, bundled by faafo-stack bundle.\n` +
-      `Needs only Node.js >= 20. Run: bin/faafo api | worker | serve | --help\n` +
+      `Needs only Node.js >= 20. Run: bin/faafo api | worker | serve | --help (or node faafo.mjs ..., node bin/faafo.js ...)\n` +
       `Settings: FAAFO_DATABASE_URL (postgresql:// or mysql://; sqlite: needs better-sqlite3), FAAFO_QUEUE_URL,\n` +
       `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n`,
   );
-  return { dir, files: ['README.txt', 'bin/faafo', 'faafo.mjs', 'thread.mjs'], version };
+  return { dir, files: ['README.txt', 'bin/faafo', 'bin/faafo.js', 'faafo.mjs', 'thread.mjs'], version };
 }
