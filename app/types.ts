@@ -41,6 +41,9 @@ export interface FractalRepository {
   listRendered(offset: number, limit: number): Promise<Page<Fractal>>;
   /** Partial update; returns the updated row or undefined when the uuid is unknown. */
   update(uuid: string, patch: Partial<Fractal>): Promise<Fractal | undefined>;
+  /** Compare-and-set for results: applies `patch` only while the row's checksum is `expected` (null: not rendered
+   *  yet). Atomic in the database, so API nodes racing to store one fractal's result cannot both win. */
+  updateIfChecksum(uuid: string, expected: string | null, patch: Partial<Fractal>): Promise<boolean>;
   /** Returns true when a row was deleted. */
   delete(uuid: string): Promise<boolean>;
   /** Legacy: the base64 PNG the original worker PUTs in `image` (kept only for rows stored that way). */
@@ -51,7 +54,7 @@ export interface FractalRepository {
   /** Task bookkeeping so no task is silently lost: `insert` stores a row as unpublished until this is called
    *  after the broker confirmed its task. */
   markPublished(uuid: string): Promise<void>;
-  /** Unrendered rows still unpublished and created before `createdBefore` (an API node died before
+  /** Unrendered rows still unpublished and created at or before `createdBefore` (an API node died before
    *  publishing), oldest first, for re-publishing. */
   listUnpublished(createdBefore: Date, limit: number): Promise<Fractal[]>;
   ping(): Promise<void>;

@@ -3,7 +3,7 @@
 // readiness and metrics, and outages of the queue and the database (503, no orphan row, recovery by itself).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { openQueue } from '../app/queue/index.js';
 import type { Fractal } from '../app/types.js';
 import { backends, collectTasks, eventually, startApi, type RunningApi, type Stack } from './helpers/api-backends.js';
@@ -229,6 +229,27 @@ for (const backend of backends) {
       const winner = ja!.checksum === a.checksum ? a : b;
       assert.equal(ja!.checksum, winner.checksum);
       assert.ok(img.equals(winner.bytes), 'the served image is the one whose checksum is stored');
+    });
+
+    test('two API nodes storing one fractal at the same moment: the row always describes the served image', async () => {
+      const other = await startApi(stack, { republish: { enabled: false } });
+      try {
+        for (let i = 0; i < 12; i++) {
+          const uuid = randomUUID();
+          assert.equal((await post(api.base, { uuid, ...params })).status, 201);
+          const a = makePng(300, 300, 100 + 2 * i);
+          const b = makePng(300, 300, 101 + 2 * i);
+          const [ra, rb] = await Promise.all([upload(api.base, uuid, a), upload(other.base, uuid, b)]);
+          assert.deepEqual([ra.status, rb.status], [200, 200]);
+          const row = (await (await fetch(`${other.base}/v1/fractal/${uuid}`)).json()) as Fractal;
+          assert.ok(row.checksum === a.checksum || row.checksum === b.checksum);
+          const img = Buffer.from(await (await fetch(`${api.base}/fractal/${uuid}`)).arrayBuffer());
+          assert.equal(createHash('sha256').update(img).digest('hex'), row.checksum, `round ${i}`);
+          assert.equal(row.size, img.length);
+        }
+      } finally {
+        await other.app.close();
+      }
     });
 
     test("the original worker's base64 PUT stores the image in the image store", async () => {

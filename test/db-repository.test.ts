@@ -128,6 +128,20 @@ for (const b of backends) {
 
         await assert.rejects(repo.insert(rows[2]!), DuplicateFractalError);
 
+        // Compare-and-set of results: only one of two racing writers wins; the winner's value can be replaced
+        // only by naming it.
+        const cas = rows[5]!.uuid;
+        const first = { checksum: 'b'.repeat(64), size: 10, duration: 1, generated_by: 'w1' };
+        const second = { checksum: 'c'.repeat(64), size: 20, duration: 2, generated_by: 'w2' };
+        assert.equal(await repo.updateIfChecksum(cas, null, first), true);
+        assert.equal(await repo.updateIfChecksum(cas, null, second), false);
+        assert.equal((await repo.get(cas))?.checksum, first.checksum);
+        assert.equal(await repo.updateIfChecksum(cas, 'd'.repeat(64), second), false);
+        assert.equal(await repo.updateIfChecksum(cas, first.checksum, second), true);
+        assert.equal((await repo.get(cas))?.size, 20);
+        assert.equal(await repo.updateIfChecksum(randomUUID(), null, first), false);
+        await repo.update(cas, { checksum: null, size: null, duration: null, generated_by: null });
+
         assert.equal(await repo.getLegacyImage(rows[3]!.uuid), undefined);
         const b64 = Buffer.from('not really a png').toString('base64');
         await repo.setLegacyImage(rows[3]!.uuid, b64);

@@ -95,14 +95,33 @@ export async function storeResult(
     if (meta.cr !== undefined && meta.cr !== null) patch.cr = meta.cr;
     if (meta.ci !== undefined && meta.ci !== null) patch.ci = meta.ci;
     if (meta.url !== undefined) patch.url = meta.url;
-    const updated = await dependency('database', () => ctx.repo.update(uuid, patch));
-    if (!updated) {
+    const won = await dependency('database', () => ctx.repo.updateIfChecksum(uuid, null, patch));
+    const current = await dependency('database', () => ctx.repo.get(uuid));
+    if (!current) {
       // Deleted while the image streamed in: don't leave the image behind.
       await ctx.images.delete(uuid).catch(() => undefined);
       throw new HttpError(404, `Fractal ${uuid} not found`);
     }
-    if (meta.duration !== null) ctx.metrics.renderSeconds.observe(meta.duration);
-    ctx.metrics.stored.inc({ generated_by: meta.generated_by ?? 'unknown' });
-    return { status: 'stored', row: updated };
+    if (won) {
+      if (meta.duration !== null) ctx.metrics.renderSeconds.observe(meta.duration);
+      ctx.metrics.stored.inc({ generated_by: meta.generated_by ?? 'unknown' });
+      return { status: 'stored', row: current };
+    }
+    if (current.checksum !== patch.checksum && (await storedChecksum(ctx, uuid)) === patch.checksum) {
+      // Another API node stored its result for this uuid at the same moment and won the row, but our image was
+      // renamed into place after its image: make the row describe the image that is actually stored.
+      await dependency('database', () => ctx.repo.updateIfChecksum(uuid, current.checksum, patch));
+      return { status: 'already-rendered', row: (await dependency('database', () => ctx.repo.get(uuid))) ?? current };
+    }
+    return { status: 'already-rendered', row: current };
   });
+}
+
+/** sha256 of the image currently in the store (read back; only needed when two nodes raced). */
+async function storedChecksum(ctx: ApiContext, uuid: string): Promise<string | undefined> {
+  const stream = await dependency('images', () => ctx.images.get(uuid));
+  if (!stream) return undefined;
+  const hash = createHash('sha256');
+  await dependency('images', () => pipeline(stream, hash));
+  return hash.digest('hex');
 }

@@ -119,6 +119,18 @@ export class SqlFractalRepository implements FractalRepository {
     return this.get(uuid);
   }
 
+  async updateIfChecksum(uuid: string, expected: string | null, patch: Partial<Fractal>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('fractal')
+      .set(toColumns(patch))
+      .where('uuid', '=', uuid)
+      .where((eb) =>
+        expected === null ? eb.or([eb('checksum', 'is', null), eb('size', 'is', null)]) : eb('checksum', '=', expected),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async delete(uuid: string): Promise<boolean> {
     const r = await this.db.deleteFrom('fractal').where('uuid', '=', uuid).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
@@ -162,7 +174,7 @@ export class SqlFractalRepository implements FractalRepository {
       .select(FIELDS)
       .where('published', '=', 0)
       .where('checksum', 'is', null)
-      .where('created_at', '<', createdBefore.toISOString())
+      .where('created_at', '<=', createdBefore.toISOString())
       .orderBy('created_at', 'asc')
       .limit(limit)
       .execute();
