@@ -14,16 +14,17 @@ export const localUpFlags = {
   'queue-url': Flags.string({ env: 'FAAFO_QUEUE_URL', default: 'amqp://guest:guest@127.0.0.1:5672/', description: 'shared queue (RabbitMQ); memory: cannot be shared between processes' }),
   'image-url': Flags.string({ env: 'FAAFO_IMAGE_URL', description: 'image store shared by the API processes (default file:.faafo/local/images)' }),
   threads: Flags.integer({ default: 1, min: 1, description: 'render threads per worker' }),
-  'min-api': Flags.integer({ default: 1, min: 1 }),
-  'max-api': Flags.integer({ default: 3, min: 1 }),
-  'min-workers': Flags.integer({ default: 1, min: 0 }),
-  'max-workers': Flags.integer({ default: 3, min: 0 }),
-  'scale-up-cpu': Flags.integer({ default: 80, min: 1, max: 100, description: 'percent of one core, mean over the tier' }),
-  'scale-down-cpu': Flags.integer({ default: 15, min: 1, max: 100 }),
-  granularity: Flags.integer({ default: 60, min: 1, description: 'seconds per evaluation period' }),
-  'evaluation-periods': Flags.integer({ default: 1, min: 1 }),
+  config: Flags.string({ char: 'c', description: 'the stack configuration `generate` uses (default: ./faafo-stack.yaml when it exists): its tier sizes and scaling settings' }),
+  'min-api': Flags.integer({ min: 1, description: 'default: the configuration\'s (generate\'s default)' }),
+  'max-api': Flags.integer({ min: 1 }),
+  'min-workers': Flags.integer({ min: 0 }),
+  'max-workers': Flags.integer({ min: 0 }),
+  'scale-up-cpu': Flags.integer({ min: 1, max: 100, description: 'percent of one core, mean over the tier (default: the configuration\'s)' }),
+  'scale-down-cpu': Flags.integer({ min: 1, max: 100 }),
+  granularity: Flags.integer({ min: 1, description: 'seconds per evaluation period (default: the configuration\'s; any number of seconds locally)' }),
+  'evaluation-periods': Flags.integer({ min: 1 }),
   'scale-down-evaluation-periods': Flags.integer({ min: 1, description: 'default: --evaluation-periods' }),
-  cooldown: Flags.integer({ default: 60, min: 0, description: 'seconds after a scaling before the next one' }),
+  cooldown: Flags.integer({ min: 0, description: 'seconds after a scaling before the next one (default: the configuration\'s)' }),
   'worker-scaling': Flags.string({ options: ['cpu', 'queue'], default: 'cpu', description: 'what drives the worker tier' }),
   'scale-up-backlog': Flags.string({ default: '2', description: 'queue scaling: tasks per worker above which to add one' }),
   'scale-down-backlog': Flags.string({ default: '0.5', description: 'queue scaling: tasks per worker below which to remove one' }),
@@ -38,8 +39,27 @@ export const localUpFlags = {
 
 type F = { [K in keyof typeof localUpFlags]: unknown };
 
-export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void): LocalOptions {
-  const n = (k: keyof typeof localUpFlags) => flags[k] as number;
+/** The scaling settings of a stack configuration (what `generate` writes into the template). */
+export interface ConfigScaling {
+  api: { min: number; max: number; scaleUpCpu: number; scaleDownCpu: number };
+  workers: { min: number; max: number; scaleUpCpu: number; scaleDownCpu: number };
+  scaling: { granularity: number; evaluationPeriods: number; cooldown: number };
+}
+
+/** Flags over the configuration (`cfg`, from resolveConfig: file or generate's defaults). */
+export function toLocalOptions(flags: F, cwd: string, cfg: ConfigScaling, log?: (l: string) => void): LocalOptions {
+  const fromCfg: Partial<Record<keyof typeof localUpFlags, number>> = {
+    'min-api': cfg.api.min,
+    'max-api': cfg.api.max,
+    'min-workers': cfg.workers.min,
+    'max-workers': cfg.workers.max,
+    'scale-up-cpu': cfg.api.scaleUpCpu,
+    'scale-down-cpu': cfg.api.scaleDownCpu,
+    granularity: cfg.scaling.granularity,
+    'evaluation-periods': cfg.scaling.evaluationPeriods,
+    cooldown: cfg.scaling.cooldown,
+  };
+  const n = (k: keyof typeof localUpFlags) => (flags[k] as number | undefined) ?? (fromCfg[k] as number);
   const s = (k: keyof typeof localUpFlags) => flags[k] as string | undefined;
   const num = (k: keyof typeof localUpFlags) => {
     const v = Number(s(k));
@@ -50,16 +70,22 @@ export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void)
   if (n('max-workers') < n('min-workers')) {
     throw new UsageError(`--max-workers ${n('max-workers')} is below --min-workers ${n('min-workers')}`, 'raise --max-workers');
   }
-  if (n('scale-down-cpu') >= n('scale-up-cpu')) {
-    throw new UsageError('--scale-down-cpu must be below --scale-up-cpu', 'e.g. --scale-up-cpu 80 --scale-down-cpu 15');
-  }
+  // Per-tier CPU thresholds of the configuration, unless the flags set one for both tiers.
+  const tierCpu = (t: 'api' | 'workers') => ({
+    scaleUpCpu: (flags['scale-up-cpu'] as number | undefined) ?? cfg[t].scaleUpCpu,
+    scaleDownCpu: (flags['scale-down-cpu'] as number | undefined) ?? cfg[t].scaleDownCpu,
+  });
   const common = {
     granularityS: n('granularity'),
     evaluationPeriods: n('evaluation-periods'),
     scaleDownEvaluationPeriods: flags['scale-down-evaluation-periods'] as number | undefined,
     cooldownS: n('cooldown'),
   };
-  const cpu = { scaleUpCpu: n('scale-up-cpu'), scaleDownCpu: n('scale-down-cpu'), ...common };
+  for (const t of ['api', 'workers'] as const) {
+    if (tierCpu(t).scaleDownCpu >= tierCpu(t).scaleUpCpu) {
+      throw new UsageError(`${t}: scale-down CPU ${tierCpu(t).scaleDownCpu}% is not below scale-up CPU ${tierCpu(t).scaleUpCpu}%`, 'e.g. --scale-up-cpu 80 --scale-down-cpu 15');
+    }
+  }
   const workerMetric = s('worker-scaling') as 'cpu' | 'queue';
   let workers;
   if (workerMetric === 'queue') {
@@ -68,7 +94,7 @@ export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void)
     if (down >= up) throw new UsageError('--scale-down-backlog must be below --scale-up-backlog', 'e.g. 2 and 0.5');
     workers = queueTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), scaleUpBacklogPerWorker: up, scaleDownBacklogPerWorker: down, ...common });
   } else {
-    workers = cpuTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), ...cpu });
+    workers = cpuTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), ...tierCpu('workers'), ...common });
   }
   const queueUrl = s('queue-url')!;
   if (queueUrl.startsWith('memory:')) {
@@ -86,7 +112,7 @@ export function toLocalOptions(flags: F, cwd: string, log?: (l: string) => void)
     queueUrl,
     imageUrl: s('image-url') ?? `file:${path.join(dir, 'images')}`,
     threads: n('threads'),
-    api: cpuTierScaling({ minSize: n('min-api'), maxSize: n('max-api'), ...cpu }),
+    api: cpuTierScaling({ minSize: n('min-api'), maxSize: n('max-api'), ...tierCpu('api'), ...common }),
     workers,
     workerMetric,
     cpuMeasure: s('cpu-measure') as 'demand' | 'used',

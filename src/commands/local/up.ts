@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BaseCommand } from '../../lib/command.js';
 import { FaafoError } from '../../lib/errors.js';
+import { resolveConfig } from '../../config/index.js';
 import { localUpFlags, toLocalOptions } from '../../local/options.js';
 import { findLocalRun, stateDirOf } from '../../local/state.js';
 import { startLocal } from '../../local/supervisor.js';
@@ -29,7 +30,8 @@ The live page (tier sizes, decisions, gallery) is on --control-port. Stop with C
     const cwd = process.cwd();
     const running = await findLocalRun(cwd);
     if (running) throw new FaafoError(`a local run is already up in this folder (pid ${running.pid}, ${running.appUrl})`, { hint: 'faafo-stack local down' });
-    const opts = toLocalOptions(flags, cwd, (l) => this.log(l));
+    const cfg = await resolveConfig({ configPath: flags.config, cwd });
+    const opts = toLocalOptions(flags, cwd, cfg, (l) => this.log(l));
     if (flags.detach) {
       const dir = stateDirOf(cwd);
       await mkdir(dir, { recursive: true });
