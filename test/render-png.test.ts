@@ -143,6 +143,22 @@ describe('renderer PNG output', () => {
     assert.equal(PNG.sync.read(png).width, 20);
   });
 
+  it('rejects (does not hang) when the output stream is destroyed mid-render', { timeout: 60_000 }, async () => {
+    let n = 0;
+    const out = new Writable({
+      highWaterMark: 1,
+      write(_c, _e, cb) {
+        // Never calls back after the 2nd write, then goes away: like a peer that vanished.
+        if (++n < 2) cb();
+        else setTimeout(() => out.destroy(), 20);
+      },
+    });
+    await assert.rejects(
+      renderer.render({ width: 1500, height: 1500, iterations: 100, cr: -0.8, ci: 0.156, ...rect }, out),
+      /closed before the PNG was complete/,
+    );
+  });
+
   it('waits for a slow output stream (backpressure) and still writes every byte', { timeout: 60_000 }, async () => {
     const parts: Buffer[] = [];
     const out = new Writable({

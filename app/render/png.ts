@@ -33,7 +33,7 @@ export class PngWriter {
   private idatLength = 0;
   private adler = 1;
   private rejectFailed!: (e: Error) => void;
-  /** Rejects with the first error of `out`. */
+  /** Rejects with the first error (or premature close) of `out`. */
   private readonly failed = new Promise<never>((_, reject) => {
     this.rejectFailed = reject;
   });
@@ -41,6 +41,9 @@ export class PngWriter {
     this.failure ??= e;
     this.rejectFailed(this.failure);
   };
+  /** `out` closed (e.g. a destroyed socket) before the image was complete: waiting for 'drain' would hang. */
+  private readonly onOutClose = () =>
+    this.onOutError(new Error('the output stream closed before the PNG was complete'));
   private started = false;
 
   constructor(
@@ -50,6 +53,7 @@ export class PngWriter {
   ) {
     this.failed.catch(() => {});
     out.on('error', this.onOutError);
+    out.on('close', this.onOutClose);
   }
 
   private async emit(buf: Uint8Array): Promise<void> {
@@ -104,12 +108,17 @@ export class PngWriter {
       await this.emit(pngChunk('IEND', new Uint8Array(0)));
       return { size: this.size, checksum: this.hash.digest('hex') };
     } finally {
-      this.out.removeListener('error', this.onOutError);
+      this.unlisten();
     }
   }
 
   /** Stops listening to `out` after a failure elsewhere (the render). */
   abort(): void {
+    this.unlisten();
+  }
+
+  private unlisten(): void {
     this.out.removeListener('error', this.onOutError);
+    this.out.removeListener('close', this.onOutClose);
   }
 }
