@@ -1,20 +1,34 @@
 // Restarting RabbitMQ or PostgreSQL during a run (PRIVATE instances: the machine's shared services are never
 // restarted): while the dependency is down the API answers 503 promptly (never hangs, never 500) and /readyz
 // says so; afterwards API and worker recover by themselves and every accepted (201) task is rendered.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Fractal } from '../app/types.js';
+import { openQueue } from '../app/queue/index.js';
 import { freshPostgres, freshVhost } from './helpers/services.js';
 import { privatePostgres, privateRabbit, type PrivateService } from './helpers/private-services.js';
 import { cleanEnv, spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
 import { until } from './helpers/poll.js';
 
+// About a second or two of rendering each on one thread (mostly inside the connected Julia set of -0.4+0.6i),
+// so tasks are still queued and in progress when the dependency stops.
 const body = (uuid: string) =>
-  JSON.stringify({ uuid, width: 240, height: 180, iterations: 300, xa: -1.6, xb: 1.6, ya: -1.2, yb: 1.2 });
+  JSON.stringify({
+    uuid,
+    width: 1200,
+    height: 1200,
+    iterations: 1000,
+    xa: -0.6,
+    xb: 0.6,
+    ya: -0.6,
+    yb: 0.6,
+    cr: -0.4,
+    ci: 0.6,
+  });
 
 async function post(url: string): Promise<{ uuid: string; status: number; text: string }> {
   const uuid = randomUUID();
@@ -33,7 +47,17 @@ async function row(url: string, uuid: string): Promise<Fractal | undefined> {
 }
 
 /** Runs one API and one worker against the given URLs, stops `dep` mid-run, restarts it, checks no loss. */
+async function queueDepth(url: string): Promise<number> {
+  const q = await openQueue(url, { log: () => undefined });
+  try {
+    return await q.depth();
+  } finally {
+    await q.close();
+  }
+}
+
 async function restartScenario(
+  t: TestContext,
   dep: PrivateService,
   env: NodeJS.ProcessEnv,
   imgDir: string,
@@ -53,12 +77,14 @@ async function restartScenario(
 
     const accepted: string[] = [];
     const refused: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       const r = await post(url);
       assert.equal(r.status, 201, r.text);
       accepted.push(r.uuid);
     }
     await worker.waitFor(/^task \S+ processed in /, 240000);
+    const waiting = await queueDepth(env.FAAFO_QUEUE_URL as string);
+    t.diagnostic(`tasks waiting on the queue when the dependency stops: ${waiting}`);
 
     await dep.stop();
     // The API notices and answers 503 with a JSON message, promptly (each request has a 60 s client timeout).
@@ -126,7 +152,7 @@ async function restartScenario(
 test(
   'RabbitMQ restart during a run: 503 while down, recovery by itself, no accepted task lost',
   { timeout: 900000 },
-  async () => {
+  async (t) => {
     const rmq = await privateRabbit();
     const db = await freshPostgres();
     const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-rmq-img-'));
@@ -136,7 +162,7 @@ test(
         FAAFO_QUEUE_URL: rmq.url,
         FAAFO_IMAGE_URL: `file:${imgDir}`,
       });
-      await restartScenario(rmq, env, imgDir, async (url) => {
+      await restartScenario(t, rmq, env, imgDir, async (url) => {
         const ready = (await (await fetch(`${url}/readyz`)).json()) as { down?: string[] };
         assert.ok(ready.down?.includes('queue'), JSON.stringify(ready));
         // Reads do not need the queue.
@@ -153,7 +179,7 @@ test(
 test(
   'PostgreSQL restart during a run: 503 while down, recovery by itself, no accepted task lost',
   { timeout: 900000 },
-  async () => {
+  async (t) => {
     const pg = await privatePostgres();
     const vh = await freshVhost();
     const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-pg-img-'));
@@ -163,7 +189,7 @@ test(
         FAAFO_QUEUE_URL: vh.value,
         FAAFO_IMAGE_URL: `file:${imgDir}`,
       });
-      await restartScenario(pg, env, imgDir, async (url) => {
+      await restartScenario(t, pg, env, imgDir, async (url) => {
         const ready = (await (await fetch(`${url}/readyz`)).json()) as { down?: string[] };
         assert.ok(ready.down?.includes('database'), JSON.stringify(ready));
         const list = await fetch(`${url}/v1/fractal`);
