@@ -14,7 +14,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
 const runs = Math.max(1, Number(values.runs));
 const bin = path.join(root, 'bin/run.js');
-if (!existsSync(path.join(root, 'oclif.manifest.json')) || !existsSync(path.join(root, 'dist/src/commands/generate.js'))) {
+if (
+  !existsSync(path.join(root, 'oclif.manifest.json')) ||
+  !existsSync(path.join(root, 'dist/src/commands/generate.js'))
+) {
   console.error('cli-startup: run `npm run build` first (needs dist/ and oclif.manifest.json)');
   process.exit(2);
 }
@@ -41,7 +44,11 @@ const childCpuMs = () => {
 function once(cmd, args) {
   const c0 = childCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: emptyCwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(cmd, args, {
+    cwd: emptyCwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { ms, cpu: childCpuMs() - c0 };
@@ -61,12 +68,20 @@ const wall = (k) => median(times[k].map((t) => t.ms));
 const cpu = (k) => median(times[k].map((t) => t.cpu));
 const base = wall('node -e 0');
 const baseCpu = cpu('node -e 0');
-console.log(`cli-startup: median of ${runs} runs each (${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)})`);
-console.log(`  ${'command'.padEnd(36)} ${'wall'.padStart(9)} ${'over node'.padStart(10)} ${'cpu'.padStart(9)} ${'over node'.padStart(10)}`);
+console.log(
+  `cli-startup: median of ${runs} runs each (${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)})`,
+);
+console.log(
+  `  ${'command'.padEnd(36)} ${'wall'.padStart(9)} ${'over node'.padStart(10)} ${'cpu'.padStart(9)} ${'over node'.padStart(10)}`,
+);
 for (const k of Object.keys(times)) {
   const over = (a, b) => (k === 'node -e 0' ? '' : `+${(a - b).toFixed(0)} ms`);
-  console.log(`  ${k.padEnd(36)} ${`${wall(k).toFixed(0)} ms`.padStart(9)} ${over(wall(k), base).padStart(10)} ${`${cpu(k).toFixed(0)} ms`.padStart(9)} ${over(cpu(k), baseCpu).padStart(10)}`);
+  console.log(
+    `  ${k.padEnd(36)} ${`${wall(k).toFixed(0)} ms`.padStart(9)} ${over(wall(k), base).padStart(10)} ${`${cpu(k).toFixed(0)} ms`.padStart(9)} ${over(cpu(k), baseCpu).padStart(10)}`,
+  );
 }
 const helpOver = wall('faafo-stack --help') - base;
 const helpCpuOver = cpu('faafo-stack --help') - baseCpu;
-console.log(`  --help overhead: ${helpOver.toFixed(0)} ms wall, ${helpCpuOver.toFixed(0)} ms cpu; target < 150 ms: ${helpOver < 150 ? 'met' : `not met in wall time${helpCpuOver < 150 ? ' (met in cpu time; the machine is loaded)' : ''}`}`);
+console.log(
+  `  --help overhead: ${helpOver.toFixed(0)} ms wall, ${helpCpuOver.toFixed(0)} ms cpu; target < 150 ms: ${helpOver < 150 ? 'met' : `not met in wall time${helpCpuOver < 150 ? ' (met in cpu time; the machine is loaded)' : ''}`}`,
+);

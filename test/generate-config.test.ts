@@ -46,7 +46,11 @@ test('defaults without a config file', async () => {
 
 test('flags override the file; --flavor sets every flavor, per-tier flavor flags win', async () => {
   const f = configFile('workers:\n  min: 2\n  max: 4\n  flavor: small\nscaling:\n  granularity: 60\n');
-  const c = await resolveConfig({ flags: { 'max-workers': 8, flavor: 'm1.large', 'api-flavor': 'm1.xlarge' }, configPath: f, cwd: tmp });
+  const c = await resolveConfig({
+    flags: { 'max-workers': 8, flavor: 'm1.large', 'api-flavor': 'm1.xlarge' },
+    configPath: f,
+    cwd: tmp,
+  });
   assert.deepEqual([c.workers.min, c.workers.max], [2, 8]);
   assert.equal(c.workers.flavor, 'm1.large');
   assert.equal(c.api.flavor, 'm1.xlarge');
@@ -64,20 +68,56 @@ test('./faafo-stack.yaml in the working directory is the default config file', a
 
 test('bad inputs: one line naming the key or flag and the fix', async () => {
   const cases: [Record<string, unknown>, string | undefined, RegExp][] = [
-    [{ 'min-api': 3, 'max-api': 2 }, undefined, /^--max-api \(2\) is less than --min-api \(3\) \(raise --max-api or lower --min-api\)$/],
-    [{}, configFile('workers:\n  min: 4\n  max: 2\n'), /^workers\.max in cfg-\w+\.yaml \(2\) is less than workers\.min in cfg-\w+\.yaml \(4\)/],
-    [{ 'desired-workers': 9 }, undefined, /^--desired-workers \(9\) is outside workers min\.\.max \(1\.\.6\) \(give a value from 1 to 6\)$/],
-    [{}, configFile('api:\n  min: 1\n  colour: red\n'), /^unknown key "api\.colour" in .* \(remove it or use one of: min, max, desired, flavor, vcpus, scaleUpCpu, scaleDownCpu\)$/],
+    [
+      { 'min-api': 3, 'max-api': 2 },
+      undefined,
+      /^--max-api \(2\) is less than --min-api \(3\) \(raise --max-api or lower --min-api\)$/,
+    ],
+    [
+      {},
+      configFile('workers:\n  min: 4\n  max: 2\n'),
+      /^workers\.max in cfg-\w+\.yaml \(2\) is less than workers\.min in cfg-\w+\.yaml \(4\)/,
+    ],
+    [
+      { 'desired-workers': 9 },
+      undefined,
+      /^--desired-workers \(9\) is outside workers min\.\.max \(1\.\.6\) \(give a value from 1 to 6\)$/,
+    ],
+    [
+      {},
+      configFile('api:\n  min: 1\n  colour: red\n'),
+      /^unknown key "api\.colour" in .* \(remove it or use one of: min, max, desired, flavor, vcpus, scaleUpCpu, scaleDownCpu\)$/,
+    ],
     [{}, configFile('workerz: {}\n'), /^unknown key "workerz"/],
     [{ 'scale-up-cpu': 120 }, undefined, /^--scale-up-cpu must be a percent from 1 to 100 \(give the CPU percent/],
     [{ 'scale-down-cpu': 0 }, undefined, /^--scale-down-cpu must be a percent from 1 to 100/],
-    [{}, configFile('scaling:\n  scaleUpCpu: 101\n'), /^scaling\.scaleUpCpu in cfg-\w+\.yaml must be a percent from 1 to 100/],
-    [{ granularity: 90 }, undefined, /^--granularity must be a multiple of 60 seconds \(use a multiple of 60 that the archive policy/],
-    [{}, configFile('scaling:\n  granularity: 45\n'), /^scaling\.granularity in .* must be (a multiple of 60 seconds|>= 60)/],
+    [
+      {},
+      configFile('scaling:\n  scaleUpCpu: 101\n'),
+      /^scaling\.scaleUpCpu in cfg-\w+\.yaml must be a percent from 1 to 100/,
+    ],
+    [
+      { granularity: 90 },
+      undefined,
+      /^--granularity must be a multiple of 60 seconds \(use a multiple of 60 that the archive policy/,
+    ],
+    [
+      {},
+      configFile('scaling:\n  granularity: 45\n'),
+      /^scaling\.granularity in .* must be (a multiple of 60 seconds|>= 60)/,
+    ],
     [{ 'scale-up-cpu': 30, 'scale-down-cpu': 40 }, undefined, /scale-down CPU 40% is not below scale-up CPU 30%/],
-    [{ 'app-sha256': 'abc' }, undefined, /^--app-sha256 is not valid .* \(give the 64 lowercase hex digits of `sha256sum BUNDLE`\)$/],
+    [
+      { 'app-sha256': 'abc' },
+      undefined,
+      /^--app-sha256 is not valid .* \(give the 64 lowercase hex digits of `sha256sum BUNDLE`\)$/,
+    ],
     [{ 'database-url': 'redis://x' }, undefined, /^--database-url is not valid .*postgresql:\/\//],
-    [{ topology: 'all-in-one', 'queue-url': 'amqp://u:p@h/' }, undefined, /external database\/queue URLs need --topology tiers/],
+    [
+      { topology: 'all-in-one', 'queue-url': 'amqp://u:p@h/' },
+      undefined,
+      /external database\/queue URLs need --topology tiers/,
+    ],
     [{}, path.join(tmp, 'missing.yaml'), /^config file .*missing\.yaml not found \(check the --config path\)$/],
     [{}, configFile('api: [1, 2\n'), /is not valid YAML at line \d+/],
     [{}, configFile('- just\n- a list\n'), /must be a YAML mapping/],
@@ -98,7 +138,11 @@ test('the published schema file is the schema the code validates with', () => {
 const tsx = pathToFileURL(createRequire(path.join(repoRoot, 'package.json')).resolve('tsx')).href;
 
 function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'test/helpers/run-command.ts'), ...args], { cwd });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, path.join(repoRoot, 'test/helpers/run-command.ts'), ...args],
+    { cwd },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -106,19 +150,29 @@ function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-test('CLI: a bad value exits 2 with one line and writes nothing; a good run writes the four files', { timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(path.join(tmp, 'cli-'));
-  const bad = await cli(['generate', '--out', 'out', '--min-workers', '3', '--max-workers', '2'], dir);
-  assert.equal(bad.code, 2);
-  assert.equal(bad.stderr, 'Error: --max-workers (2) is less than --min-workers (3) (raise --max-workers or lower --min-workers)\n');
-  assert.equal(existsSync(path.join(dir, 'out')), false);
-  const badCfg = await cli(['generate', '--out', 'out', '--config', 'nope.yaml'], dir);
-  assert.equal(badCfg.code, 2);
-  assert.match(badCfg.stderr, /^Error: config file nope\.yaml not found/);
-  const good = await cli(['generate', '--out', 'out', '--json'], dir);
-  assert.equal(good.code, 0, good.stderr);
-  const r = JSON.parse(good.stdout) as { files: string[]; requiredParameters: string[] };
-  assert.deepEqual(r.files.map((f) => path.basename(f)), ['faafo-stack.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml', 'env.yaml']);
-  assert.deepEqual(r.requiredParameters, ['app_url', 'app_sha256']);
-  for (const f of r.files) assert.ok(existsSync(path.join(dir, f)));
-});
+test(
+  'CLI: a bad value exits 2 with one line and writes nothing; a good run writes the four files',
+  { timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(path.join(tmp, 'cli-'));
+    const bad = await cli(['generate', '--out', 'out', '--min-workers', '3', '--max-workers', '2'], dir);
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      'Error: --max-workers (2) is less than --min-workers (3) (raise --max-workers or lower --min-workers)\n',
+    );
+    assert.equal(existsSync(path.join(dir, 'out')), false);
+    const badCfg = await cli(['generate', '--out', 'out', '--config', 'nope.yaml'], dir);
+    assert.equal(badCfg.code, 2);
+    assert.match(badCfg.stderr, /^Error: config file nope\.yaml not found/);
+    const good = await cli(['generate', '--out', 'out', '--json'], dir);
+    assert.equal(good.code, 0, good.stderr);
+    const r = JSON.parse(good.stdout) as { files: string[]; requiredParameters: string[] };
+    assert.deepEqual(
+      r.files.map((f) => path.basename(f)),
+      ['faafo-stack.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml', 'env.yaml'],
+    );
+    assert.deepEqual(r.requiredParameters, ['app_url', 'app_sha256']);
+    for (const f of r.files) assert.ok(existsSync(path.join(dir, f)));
+  },
+);

@@ -10,8 +10,10 @@ import { synthesize, cpuThresholdNs, thresholdPercent } from '../src/templates/i
 import { validateSet } from '../src/validate/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, walked freely by the assertions
 type Obj = Record<string, any>;
-const gen = async (flags: Record<string, unknown> = {}) => synthesize(await resolveConfig({ flags, cwd: path.join(repoRoot, 'test') }));
+const gen = async (flags: Record<string, unknown> = {}) =>
+  synthesize(await resolveConfig({ flags, cwd: path.join(repoRoot, 'test') }));
 const parse = (text: string) => load(text) as Obj;
 
 test('threshold arithmetic: percent of the whole server -> ns of CPU per granularity window', () => {
@@ -41,14 +43,23 @@ test('deterministic: the same config gives byte-identical files', async () => {
   const flags = { 'max-workers': 5, granularity: 60, 'app-url': 'https://x.example/b.tgz' };
   const a = await gen(flags);
   const b = await gen(flags);
-  assert.deepEqual(Object.keys(a.files), ['faafo-stack.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml', 'env.yaml']);
+  assert.deepEqual(Object.keys(a.files), [
+    'faafo-stack.yaml',
+    'faafo-api-member.yaml',
+    'faafo-worker-member.yaml',
+    'env.yaml',
+  ]);
   for (const f of Object.keys(a.files)) assert.equal(a.files[f], b.files[f], f);
 });
 
 test('heat/ holds exactly what `generate` writes with the defaults', async () => {
   const s = await gen();
   for (const [f, text] of Object.entries(s.files)) {
-    assert.equal(readFileSync(path.join(repoRoot, 'heat', f), 'utf8'), text, `heat/${f} is stale: run node bin/run.js generate --out heat`);
+    assert.equal(
+      readFileSync(path.join(repoRoot, 'heat', f), 'utf8'),
+      text,
+      `heat/${f} is stale: run node bin/run.js generate --out heat`,
+    );
   }
 });
 
@@ -60,13 +71,22 @@ test('default topology: what the main template contains', async () => {
   assert.equal(r.db_password.type, 'OS::Heat::RandomString');
   assert.equal(r.mq_password.type, 'OS::Heat::RandomString');
   assert.doesNotMatch(s.files['faafo-stack.yaml'], /guest:guest|password: /i);
-  assert.match(JSON.stringify(r.api_asg.properties.resource.properties.database_url), /postgresql:\/\/faafo:.*db_password/);
+  assert.match(
+    JSON.stringify(r.api_asg.properties.resource.properties.database_url),
+    /postgresql:\/\/faafo:.*db_password/,
+  );
   // database and queue only from the app's groups
   const rules = r.services_sg.properties.rules as Obj[];
   const db = rules.filter((x) => x.port_range_min === 5432);
   const mq = rules.filter((x) => x.port_range_min === 5672);
-  assert.deepEqual(db.map((x) => x.remote_group_id), [{ get_resource: 'api_sg' }]);
-  assert.deepEqual(mq.map((x) => x.remote_group_id), [{ get_resource: 'api_sg' }, { get_resource: 'worker_sg' }]);
+  assert.deepEqual(
+    db.map((x) => x.remote_group_id),
+    [{ get_resource: 'api_sg' }],
+  );
+  assert.deepEqual(
+    mq.map((x) => x.remote_group_id),
+    [{ get_resource: 'api_sg' }, { get_resource: 'worker_sg' }],
+  );
   for (const x of [...db, ...mq]) assert.equal(x.remote_ip_prefix, undefined);
   // Octavia LB with an HTTP health monitor on /healthz and a floating IP on the VIP
   assert.equal(r.lb_monitor.properties.url_path, '/healthz');
@@ -74,7 +94,9 @@ test('default topology: what the main template contains', async () => {
   assert.deepEqual(r.lb_floating_ip.properties.port_id, { get_attr: ['lb', 'vip_port_id'] });
   // per tier: its own group id, carried as metering.server_group, selected by its own alarms only
   for (const tier of ['api', 'worker']) {
-    assert.deepEqual(r[`${tier}_asg`].properties.resource.properties.metadata, { 'metering.server_group': { get_attr: [`${tier}_group_id`, 'value'] } });
+    assert.deepEqual(r[`${tier}_asg`].properties.resource.properties.metadata, {
+      'metering.server_group': { get_attr: [`${tier}_group_id`, 'value'] },
+    });
     for (const dir of ['high', 'low']) {
       const a = r[`${tier}_cpu_${dir}`].properties;
       assert.equal(a.metric, 'cpu');
@@ -82,7 +104,11 @@ test('default topology: what the main template contains', async () => {
       assert.equal(a.resource_type, 'instance');
       assert.match(JSON.stringify(a.query), new RegExp(`${tier}_group_id`));
       assert.doesNotMatch(JSON.stringify(a.query), new RegExp(`${tier === 'api' ? 'worker' : 'api'}_group_id`));
-      assert.deepEqual(a.alarm_actions, [{ list_join: ['', ['trust+', { get_attr: [`${tier}_scale_${dir === 'high' ? 'up' : 'down'}`, 'signal_url'] }]] }]);
+      assert.deepEqual(a.alarm_actions, [
+        {
+          list_join: ['', ['trust+', { get_attr: [`${tier}_scale_${dir === 'high' ? 'up' : 'down'}`, 'signal_url'] }]],
+        },
+      ]);
       assert.equal(a.repeat_actions, true);
       assert.equal(a.comparison_operator, dir === 'high' ? 'gt' : 'lt');
     }
@@ -93,7 +119,16 @@ test('default topology: what the main template contains', async () => {
   assert.match(r.worker_cpu_high.properties.description, /ns of CPU time per 300 s window/);
   assert.equal(r.worker_scale_up.properties.scaling_adjustment, 1);
   assert.equal(r.worker_scale_down.properties.scaling_adjustment, -1);
-  for (const o of ['app_url', 'api_current_size', 'worker_current_size', 'api_scale_up_url', 'api_scale_down_url', 'worker_scale_up_url', 'worker_scale_down_url', 'watch_command'])
+  for (const o of [
+    'app_url',
+    'api_current_size',
+    'worker_current_size',
+    'api_scale_up_url',
+    'api_scale_down_url',
+    'worker_scale_up_url',
+    'worker_scale_down_url',
+    'watch_command',
+  ])
     assert.ok(t.outputs[o], `output ${o}`);
   // parameters with constraints
   assert.deepEqual(t.parameters.image.constraints, [{ custom_constraint: 'glance.image' }]);
@@ -102,8 +137,20 @@ test('default topology: what the main template contains', async () => {
   assert.deepEqual(t.parameters.external_network.constraints, [{ custom_constraint: 'neutron.network' }]);
   assert.ok(t.parameters.app_sha256.constraints[0].allowed_pattern);
   // env.yaml maps the member types to the member files
-  assert.deepEqual(parse(s.files['env.yaml']), { resource_registry: { 'Faafo::API::Member': 'faafo-api-member.yaml', 'Faafo::Worker::Member': 'faafo-worker-member.yaml' } });
-  assert.deepEqual(validateSet({ main: s.main, templates: { [s.main]: t, ...Object.fromEntries(Object.entries(s.childFiles).map(([k, v]) => [k, parse(v)])) }, environment: s.environment as Obj }), []);
+  assert.deepEqual(parse(s.files['env.yaml']), {
+    resource_registry: {
+      'Faafo::API::Member': 'faafo-api-member.yaml',
+      'Faafo::Worker::Member': 'faafo-worker-member.yaml',
+    },
+  });
+  assert.deepEqual(
+    validateSet({
+      main: s.main,
+      templates: { [s.main]: t, ...Object.fromEntries(Object.entries(s.childFiles).map(([k, v]) => [k, parse(v)])) },
+      environment: s.environment as Obj,
+    }),
+    [],
+  );
 });
 
 test('member templates: pool member after the wait condition, boot script checks sha256 and waits for /healthz or the queue', async () => {
@@ -128,9 +175,16 @@ test('member templates: pool member after the wait condition, boot script checks
   assert.match(workerScript, /ExecStart=\$NODE \$ENTRY worker/);
   assert.match(workerScript, /dport = :\$QUEUE_PORT/);
   assert.deepEqual(Object.keys(api.resources.server.properties.user_data.str_replace.params).sort(), [
-    '__APP_SHA256__', '__APP_URL__', '__DATABASE_URL__', '__IMAGE_STORE_URL__', '__NODE_TARBALL_URL__', '__QUEUE_URL__', '__WC_NOTIFY__',
+    '__APP_SHA256__',
+    '__APP_URL__',
+    '__DATABASE_URL__',
+    '__IMAGE_STORE_URL__',
+    '__NODE_TARBALL_URL__',
+    '__QUEUE_URL__',
+    '__WC_NOTIFY__',
   ]);
-  const services = parse(s.files['faafo-stack.yaml']).resources.services_server.properties.user_data.str_replace.template as string;
+  const services = parse(s.files['faafo-stack.yaml']).resources.services_server.properties.user_data.str_replace
+    .template as string;
   assert.match(services, /rabbitmqctl add_user faafo '__MQ_PASSWORD__'/);
   assert.match(services, /rabbitmqctl delete_user guest/);
   assert.match(services, /ALTER ROLE faafo PASSWORD '__DB_PASSWORD__'/);
@@ -143,7 +197,10 @@ test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-
   assert.equal(parse(noLb.childFiles['faafo-api-member.yaml']).resources.floating_ip.type, 'OS::Neutron::FloatingIP');
   assert.ok(t.outputs.app_url.value.yaql);
 
-  const ext = await gen({ 'database-url': 'postgresql://u:s3cret@db.example:5432/faafo', 'queue-url': 'amqp://u:s3cret@mq.example:5672/' });
+  const ext = await gen({
+    'database-url': 'postgresql://u:s3cret@db.example:5432/faafo',
+    'queue-url': 'amqp://u:s3cret@mq.example:5672/',
+  });
   for (const text of Object.values(ext.files)) assert.doesNotMatch(text, /s3cret/);
   const te = parse(ext.files['faafo-stack.yaml']);
   assert.equal(te.resources.services_server, undefined);
@@ -162,5 +219,8 @@ test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-
   const ta = parse(aio.files['faafo-stack.yaml']);
   assert.equal(ta.resources.app_server.type, 'OS::Nova::Server');
   assert.match(ta.resources.app_server.properties.user_data.str_replace.template, /ExecStart=\$NODE \$ENTRY serve/);
-  assert.equal(Object.values(ta.resources as Obj).filter((r: Obj) => r.type === 'OS::Heat::AutoScalingGroup').length, 0);
+  assert.equal(
+    Object.values(ta.resources as Obj).filter((r: Obj) => r.type === 'OS::Heat::AutoScalingGroup').length,
+    0,
+  );
 });

@@ -24,7 +24,9 @@ const noneEnv = loadYaml(readFileSync(path.join(shared, 'openstack/env-none-tele
 /** Signals every wait condition handle of the stack (nested too) that is ready and not signalled yet. */
 async function playServers(cloud: Cloud, stackId: string, done: Set<string>): Promise<number> {
   const all = await cloud.heat.resources(stackId, { nestedDepth: 3 });
-  const handles = all.filter((r: HeatResource) => r.resource_type === 'OS::Heat::WaitConditionHandle' && r.resource_status === 'CREATE_COMPLETE');
+  const handles = all.filter(
+    (r: HeatResource) => r.resource_type === 'OS::Heat::WaitConditionHandle' && r.resource_status === 'CREATE_COMPLETE',
+  );
   for (const h of handles) {
     if (done.has(h.physical_resource_id)) continue;
     const href = h.links.find((l) => l.rel === 'stack')?.href ?? '';
@@ -43,120 +45,141 @@ async function playServers(cloud: Cloud, stackId: string, done: Set<string>): Pr
   return done.size;
 }
 
-test('generated templates on the real Heat: validate, preview, create, scale workers 1 -> 2 -> 1, delete', { timeout: 600_000 }, async (t) => {
-  const cloud = await connect({ cloud: 'faafo-local' });
-  const cfg = await resolveConfig({ flags: { cooldown: 0, granularity: 60 }, cwd: repoRoot + '/test' });
-  const synth = synthesize(cfg);
-  const files = synth.childFiles;
-  const genEnv = synth.environment as Registry;
-  const params = {
-    app_url: 'https://bundles.example.invalid/faafo.tgz',
-    app_sha256: '0'.repeat(64),
-    boot_timeout: 300,
-    scaling_cooldown: 0,
-  };
-
-  await t.test('template validate with the real resource schemas (generated env.yaml only)', async () => {
-    const v = await cloud.heat.validate({ template: synth.template, files, environment: genEnv });
-    const p = v.Parameters as Record<string, unknown>;
-    for (const k of ['image', 'api_flavor', 'worker_flavor', 'app_url', 'app_sha256', 'scaling_cooldown']) assert.ok(p[k], `parameter ${k}`);
-  });
-
-  await t.test('preview: required properties, types and ranges, also inside the member templates', async () => {
-    const prev = await cloud.heat.preview({
-      name: `faafo-gen-preview-${randomBytes(3).toString('hex')}`,
-      template: synth.template,
-      files,
-      environment: genEnv,
-      parameters: params,
-    });
-    const names = JSON.stringify(prev.resources);
-    for (const r of ['api_asg', 'worker_asg', 'lb_pool', 'worker_cpu_high', 'services_server']) assert.match(names, new RegExp(r));
-  });
-
-  const name = `faafo-gen-${randomBytes(4).toString('hex')}`;
-  const environment = { resource_registry: { ...genEnv.resource_registry, ...noneEnv.resource_registry } };
-  let stack: { id: string; name: string } | undefined;
-  const signalled = new Set<string>();
-  try {
-    await t.test('create with Nova/Neutron/Octavia as OS::Heat::None reaches CREATE_COMPLETE', async () => {
-      stack = await cloud.heat.createStack({ name, template: synth.template, files, environment, parameters: params, timeoutMins: 10 });
-      const s = await until(
-        async () => {
-          await playServers(cloud, stack!.id, signalled);
-          const info = await cloud.heat.getStack(stack!);
-          if (info.status.endsWith('FAILED')) throw new Error(`${info.status}: ${info.reason}`);
-          return info.status === 'CREATE_COMPLETE' ? info : undefined;
-        },
-        'CREATE_COMPLETE',
-        300_000,
-        500,
-      );
-      assert.equal(s.status, 'CREATE_COMPLETE');
-      // services + one API member + one worker member
-      assert.equal(signalled.size, 3);
-      const out = await cloud.heat.outputs(stack!);
-      assert.equal(out.worker_current_size, 1);
-      assert.equal(out.api_current_size, 1);
-      assert.match(String(out.worker_scale_up_url), /\/resources\/worker_scale_up\/signal$/);
-      assert.match(String(out.watch_command), new RegExp(`openstack stack output show ${name} `));
-      assert.match(String(out.worker_cpu_command), /server_group="[0-9a-f-]+-worker"/);
-    });
-
-    const scale = async (policy: string, want: number) => {
-      const before = JSON.stringify(await cloud.heat.resourceMetadata(stack!, 'worker_asg'));
-      await cloud.heat.signal(stack!, policy);
-      await until(
-        async () => {
-          await playServers(cloud, stack!.id, signalled); // a new member's wait condition needs its "server"
-          const m = await cloud.heat.resourceMetadata(stack!, 'worker_asg');
-          return JSON.stringify(m) !== before && m.scaling_in_progress === false;
-        },
-        `worker_asg to finish scaling to ${want}`,
-        180_000,
-        500,
-      );
-      const out = await cloud.heat.outputs(stack!);
-      assert.equal(out.worker_current_size, want);
+test(
+  'generated templates on the real Heat: validate, preview, create, scale workers 1 -> 2 -> 1, delete',
+  { timeout: 600_000 },
+  async (t) => {
+    const cloud = await connect({ cloud: 'faafo-local' });
+    const cfg = await resolveConfig({ flags: { cooldown: 0, granularity: 60 }, cwd: repoRoot + '/test' });
+    const synth = synthesize(cfg);
+    const files = synth.childFiles;
+    const genEnv = synth.environment as Registry;
+    const params = {
+      app_url: 'https://bundles.example.invalid/faafo.tgz',
+      app_sha256: '0'.repeat(64),
+      boot_timeout: 300,
+      scaling_cooldown: 0,
     };
 
-    await t.test('worker scale-up policy grows the group 1 -> 2', async () => scale('worker_scale_up', 2));
-    await t.test('worker scale-down policy shrinks it 2 -> 1', async () => scale('worker_scale_down', 1));
-  } finally {
-    if (stack) {
-      await t.test('delete cleanly', async () => {
-        await cloud.heat.deleteStack(stack!);
+    await t.test('template validate with the real resource schemas (generated env.yaml only)', async () => {
+      const v = await cloud.heat.validate({ template: synth.template, files, environment: genEnv });
+      const p = v.Parameters as Record<string, unknown>;
+      for (const k of ['image', 'api_flavor', 'worker_flavor', 'app_url', 'app_sha256', 'scaling_cooldown'])
+        assert.ok(p[k], `parameter ${k}`);
+    });
+
+    await t.test('preview: required properties, types and ranges, also inside the member templates', async () => {
+      const prev = await cloud.heat.preview({
+        name: `faafo-gen-preview-${randomBytes(3).toString('hex')}`,
+        template: synth.template,
+        files,
+        environment: genEnv,
+        parameters: params,
+      });
+      const names = JSON.stringify(prev.resources);
+      for (const r of ['api_asg', 'worker_asg', 'lb_pool', 'worker_cpu_high', 'services_server'])
+        assert.match(names, new RegExp(r));
+    });
+
+    const name = `faafo-gen-${randomBytes(4).toString('hex')}`;
+    const environment = { resource_registry: { ...genEnv.resource_registry, ...noneEnv.resource_registry } };
+    let stack: { id: string; name: string } | undefined;
+    const signalled = new Set<string>();
+    try {
+      await t.test('create with Nova/Neutron/Octavia as OS::Heat::None reaches CREATE_COMPLETE', async () => {
+        stack = await cloud.heat.createStack({
+          name,
+          template: synth.template,
+          files,
+          environment,
+          parameters: params,
+          timeoutMins: 10,
+        });
+        const s = await until(
+          async () => {
+            await playServers(cloud, stack!.id, signalled);
+            const info = await cloud.heat.getStack(stack!);
+            if (info.status.endsWith('FAILED')) throw new Error(`${info.status}: ${info.reason}`);
+            return info.status === 'CREATE_COMPLETE' ? info : undefined;
+          },
+          'CREATE_COMPLETE',
+          300_000,
+          500,
+        );
+        assert.equal(s.status, 'CREATE_COMPLETE');
+        // services + one API member + one worker member
+        assert.equal(signalled.size, 3);
+        const out = await cloud.heat.outputs(stack!);
+        assert.equal(out.worker_current_size, 1);
+        assert.equal(out.api_current_size, 1);
+        assert.match(String(out.worker_scale_up_url), /\/resources\/worker_scale_up\/signal$/);
+        assert.match(String(out.watch_command), new RegExp(`openstack stack output show ${name} `));
+        assert.match(String(out.worker_cpu_command), /server_group="[0-9a-f-]+-worker"/);
+      });
+
+      const scale = async (policy: string, want: number) => {
+        const before = JSON.stringify(await cloud.heat.resourceMetadata(stack!, 'worker_asg'));
+        await cloud.heat.signal(stack!, policy);
         await until(
           async () => {
-            const s = await cloud.heat.findStack(stack!.id);
-            if (s?.status === 'DELETE_FAILED') throw new Error(`DELETE_FAILED: ${s.reason}`);
-            return !s || s.status === 'DELETE_COMPLETE';
+            await playServers(cloud, stack!.id, signalled); // a new member's wait condition needs its "server"
+            const m = await cloud.heat.resourceMetadata(stack!, 'worker_asg');
+            return JSON.stringify(m) !== before && m.scaling_in_progress === false;
           },
-          'DELETE_COMPLETE',
+          `worker_asg to finish scaling to ${want}`,
           180_000,
           500,
         );
+        const out = await cloud.heat.outputs(stack!);
+        assert.equal(out.worker_current_size, want);
+      };
+
+      await t.test('worker scale-up policy grows the group 1 -> 2', async () => scale('worker_scale_up', 2));
+      await t.test('worker scale-down policy shrinks it 2 -> 1', async () => scale('worker_scale_down', 1));
+    } finally {
+      if (stack) {
+        await t.test('delete cleanly', async () => {
+          await cloud.heat.deleteStack(stack!);
+          await until(
+            async () => {
+              const s = await cloud.heat.findStack(stack!.id);
+              if (s?.status === 'DELETE_FAILED') throw new Error(`DELETE_FAILED: ${s.reason}`);
+              return !s || s.status === 'DELETE_COMPLETE';
+            },
+            'DELETE_COMPLETE',
+            180_000,
+            500,
+          );
+        });
+      }
+    }
+  },
+);
+
+test(
+  'variants pass the real Heat validate and preview: --no-lb, all-in-one, external database/queue, alarm-url',
+  { timeout: 300_000 },
+  async () => {
+    const cloud = await connect({ cloud: 'faafo-local' });
+    const variants: Record<string, unknown>[] = [
+      { lb: false },
+      { topology: 'all-in-one' },
+      { 'database-url': 'postgresql://u:p@192.0.2.1:5432/faafo', 'queue-url': 'amqp://u:p@192.0.2.1:5672/' },
+      { 'alarm-action': 'alarm-url', 'repeat-actions': false, 'api-vcpus': 4 },
+    ];
+    for (const flags of variants) {
+      const synth = synthesize(await resolveConfig({ flags, cwd: repoRoot + '/test' }));
+      const input = { template: synth.template, files: synth.childFiles, environment: synth.environment };
+      await cloud.heat.validate(input);
+      await cloud.heat.preview({
+        ...input,
+        name: `faafo-gen-variant-${randomBytes(3).toString('hex')}`,
+        parameters: {
+          ...synth.parameters,
+          app_url: 'https://bundles.example.invalid/faafo.tgz',
+          app_sha256: 'a'.repeat(64),
+        },
       });
     }
-  }
-});
-
-test('variants pass the real Heat validate and preview: --no-lb, all-in-one, external database/queue, alarm-url', { timeout: 300_000 }, async () => {
-  const cloud = await connect({ cloud: 'faafo-local' });
-  const variants: Record<string, unknown>[] = [
-    { lb: false },
-    { topology: 'all-in-one' },
-    { 'database-url': 'postgresql://u:p@192.0.2.1:5432/faafo', 'queue-url': 'amqp://u:p@192.0.2.1:5672/' },
-    { 'alarm-action': 'alarm-url', 'repeat-actions': false, 'api-vcpus': 4 },
-  ];
-  for (const flags of variants) {
-    const synth = synthesize(await resolveConfig({ flags, cwd: repoRoot + '/test' }));
-    const input = { template: synth.template, files: synth.childFiles, environment: synth.environment };
-    await cloud.heat.validate(input);
-    await cloud.heat.preview({
-      ...input,
-      name: `faafo-gen-variant-${randomBytes(3).toString('hex')}`,
-      parameters: { ...synth.parameters, app_url: 'https://bundles.example.invalid/faafo.tgz', app_sha256: 'a'.repeat(64) },
-    });
-  }
-});
+  },
+);

@@ -34,9 +34,13 @@ export default class Generate extends BaseCommand {
     for (const f of result.files) this.emit(`wrote ${f}`);
     for (const f of result.findings) this.emit(`${f.severity}: ${f.file}: ${f.path}: ${f.message}`);
     if (result.requiredParameters.length) {
-      this.emit(`parameters without a default (give them at create): ${result.requiredParameters.map((p) => `--parameter ${p}=...`).join(' ')}`);
+      this.emit(
+        `parameters without a default (give them at create): ${result.requiredParameters.map((p) => `--parameter ${p}=...`).join(' ')}`,
+      );
     }
-    this.emit(`next: openstack stack create -t ${result.files[0]} -e ${result.files[result.files.length - 1]} STACK   (or: faafo-stack create STACK)`);
+    this.emit(
+      `next: openstack stack create -t ${result.files[0]} -e ${result.files[result.files.length - 1]} STACK   (or: faafo-stack create STACK)`,
+    );
     return result;
   }
 }

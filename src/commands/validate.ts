@@ -3,7 +3,7 @@ import { BaseCommand } from '../lib/command.js';
 import { cloudFlags } from '../lib/cloud-flags.js';
 
 export default class Validate extends BaseCommand {
-  static override summary = 'Check generated templates offline, and with --remote through a cloud\'s Heat';
+  static override summary = "Check generated templates offline, and with --remote through a cloud's Heat";
   static override description =
     'Offline: HOT structure, every get_resource/get_attr/get_param/depends_on resolves (member templates too), ' +
     'member wiring through env.yaml, alarm units (cpu rate:mean thresholds in ns per window, granularity a multiple ' +
@@ -14,11 +14,18 @@ export default class Validate extends BaseCommand {
     '<%= config.bin %> validate heat',
     '<%= config.bin %> validate heat --remote --os-cloud mycloud --parameter app_url=https://... --parameter app_sha256=...',
   ];
-  static override args = { dir: Args.string({ description: 'directory with faafo-stack.yaml and env.yaml', default: 'heat' }) };
+  static override args = {
+    dir: Args.string({ description: 'directory with faafo-stack.yaml and env.yaml', default: 'heat' }),
+  };
   static override flags = {
     ...cloudFlags,
-    remote: Flags.boolean({ description: "also send the templates to the cloud's Heat (template validate + stack preview)" }),
-    parameter: Flags.string({ multiple: true, description: 'parameter KEY=VALUE for the --remote preview (repeatable)' }),
+    remote: Flags.boolean({
+      description: "also send the templates to the cloud's Heat (template validate + stack preview)",
+    }),
+    parameter: Flags.string({
+      multiple: true,
+      description: 'parameter KEY=VALUE for the --remote preview (repeatable)',
+    }),
   };
 
   async run() {
@@ -46,7 +53,9 @@ export default class Validate extends BaseCommand {
     if (remote) this.log(`remote: template validate ${remote.validate}, preview ${remote.preview}`);
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.length - errors;
-    this.log(`${args.dir}: ${errors} error(s), ${warnings} warning(s), ${Object.keys(set.templates).length} template(s) checked`);
+    this.log(
+      `${args.dir}: ${errors} error(s), ${warnings} warning(s), ${Object.keys(set.templates).length} template(s) checked`,
+    );
     if (!ok) return this.exit(1);
     return result;
   }

@@ -8,7 +8,10 @@ const str = (description: string) => Flags.string({ description });
 
 export const generateFlags = {
   config: Flags.string({ char: 'c', description: 'configuration file (default: ./faafo-stack.yaml when it exists)' }),
-  topology: Flags.string({ description: 'tiers (services + API + workers) or all-in-one (one server)', options: ['tiers', 'all-in-one'] }),
+  topology: Flags.string({
+    description: 'tiers (services + API + workers) or all-in-one (one server)',
+    options: ['tiers', 'all-in-one'],
+  }),
   image: str('Glance image of the servers (Debian/Ubuntu with Node.js >= 20 packaged, e.g. debian-13)'),
   'key-name': str('Nova key pair for SSH'),
   'external-network': str('external network for the router, floating IPs and the load balancer IP'),
@@ -21,25 +24,36 @@ export const generateFlags = {
   'api-flavor': str('flavor of the API servers'),
   'worker-flavor': str('flavor of the worker servers'),
   'services-flavor': str('flavor of the services server (database + RabbitMQ)'),
-  'database-url': str('external database URL instead of the services server (a hidden parameter, never written to files)'),
+  'database-url': str(
+    'external database URL instead of the services server (a hidden parameter, never written to files)',
+  ),
   'queue-url': str('external RabbitMQ URL instead of the services server (a hidden parameter, never written to files)'),
   'image-store-url': str('image store of the API servers (file:PATH or swift:...)'),
-  lb: Flags.boolean({ allowNo: true, description: 'Octavia load balancer in front of the API tier (--no-lb: a floating IP per API server)' }),
+  lb: Flags.boolean({
+    allowNo: true,
+    description: 'Octavia load balancer in front of the API tier (--no-lb: a floating IP per API server)',
+  }),
   'min-api': int('minimum number of API servers'),
   'max-api': int('maximum number of API servers'),
   'desired-api': int('API servers at create (default: --min-api)'),
-  'api-vcpus': int("vCPUs of the API flavor (CPU thresholds are percent of the whole server)"),
+  'api-vcpus': int('vCPUs of the API flavor (CPU thresholds are percent of the whole server)'),
   'min-workers': int('minimum number of workers'),
   'max-workers': int('maximum number of workers'),
   'desired-workers': int('workers at create (default: --min-workers)'),
-  'worker-vcpus': int("vCPUs of the worker flavor (CPU thresholds are percent of the whole server)"),
+  'worker-vcpus': int('vCPUs of the worker flavor (CPU thresholds are percent of the whole server)'),
   'scale-up-cpu': int('scale a tier up when its mean CPU is above this percent (1..100)'),
   'scale-down-cpu': int('scale a tier down when its mean CPU is below this percent (1..100)'),
   granularity: int("alarm window in seconds, a multiple of 60 that the cpu metric's archive policy has"),
   'evaluation-periods': int('consecutive windows beyond a threshold before the alarm fires'),
   cooldown: int('seconds after a scaling action before the next one'),
-  'alarm-action': Flags.string({ description: 'how alarms reach the policies: signal (trust+signal_url) or alarm-url (EC2-signed)', options: ['signal', 'alarm-url'] }),
-  'repeat-actions': Flags.boolean({ allowNo: true, description: 'alarms re-signal every evaluation while in alarm (default on; the cooldown paces growth)' }),
+  'alarm-action': Flags.string({
+    description: 'how alarms reach the policies: signal (trust+signal_url) or alarm-url (EC2-signed)',
+    options: ['signal', 'alarm-url'],
+  }),
+  'repeat-actions': Flags.boolean({
+    allowNo: true,
+    description: 'alarms re-signal every evaluation while in alarm (default on; the cooldown paces growth)',
+  }),
   'boot-timeout': int('seconds a server may take from boot to a healthy service'),
 };
 

@@ -28,7 +28,6 @@ export interface ResolveOptions {
   cwd?: string;
 }
 
-
 export async function resolveConfig(opts: ResolveOptions = {}): Promise<StackConfig> {
   const flags = opts.flags ?? {};
   const cwd = opts.cwd ?? process.cwd();
@@ -51,7 +50,10 @@ async function readConfigFile(explicit: string | undefined, cwd: string): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read config file ${file}: ${(e as Error).message}`, 'check the path and its permissions');
+    throw new UsageError(
+      `cannot read config file ${file}: ${(e as Error).message}`,
+      'check the path and its permissions',
+    );
   }
   let doc: unknown;
   if (!text.replace(/#.*$/gm, '').trim()) return { raw: {}, file };
@@ -60,15 +62,25 @@ async function readConfigFile(explicit: string | undefined, cwd: string): Promis
   } catch (e) {
     const m = /^([^\n(]*)(?:\((\d+):(\d+)\))?/.exec((e as Error).message);
     const where = m?.[2] ? ` at line ${m[2]}` : '';
-    throw new UsageError(`config file ${file} is not valid YAML${where}: ${(m?.[1] ?? '').trim()}`, 'fix the YAML syntax');
+    throw new UsageError(
+      `config file ${file} is not valid YAML${where}: ${(m?.[1] ?? '').trim()}`,
+      'fix the YAML syntax',
+    );
   }
   if (doc === null || doc === undefined) return { raw: {}, file };
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new UsageError(`config file ${file} must be a YAML mapping (key: value)`, 'see schema/faafo-stack.schema.json');
+    throw new UsageError(
+      `config file ${file} must be a YAML mapping (key: value)`,
+      'see schema/faafo-stack.schema.json',
+    );
   }
   if ('heat_template_version' in (doc as Obj)) {
     // A generated template in the current directory is not a configuration.
-    if (explicit) throw new UsageError(`${explicit} is a Heat template, not a faafo-stack configuration`, 'pass the configuration file with --config');
+    if (explicit)
+      throw new UsageError(
+        `${explicit} is a Heat template, not a faafo-stack configuration`,
+        'pass the configuration file with --config',
+      );
     return { raw: {} };
   }
   return { raw: structuredClone(doc as Obj), file };
@@ -126,7 +138,13 @@ async function checkSchema(doc: Obj, origin: Origin): Promise<void> {
   }
 }
 
-function tierWithDefaults(t: Obj | undefined, d: { min: number; max: number; vcpus: number }, flavor: string, up: number, down: number): TierConfig {
+function tierWithDefaults(
+  t: Obj | undefined,
+  d: { min: number; max: number; vcpus: number },
+  flavor: string,
+  up: number,
+  down: number,
+): TierConfig {
   const tier = t ?? {};
   const min = (tier.min as number | undefined) ?? d.min;
   return {

@@ -39,18 +39,34 @@ export function schemaErrorLine(err: AjvError | undefined, origin: Origin): { me
   switch (err.keyword) {
     case 'minimum':
     case 'maximum':
-      if (isPercent) return { message: `${what} must be a percent from 1 to 100`, hint: 'give the CPU percent of the whole server, e.g. 80' };
-      return { message: `${what} must be ${err.keyword === 'minimum' ? '>=' : '<='} ${String(err.params.limit)}`, hint: HINTS[p] ?? 'change the value' };
+      if (isPercent)
+        return {
+          message: `${what} must be a percent from 1 to 100`,
+          hint: 'give the CPU percent of the whole server, e.g. 80',
+        };
+      return {
+        message: `${what} must be ${err.keyword === 'minimum' ? '>=' : '<='} ${String(err.params.limit)}`,
+        hint: HINTS[p] ?? 'change the value',
+      };
     case 'multipleOf':
-      return { message: `${what} must be a multiple of ${String(err.params.multipleOf)} seconds`, hint: HINTS[p] ?? 'change the value' };
+      return {
+        message: `${what} must be a multiple of ${String(err.params.multipleOf)} seconds`,
+        hint: HINTS[p] ?? 'change the value',
+      };
     case 'type':
       return { message: `${what} must be ${String(err.params.type)}`, hint: 'fix the value' };
     case 'enum':
-      return { message: `${what} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`, hint: 'pick one of them' };
+      return {
+        message: `${what} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`,
+        hint: 'pick one of them',
+      };
     case 'pattern':
     case 'format':
     case 'minLength':
-      return { message: `${what} is not valid (${err.parentSchema?.description ?? err.message ?? 'bad value'})`, hint: HINTS[p] ?? 'fix the value' };
+      return {
+        message: `${what} is not valid (${err.parentSchema?.description ?? err.message ?? 'bad value'})`,
+        hint: HINTS[p] ?? 'fix the value',
+      };
     default:
       return { message: `${what} ${err.message ?? 'is invalid'}`, hint: 'see schema/faafo-stack.schema.json' };
   }

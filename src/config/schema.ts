@@ -19,7 +19,12 @@ const tier = (what: string) =>
       max: { type: 'integer', minimum: 1, maximum: 1000, description: 'max_size of the group' },
       desired: { type: 'integer', minimum: 0, maximum: 1000, description: 'desired_capacity at create (default: min)' },
       flavor: { type: 'string', minLength: 1, description: 'Nova flavor of the members' },
-      vcpus: { type: 'integer', minimum: 1, maximum: 512, description: "the flavor's vCPU count (thresholds are per server)" },
+      vcpus: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 512,
+        description: "the flavor's vCPU count (thresholds are per server)",
+      },
       scaleUpCpu: { ...percent, description: 'scale up when the mean CPU of the group is above this percent' },
       scaleDownCpu: { ...percent, description: 'scale down when the mean CPU of the group is below this percent' },
     },
@@ -33,9 +38,17 @@ export const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,254}$', description: 'stack name for create/update/...' },
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,254}$',
+      description: 'stack name for create/update/...',
+    },
     topology: { enum: ['tiers', 'all-in-one'], description: 'tiers (services + API + workers) or one server' },
-    image: { type: 'string', minLength: 1, description: 'Glance image (Debian/Ubuntu with Node.js >= 20 in its archive)' },
+    image: {
+      type: 'string',
+      minLength: 1,
+      description: 'Glance image (Debian/Ubuntu with Node.js >= 20 in its archive)',
+    },
     keyName: { type: 'string', minLength: 1, description: 'Nova key pair' },
     flavor: { type: 'string', minLength: 1, description: 'flavor of every server unless set per tier' },
     externalNetwork: { type: 'string', minLength: 1, description: 'external network for the router and floating IPs' },
@@ -44,10 +57,18 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         cidr: { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$', description: 'private subnet CIDR' },
-        dnsNameservers: { type: 'array', items: { type: 'string', format: 'ipv4' }, description: 'DNS servers of the subnet' },
+        dnsNameservers: {
+          type: 'array',
+          items: { type: 'string', format: 'ipv4' },
+          description: 'DNS servers of the subnet',
+        },
       },
     },
-    sshCidr: { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$', description: 'who may SSH to the servers' },
+    sshCidr: {
+      type: 'string',
+      pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$',
+      description: 'who may SSH to the servers',
+    },
     app: {
       type: 'object',
       additionalProperties: false,
@@ -81,11 +102,22 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        url: { type: 'string', pattern: '^amqps?://\\S+$', description: 'external RabbitMQ (hidden parameter, never written)' },
+        url: {
+          type: 'string',
+          pattern: '^amqps?://\\S+$',
+          description: 'external RabbitMQ (hidden parameter, never written)',
+        },
       },
     },
-    imageStoreUrl: { type: 'string', pattern: '^(file|swift):\\S*$', description: 'where the API servers keep the PNGs' },
-    loadBalancer: { type: 'boolean', description: 'Octavia load balancer in front of the API tier (false: a floating IP per server)' },
+    imageStoreUrl: {
+      type: 'string',
+      pattern: '^(file|swift):\\S*$',
+      description: 'where the API servers keep the PNGs',
+    },
+    loadBalancer: {
+      type: 'boolean',
+      description: 'Octavia load balancer in front of the API tier (false: a floating IP per server)',
+    },
     api: tier('API'),
     workers: tier('worker'),
     scaling: {
@@ -101,13 +133,34 @@ export const configSchema = {
           multipleOf: 60,
           description: "seconds per alarm window; must be a granularity of the cpu metric's archive policy",
         },
-        evaluationPeriods: { type: 'integer', minimum: 1, maximum: 60, description: 'consecutive windows beyond the threshold' },
-        cooldown: { type: 'integer', minimum: 0, maximum: 86400, description: 'seconds after a scaling action before the next' },
-        alarmAction: { enum: ['signal', 'alarm-url'], description: 'trust+signal_url (native Heat API) or the EC2-signed alarm_url' },
-        repeatActions: { type: 'boolean', description: 'alarm re-signals every evaluation while in alarm (cooldown paces it)' },
+        evaluationPeriods: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 60,
+          description: 'consecutive windows beyond the threshold',
+        },
+        cooldown: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 86400,
+          description: 'seconds after a scaling action before the next',
+        },
+        alarmAction: {
+          enum: ['signal', 'alarm-url'],
+          description: 'trust+signal_url (native Heat API) or the EC2-signed alarm_url',
+        },
+        repeatActions: {
+          type: 'boolean',
+          description: 'alarm re-signals every evaluation while in alarm (cooldown paces it)',
+        },
       },
     },
-    bootTimeout: { type: 'integer', minimum: 60, maximum: 7200, description: 'seconds a server may take to become healthy' },
+    bootTimeout: {
+      type: 'integer',
+      minimum: 60,
+      maximum: 7200,
+      description: 'seconds a server may take to become healthy',
+    },
     allInOneFlavor: { type: 'string', minLength: 1, description: 'flavor of the all-in-one server' },
   },
 } as const;

@@ -61,7 +61,10 @@ export function allInOnePart(cfg: StackConfig): Part {
       },
     },
     outputs: {
-      app_url: { description: 'URL of the fractal app', value: join(['http://', attr('floating_ip', 'floating_ip_address'), '/']) },
+      app_url: {
+        description: 'URL of the fractal app',
+        value: join(['http://', attr('floating_ip', 'floating_ip_address'), '/']),
+      },
       watch_command: {
         description: 'follow the server boot and the app',
         value: join(['ssh debian@', attr('floating_ip', 'floating_ip_address'), ' journalctl -f -u faafo-serve']),

@@ -55,7 +55,9 @@ export const param = (name: string): Intrinsic => ({ get_param: name });
 export const ref = (name: string): Intrinsic => ({ get_resource: name });
 export const attr = (resource: string, ...path: (string | number)[]): Intrinsic => ({ get_attr: [resource, ...path] });
 export const join = (parts: Value[], sep = ''): Intrinsic => ({ list_join: [sep, parts] });
-export const strReplace = (template: string, params: Record<string, Value>): Intrinsic => ({ str_replace: { template, params } });
+export const strReplace = (template: string, params: Record<string, Value>): Intrinsic => ({
+  str_replace: { template, params },
+});
 export const STACK_ID = param('OS::stack_id');
 export const STACK_NAME = param('OS::stack_name');
 

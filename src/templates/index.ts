@@ -49,7 +49,13 @@ function description(cfg: StackConfig): string {
 }
 
 export function buildMain(cfg: StackConfig): Template {
-  const t: Template = { heat_template_version: HOT_VERSION, description: description(cfg), parameters: {}, resources: {}, outputs: {} };
+  const t: Template = {
+    heat_template_version: HOT_VERSION,
+    description: description(cfg),
+    parameters: {},
+    resources: {},
+    outputs: {},
+  };
   merge(t, { parameters: commonParameters(cfg) });
   if (cfg.topology === 'all-in-one') {
     for (const part of [networkPart(), allInOneSecurityPart(), allInOnePart(cfg)]) merge(t, part);
@@ -78,10 +84,14 @@ export function synthesize(cfg: StackConfig): Synth {
   const files: Record<string, string> = {
     [MAIN_FILE]: toYaml(template, `${HEADER}\nopenstack stack create -t ${MAIN_FILE} -e ${ENV_FILE} STACK`),
     ...childFiles,
-    [ENV_FILE]: toYaml(environment, `${HEADER}\nMaps the autoscaling group member types to their templates (pass with -e).`),
+    [ENV_FILE]: toYaml(
+      environment,
+      `${HEADER}\nMaps the autoscaling group member types to their templates (pass with -e).`,
+    ),
   };
   const parameters: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(template.parameters)) if (p.default !== undefined) parameters[name] = p.default;
+  for (const [name, p] of Object.entries(template.parameters))
+    if (p.default !== undefined) parameters[name] = p.default;
   if (cfg.database.external && cfg.database.url) parameters.database_url = cfg.database.url;
   if (cfg.queue.external && cfg.queue.url) parameters.queue_url = cfg.queue.url;
   return { files, main: MAIN_FILE, template, childFiles, environment, parameters };

@@ -6,7 +6,10 @@ export function loadBalancerPart(): Part {
   return {
     resources: {
       lb: { type: 'OS::Octavia::LoadBalancer', properties: { vip_subnet: ref('subnet') } },
-      lb_listener: { type: 'OS::Octavia::Listener', properties: { loadbalancer: ref('lb'), protocol: 'HTTP', protocol_port: 80 } },
+      lb_listener: {
+        type: 'OS::Octavia::Listener',
+        properties: { loadbalancer: ref('lb'), protocol: 'HTTP', protocol_port: 80 },
+      },
       lb_pool: {
         type: 'OS::Octavia::Pool',
         properties: { listener: ref('lb_listener'), lb_algorithm: 'ROUND_ROBIN', protocol: 'HTTP' },

@@ -13,7 +13,11 @@ const READY_TIMEOUT_S = 300;
 export const memberFile = (tier: Tier) => `faafo-${tier}-member.yaml`;
 export const memberType = (tier: Tier) => (tier === 'api' ? 'Faafo::API::Member' : 'Faafo::Worker::Member');
 
-const str = (description: string, extra: Partial<Parameter> = {}): Parameter => ({ type: 'string', description, ...extra });
+const str = (description: string, extra: Partial<Parameter> = {}): Parameter => ({
+  type: 'string',
+  description,
+  ...extra,
+});
 
 function envLines(tier: Tier): { name: string; value: string }[] {
   if (tier === 'api') {
@@ -34,7 +38,13 @@ function envLines(tier: Tier): { name: string; value: string }[] {
 export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
   const api = tier === 'api';
   const script = api
-    ? renderBoot('api', { command: 'api', port: PORTS.http, lowPort: true, readyTimeout: READY_TIMEOUT_S, env: envLines('api') })
+    ? renderBoot('api', {
+        command: 'api',
+        port: PORTS.http,
+        lowPort: true,
+        readyTimeout: READY_TIMEOUT_S,
+        env: envLines('api'),
+      })
     : renderBoot('worker', { command: 'worker', readyTimeout: READY_TIMEOUT_S, env: envLines('worker') });
 
   const parameters: Record<string, Parameter> = {
@@ -44,7 +54,10 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     network: str('private network id'),
     subnet: str('private subnet id'),
     security_group: str('security group id of the tier'),
-    metadata: { type: 'json', description: 'server metadata: metering.server_group ties the server to its tier alarms' },
+    metadata: {
+      type: 'json',
+      description: 'server metadata: metering.server_group ties the server to its tier alarms',
+    },
     boot_timeout: { type: 'number', description: 'wait condition timeout (s)' },
     app_url: str('app bundle URL'),
     app_sha256: str('app bundle sha256'),
@@ -80,7 +93,11 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     resources: {
       port: {
         type: 'OS::Neutron::Port',
-        properties: { network: param('network'), fixed_ips: [{ subnet: param('subnet') }], security_groups: [param('security_group')] },
+        properties: {
+          network: param('network'),
+          fixed_ips: [{ subnet: param('subnet') }],
+          security_groups: [param('security_group')],
+        },
       },
       wait_handle: { type: 'OS::Heat::WaitConditionHandle' },
       server: {
@@ -122,7 +139,10 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
       type: 'OS::Neutron::FloatingIP',
       properties: { floating_network: param('external_network'), port_id: ref('port') },
     };
-    t.outputs.public_ip = { description: 'floating IP of the server', value: attr('floating_ip', 'floating_ip_address') };
+    t.outputs.public_ip = {
+      description: 'floating IP of the server',
+      value: attr('floating_ip', 'floating_ip_address'),
+    };
   }
   // The group's `refs` are the server ids (not the nested stack ids).
   t.outputs['OS::stack_id'] = { value: ref('server') };

@@ -14,14 +14,24 @@ export function networkPart(): Part {
           dns_nameservers: param('dns_nameservers'),
         },
       },
-      router: { type: 'OS::Neutron::Router', properties: { external_gateway_info: { network: param('external_network') } } },
-      router_interface: { type: 'OS::Neutron::RouterInterface', properties: { router: ref('router'), subnet: ref('subnet') } },
+      router: {
+        type: 'OS::Neutron::Router',
+        properties: { external_gateway_info: { network: param('external_network') } },
+      },
+      router_interface: {
+        type: 'OS::Neutron::RouterInterface',
+        properties: { router: ref('router'), subnet: ref('subnet') },
+      },
     },
   };
 }
 
 /** A port on the private subnet with the given security group (servers attach to it). */
-export function serverPort(securityGroup: ReturnType<typeof ref> | ReturnType<typeof param>, network = ref('network'), subnet = ref('subnet')) {
+export function serverPort(
+  securityGroup: ReturnType<typeof ref> | ReturnType<typeof param>,
+  network = ref('network'),
+  subnet = ref('subnet'),
+) {
   return {
     type: 'OS::Neutron::Port',
     properties: { network, fixed_ips: [{ subnet }], security_groups: [securityGroup] },

@@ -40,8 +40,13 @@ export function tierOutputs(cfg: StackConfig): Part {
   const outputs: Record<string, Output> = {
     app_url: { description: 'URL of the fractal app (gallery and /v1 API)', value: appUrl(cfg) },
   };
-  if (cfg.loadBalancer) outputs.lb_vip_address = { description: 'private address of the load balancer', value: attr('lb', 'vip_address') };
-  else outputs.api_addresses = { description: 'floating IPs of the API servers', value: attr('api_asg', 'outputs_list', 'public_ip') };
+  if (cfg.loadBalancer)
+    outputs.lb_vip_address = { description: 'private address of the load balancer', value: attr('lb', 'vip_address') };
+  else
+    outputs.api_addresses = {
+      description: 'floating IPs of the API servers',
+      value: attr('api_asg', 'outputs_list', 'public_ip'),
+    };
   Object.assign(outputs, {
     api_current_size: { description: 'API servers now', value: attr('api_asg', 'current_size') },
     worker_current_size: { description: 'workers now', value: attr('worker_asg', 'current_size') },
@@ -56,7 +61,7 @@ export function tierOutputs(cfg: StackConfig): Part {
       value: join([
         "watch -n 30 'openstack stack output show ",
         STACK_NAME,
-        " api_current_size -c output_value -f value; openstack stack output show ",
+        ' api_current_size -c output_value -f value; openstack stack output show ',
         STACK_NAME,
         " worker_current_size -c output_value -f value; openstack alarm list -c name -c state'",
       ]),

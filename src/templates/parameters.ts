@@ -15,11 +15,17 @@ export function commonParameters(cfg: StackConfig): Record<string, Parameter> {
   return {
     image: {
       type: 'string',
-      description: 'Glance image of the servers: Debian or Ubuntu whose archive has Node.js >= 20 (else set node_tarball_url)',
+      description:
+        'Glance image of the servers: Debian or Ubuntu whose archive has Node.js >= 20 (else set node_tarball_url)',
       default: cfg.image,
       constraints: [{ custom_constraint: 'glance.image' }],
     },
-    key_name: { type: 'string', description: 'Nova key pair for SSH', default: cfg.keyName, constraints: [{ custom_constraint: 'nova.keypair' }] },
+    key_name: {
+      type: 'string',
+      description: 'Nova key pair for SSH',
+      default: cfg.keyName,
+      constraints: [{ custom_constraint: 'nova.keypair' }],
+    },
     external_network: {
       type: 'string',
       description: 'external network: router gateway and floating IPs',
@@ -72,7 +78,12 @@ export function commonParameters(cfg: StackConfig): Record<string, Parameter> {
 
 export function tierParameters(cfg: StackConfig): Part {
   const p: Record<string, Parameter> = {
-    api_flavor: { type: 'string', description: 'flavor of the API servers', default: cfg.api.flavor, constraints: [{ custom_constraint: 'nova.flavor' }] },
+    api_flavor: {
+      type: 'string',
+      description: 'flavor of the API servers',
+      default: cfg.api.flavor,
+      constraints: [{ custom_constraint: 'nova.flavor' }],
+    },
     worker_flavor: {
       type: 'string',
       description: 'flavor of the worker servers',
@@ -92,7 +103,8 @@ export function tierParameters(cfg: StackConfig): Part {
   if (cfg.database.external) {
     p.database_url = { type: 'string', hidden: true, description: 'external database URL (postgresql:// or mysql://)' };
   }
-  if (cfg.queue.external) p.queue_url = { type: 'string', hidden: true, description: 'external RabbitMQ URL (amqp://)' };
+  if (cfg.queue.external)
+    p.queue_url = { type: 'string', hidden: true, description: 'external RabbitMQ URL (amqp://)' };
   Object.assign(p, {
     image_store_url: {
       type: 'string',

@@ -19,7 +19,11 @@ const policy = (tier: Tier, adjustment: number): Resource => ({
 
 /** Gnocchi search: this tier's live instances. Built with list_join (str_replace would also rewrite "server_group"). */
 export function tierQuery(tier: Tier): Value {
-  return join(['{"and": [{"=": {"server_group": "', attr(groupIdResource(tier), 'value'), '"}}, {"=": {"ended_at": null}}]}']);
+  return join([
+    '{"and": [{"=": {"server_group": "',
+    attr(groupIdResource(tier), 'value'),
+    '"}}, {"=": {"ended_at": null}}]}',
+  ]);
 }
 
 function action(cfg: StackConfig, policyName: string): Value {
@@ -56,7 +60,10 @@ function alarm(cfg: StackConfig, tier: Tier, t: TierConfig, dir: 'high' | 'low')
 
 export function scalingPart(cfg: StackConfig): Part {
   const resources: NonNullable<Part['resources']> = {};
-  for (const [tier, t] of [['api', cfg.api], ['worker', cfg.workers]] as const) {
+  for (const [tier, t] of [
+    ['api', cfg.api],
+    ['worker', cfg.workers],
+  ] as const) {
     resources[`${tier}_scale_up`] = policy(tier, 1);
     resources[`${tier}_scale_down`] = policy(tier, -1);
     resources[`${tier}_cpu_high`] = alarm(cfg, tier, t, 'high');

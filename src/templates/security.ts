@@ -23,13 +23,18 @@ export function securityPart(cfg: StackConfig): Part {
     api_sg: {
       type: 'OS::Neutron::SecurityGroup',
       properties: {
-        description: cfg.loadBalancer ? 'faafo API servers: HTTP from the subnet (load balancer), SSH' : 'faafo API servers: HTTP, SSH',
+        description: cfg.loadBalancer
+          ? 'faafo API servers: HTTP from the subnet (load balancer), SSH'
+          : 'faafo API servers: HTTP, SSH',
         rules: [ssh(), tcp(PORTS.http, fromCidr(cfg.loadBalancer ? param('network_cidr') : '0.0.0.0/0'))],
       },
     },
     worker_sg: {
       type: 'OS::Neutron::SecurityGroup',
-      properties: { description: 'faafo workers: SSH only (they connect out to the queue and the API)', rules: [ssh()] },
+      properties: {
+        description: 'faafo workers: SSH only (they connect out to the queue and the API)',
+        rules: [ssh()],
+      },
     },
   };
   const rules: Value[] = [ssh()];
@@ -38,7 +43,10 @@ export function securityPart(cfg: StackConfig): Part {
   if (rules.length > 1) {
     resources.services_sg = {
       type: 'OS::Neutron::SecurityGroup',
-      properties: { description: 'faafo services: PostgreSQL from the API group, RabbitMQ from the API and worker groups', rules },
+      properties: {
+        description: 'faafo services: PostgreSQL from the API group, RabbitMQ from the API and worker groups',
+        rules,
+      },
     };
   }
   return { resources };
@@ -49,7 +57,10 @@ export function allInOneSecurityPart(): Part {
     resources: {
       app_sg: {
         type: 'OS::Neutron::SecurityGroup',
-        properties: { description: 'faafo all-in-one: HTTP, SSH', rules: [ssh(), tcp(PORTS.http, fromCidr('0.0.0.0/0'))] },
+        properties: {
+          description: 'faafo all-in-one: HTTP, SSH',
+          rules: [ssh(), tcp(PORTS.http, fromCidr('0.0.0.0/0'))],
+        },
       },
     },
   };

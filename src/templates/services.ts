@@ -56,7 +56,13 @@ const servicesAddress = (): Value => attr('services_port', 'fixed_ips', 0, 'ip_a
 /** URL values for the tiers (hidden parameters of the member templates). */
 export function databaseUrl(cfg: StackConfig): Value {
   if (cfg.database.external) return param('database_url');
-  return join(['postgresql://faafo:', attr('db_password', 'value'), '@', servicesAddress(), `:${PORTS.postgresql}/faafo`]);
+  return join([
+    'postgresql://faafo:',
+    attr('db_password', 'value'),
+    '@',
+    servicesAddress(),
+    `:${PORTS.postgresql}/faafo`,
+  ]);
 }
 
 export function queueUrl(cfg: StackConfig): Value {

@@ -5,7 +5,8 @@
 
 export function cpuThresholdNs(percent: number, granularityS: number, vcpus = 1): number {
   if (!(percent > 0 && percent <= 100)) throw new RangeError(`percent must be in (0, 100], got ${percent}`);
-  if (!Number.isInteger(granularityS) || granularityS <= 0) throw new RangeError(`granularity must be a positive integer, got ${granularityS}`);
+  if (!Number.isInteger(granularityS) || granularityS <= 0)
+    throw new RangeError(`granularity must be a positive integer, got ${granularityS}`);
   if (!Number.isInteger(vcpus) || vcpus < 1) throw new RangeError(`vcpus must be a positive integer, got ${vcpus}`);
   // percent x G x vcpus x 1e7 is exact in integers for every valid input (no 0.8 x 300 = 240.00000000000003).
   return percent * granularityS * vcpus * 1e7;

@@ -15,11 +15,20 @@ export interface WriteResult {
 }
 
 export async function writeSynth(synth: Synth, out: string): Promise<WriteResult> {
-  const templates: Record<string, Record<string, unknown>> = { [synth.main]: load(synth.files[synth.main]) as Record<string, unknown> };
+  const templates: Record<string, Record<string, unknown>> = {
+    [synth.main]: load(synth.files[synth.main]) as Record<string, unknown>,
+  };
   for (const [f, text] of Object.entries(synth.childFiles)) templates[f] = load(text) as Record<string, unknown>;
-  const findings = validateSet({ main: synth.main, templates, environment: synth.environment as Record<string, unknown> });
+  const findings = validateSet({
+    main: synth.main,
+    templates,
+    environment: synth.environment as Record<string, unknown>,
+  });
   const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length) throw new FaafoError(`internal: the generated templates fail the offline checks: ${errors[0].path}: ${errors[0].message}`);
+  if (errors.length)
+    throw new FaafoError(
+      `internal: the generated templates fail the offline checks: ${errors[0].path}: ${errors[0].message}`,
+    );
   await mkdir(out, { recursive: true });
   const files: string[] = [];
   for (const [name, text] of Object.entries(synth.files)) {

@@ -4,6 +4,11 @@ import { dump } from 'js-yaml';
 
 export function toYaml(doc: object, header?: string): string {
   const body = dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false, quoteStyle: 'single' });
-  const head = header ? header.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '';
+  const head = header
+    ? header
+        .split('\n')
+        .map((l) => (l ? `# ${l}` : '#'))
+        .join('\n') + '\n'
+    : '';
   return head + body;
 }

@@ -5,7 +5,11 @@
 import type { Doc, Finding } from './types.js';
 import { intrinsics, isObj } from './walk.js';
 
-const GNOCCHI = new Set(['OS::Aodh::GnocchiAggregationByResourcesAlarm', 'OS::Aodh::GnocchiResourcesAlarm', 'OS::Aodh::GnocchiAggregationByMetricsAlarm']);
+const GNOCCHI = new Set([
+  'OS::Aodh::GnocchiAggregationByResourcesAlarm',
+  'OS::Aodh::GnocchiResourcesAlarm',
+  'OS::Aodh::GnocchiAggregationByMetricsAlarm',
+]);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function numberOf(v: unknown, params: Record<string, unknown>): number | undefined {
@@ -21,7 +25,8 @@ function numberOf(v: unknown, params: Record<string, unknown>): number | undefin
 /** The intrinsic values inside a query (e.g. {get_attr: [api_group_id, value]}), to compare with metadata. */
 function queryValues(query: unknown): unknown[] {
   const out: unknown[] = [];
-  for (const c of intrinsics(query, '')) if (c.fn === 'get_attr' || c.fn === 'get_param' || c.fn === 'get_resource') out.push({ [c.fn]: c.args });
+  for (const c of intrinsics(query, ''))
+    if (c.fn === 'get_attr' || c.fn === 'get_param' || c.fn === 'get_resource') out.push({ [c.fn]: c.args });
   if (typeof query === 'string') {
     const m = /"server_group"\s*:\s*"([^"]+)"/.exec(query);
     if (m) out.push(m[1]);
@@ -39,7 +44,8 @@ function groupMetadata(asg: Record<string, unknown>): unknown {
 
 export function checkAlarms(file: string, t: Doc): Finding[] {
   const f: Finding[] = [];
-  const add = (severity: Finding['severity'], code: string, path: string, message: string) => f.push({ severity, code, file, path, message });
+  const add = (severity: Finding['severity'], code: string, path: string, message: string) =>
+    f.push({ severity, code, file, path, message });
   const resources = (isObj(t.resources) ? t.resources : {}) as Record<string, Record<string, unknown>>;
   const params = (isObj(t.parameters) ? t.parameters : {}) as Record<string, unknown>;
   for (const [name, r] of Object.entries(resources)) {
@@ -48,29 +54,84 @@ export function checkAlarms(file: string, t: Doc): Finding[] {
     const p = isObj(r.properties) ? r.properties : {};
     const metric = p.metric;
     const agg = String(p.aggregation_method ?? 'mean');
-    if (metric === 'cpu_util') add('error', 'alarm.metric', `${at}.metric`, 'cpu_util no longer exists (removed in Ceilometer Stein): use metric cpu with aggregation_method rate:mean');
+    if (metric === 'cpu_util')
+      add(
+        'error',
+        'alarm.metric',
+        `${at}.metric`,
+        'cpu_util no longer exists (removed in Ceilometer Stein): use metric cpu with aggregation_method rate:mean',
+      );
     if (metric === 'cpu' && !agg.startsWith('rate:'))
-      add('error', 'alarm.aggregation', `${at}.aggregation_method`, `cpu is cumulative CPU time: aggregation_method ${agg} never crosses a CPU threshold, use rate:mean`);
+      add(
+        'error',
+        'alarm.aggregation',
+        `${at}.aggregation_method`,
+        `cpu is cumulative CPU time: aggregation_method ${agg} never crosses a CPU threshold, use rate:mean`,
+      );
     if (!/^(rate:)?(mean|min|max|sum|std|count|median|first|last|\d+pct)$/.test(agg))
-      add('error', 'alarm.aggregation', `${at}.aggregation_method`, `aggregation_method ${agg} is not a Gnocchi aggregation (use mean, rate:mean, max ...)`);
+      add(
+        'error',
+        'alarm.aggregation',
+        `${at}.aggregation_method`,
+        `aggregation_method ${agg} is not a Gnocchi aggregation (use mean, rate:mean, max ...)`,
+      );
     const gran = numberOf(p.granularity, params);
-    if (gran === undefined) add('warning', 'alarm.granularity', `${at}.granularity`, 'no granularity: Aodh uses 60 s, which must exist in the archive policy of the metric');
-    else if (gran <= 0 || gran % 60 !== 0) add('error', 'alarm.granularity', `${at}.granularity`, `granularity ${gran} is not a multiple of 60 s; it must match an archive policy granularity`);
+    if (gran === undefined)
+      add(
+        'warning',
+        'alarm.granularity',
+        `${at}.granularity`,
+        'no granularity: Aodh uses 60 s, which must exist in the archive policy of the metric',
+      );
+    else if (gran <= 0 || gran % 60 !== 0)
+      add(
+        'error',
+        'alarm.granularity',
+        `${at}.granularity`,
+        `granularity ${gran} is not a multiple of 60 s; it must match an archive policy granularity`,
+      );
     const threshold = numberOf(p.threshold, params);
     if (metric === 'cpu' && agg.startsWith('rate:') && threshold !== undefined && gran) {
       const vcpuShare = threshold / (gran * 1e9);
       if (vcpuShare < 0.01) {
-        add('error', 'alarm.threshold-unit', `${at}.threshold`,
-          `threshold ${threshold} is ${(vcpuShare * 100).toPrecision(2)}% of one vCPU: rate:mean of cpu is ns of CPU time per ${gran} s window, so 80% of one vCPU is ${0.8 * gran * 1e9}`);
+        add(
+          'error',
+          'alarm.threshold-unit',
+          `${at}.threshold`,
+          `threshold ${threshold} is ${(vcpuShare * 100).toPrecision(2)}% of one vCPU: rate:mean of cpu is ns of CPU time per ${gran} s window, so 80% of one vCPU is ${0.8 * gran * 1e9}`,
+        );
       } else if (vcpuShare > 512) {
-        add('error', 'alarm.threshold-unit', `${at}.threshold`, `threshold ${threshold} needs ${Math.round(vcpuShare)} busy vCPUs per server: check the unit (ns per ${gran} s window)`);
+        add(
+          'error',
+          'alarm.threshold-unit',
+          `${at}.threshold`,
+          `threshold ${threshold} needs ${Math.round(vcpuShare)} busy vCPUs per server: check the unit (ns per ${gran} s window)`,
+        );
       }
     }
     if (String(r.type) === 'OS::Aodh::GnocchiAggregationByResourcesAlarm') {
-      if (p.resource_type !== 'instance') add('warning', 'alarm.resource-type', `${at}.resource_type`, 'server CPU lives on Gnocchi resources of type instance');
+      if (p.resource_type !== 'instance')
+        add(
+          'warning',
+          'alarm.resource-type',
+          `${at}.resource_type`,
+          'server CPU lives on Gnocchi resources of type instance',
+        );
       const q = JSON.stringify(p.query ?? '');
-      if (!q.includes('server_group')) add('error', 'alarm.query', `${at}.query`, 'the query does not select by server_group, so it cannot follow the group members (metering.server_group)');
-      if (q.includes('metering.server_group')) add('error', 'alarm.query', `${at}.query`, 'query on metering.server_group: Gnocchi knows the attribute as server_group');
+      if (!q.includes('server_group'))
+        add(
+          'error',
+          'alarm.query',
+          `${at}.query`,
+          'the query does not select by server_group, so it cannot follow the group members (metering.server_group)',
+        );
+      if (q.includes('metering.server_group'))
+        add(
+          'error',
+          'alarm.query',
+          `${at}.query`,
+          'query on metering.server_group: Gnocchi knows the attribute as server_group',
+        );
     }
     const op = String(p.comparison_operator ?? 'eq');
     const actions = Array.isArray(p.alarm_actions) ? p.alarm_actions : [];
@@ -83,26 +144,50 @@ export function checkAlarms(file: string, t: Doc): Finding[] {
         const policy = resources[policyName];
         if (!isObj(policy) || policy.type !== 'OS::Heat::ScalingPolicy') continue;
         if (attribute === 'signal_url' && !JSON.stringify(a).includes('trust+'))
-          add('error', 'alarm.trust', ap, `signal_url needs a token: prefix it with trust+ so Aodh calls it with a Keystone trust (or use alarm_url)`);
+          add(
+            'error',
+            'alarm.trust',
+            ap,
+            `signal_url needs a token: prefix it with trust+ so Aodh calls it with a Keystone trust (or use alarm_url)`,
+          );
         const pp = isObj(policy.properties) ? policy.properties : {};
         const adj = numberOf(pp.scaling_adjustment, params);
         if (adj !== undefined && ((['gt', 'ge'].includes(op) && adj <= 0) || (['lt', 'le'].includes(op) && adj >= 0)))
-          add('error', 'alarm.direction', ap, `alarm ${name} (${op}) drives ${policyName} whose adjustment is ${adj}: a high alarm must scale up, a low one down`);
+          add(
+            'error',
+            'alarm.direction',
+            ap,
+            `alarm ${name} (${op}) drives ${policyName} whose adjustment is ${adj}: a high alarm must scale up, a low one down`,
+          );
         const cooldown = numberOf(pp.cooldown, params);
         if (p.repeat_actions !== false && gran && cooldown !== undefined && cooldown < gran)
-          add('warning', 'alarm.repeat', `resources.${policyName}.properties.cooldown`,
-            `repeat_actions re-signals every evaluation while in alarm and the cooldown (${cooldown} s) is shorter than a window (${gran} s): the group may grow faster than the metric can show`);
+          add(
+            'warning',
+            'alarm.repeat',
+            `resources.${policyName}.properties.cooldown`,
+            `repeat_actions re-signals every evaluation while in alarm and the cooldown (${cooldown} s) is shorter than a window (${gran} s): the group may grow faster than the metric can show`,
+          );
         // tie-in: the alarm's query must select the metadata value of the group this policy scales
         const groupRef = pp.auto_scaling_group_id;
-        const groupName = isObj(groupRef) && typeof groupRef.get_resource === 'string' ? groupRef.get_resource : undefined;
+        const groupName =
+          isObj(groupRef) && typeof groupRef.get_resource === 'string' ? groupRef.get_resource : undefined;
         const asg = groupName ? resources[groupName] : undefined;
         if (!isObj(asg) || String(r.type) !== 'OS::Aodh::GnocchiAggregationByResourcesAlarm') continue;
         const md = groupMetadata(asg);
         if (md === undefined) {
-          add('error', 'alarm.metadata', `resources.${groupName}.properties.resource`,
-            `the members of ${groupName} carry no metering.server_group metadata, so alarm ${name} never sees their CPU`);
+          add(
+            'error',
+            'alarm.metadata',
+            `resources.${groupName}.properties.resource`,
+            `the members of ${groupName} carry no metering.server_group metadata, so alarm ${name} never sees their CPU`,
+          );
         } else if (!queryValues(p.query).some((v) => same(v, md))) {
-          add('error', 'alarm.metadata', `${at}.query`, `alarm ${name} scales ${groupName} but its query does not select ${groupName}'s metering.server_group value`);
+          add(
+            'error',
+            'alarm.metadata',
+            `${at}.query`,
+            `alarm ${name} scales ${groupName} but its query does not select ${groupName}'s metering.server_group value`,
+          );
         }
       }
     });
@@ -116,9 +201,21 @@ export function checkMemberMetadata(file: string, t: Doc): Finding[] {
   if (!('metadata' in params)) return [];
   const resources = (isObj(t.resources) ? t.resources : {}) as Record<string, Record<string, unknown>>;
   const used = Object.values(resources).some(
-    (r) => isObj(r) && r.type === 'OS::Nova::Server' && isObj(r.properties) && JSON.stringify(r.properties.metadata ?? null).includes('"get_param":"metadata"'),
+    (r) =>
+      isObj(r) &&
+      r.type === 'OS::Nova::Server' &&
+      isObj(r.properties) &&
+      JSON.stringify(r.properties.metadata ?? null).includes('"get_param":"metadata"'),
   );
   return used
     ? []
-    : [{ severity: 'error', code: 'alarm.metadata', file, path: 'resources', message: 'parameter metadata (metering.server_group) is not given to the server: the alarms will not see it' }];
+    : [
+        {
+          severity: 'error',
+          code: 'alarm.metadata',
+          file,
+          path: 'resources',
+          message: 'parameter metadata (metering.server_group) is not given to the server: the alarms will not see it',
+        },
+      ];
 }

@@ -23,7 +23,9 @@ export function validateSet(set: TemplateSet): Finding[] {
   }
   findings.push(...checkProviders(set));
   const rank = (s: Finding['severity']) => (s === 'error' ? 0 : 1);
-  return findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.path.localeCompare(b.path));
+  return findings.sort(
+    (a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.path.localeCompare(b.path),
+  );
 }
 
 async function readYaml(file: string): Promise<Doc> {
@@ -31,7 +33,10 @@ async function readYaml(file: string): Promise<Doc> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run `faafo-stack generate` first or give the right directory');
+    throw new UsageError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'run `faafo-stack generate` first or give the right directory',
+    );
   }
   let doc: unknown;
   try {
@@ -52,13 +57,19 @@ export interface LoadedSet extends TemplateSet {
 /** Reads DIR/faafo-stack.yaml, DIR/env.yaml (when present) and every template the registry or a type names. */
 export async function loadDir(dir: string, main = 'faafo-stack.yaml'): Promise<LoadedSet> {
   const mainPath = path.join(dir, main);
-  if (!existsSync(mainPath)) throw new UsageError(`${mainPath} not found`, 'run `faafo-stack generate --out DIR` first, or pass the directory holding faafo-stack.yaml');
+  if (!existsSync(mainPath))
+    throw new UsageError(
+      `${mainPath} not found`,
+      'run `faafo-stack generate --out DIR` first, or pass the directory holding faafo-stack.yaml',
+    );
   const texts: Record<string, string> = {};
   const templates: Record<string, Doc> = {};
   const envPath = path.join(dir, 'env.yaml');
   const environment = existsSync(envPath) ? await readYaml(envPath) : undefined;
   const queue = [main];
-  const registry = isObj(environment?.resource_registry) ? (environment!.resource_registry as Record<string, unknown>) : {};
+  const registry = isObj(environment?.resource_registry)
+    ? (environment!.resource_registry as Record<string, unknown>)
+    : {};
   for (const v of Object.values(registry)) if (typeof v === 'string' && /\.ya?ml$/.test(v)) queue.push(v);
   while (queue.length) {
     const f = queue.shift()!;

@@ -32,16 +32,31 @@ export function checkPorts(file: string, t: Doc): Finding[] {
     if (!isObj(r)) continue;
     const rules: [unknown, string][] = [];
     const props = isObj(r.properties) ? r.properties : {};
-    if (r.type === 'OS::Neutron::SecurityGroup' && Array.isArray(props.rules)) props.rules.forEach((x, i) => rules.push([x, `resources.${name}.properties.rules[${i}]`]));
+    if (r.type === 'OS::Neutron::SecurityGroup' && Array.isArray(props.rules))
+      props.rules.forEach((x, i) => rules.push([x, `resources.${name}.properties.rules[${i}]`]));
     if (r.type === 'OS::Neutron::SecurityGroupRule') rules.push([props, `resources.${name}.properties`]);
     for (const [rule, path] of rules) {
       if (!isObj(rule)) continue;
       if ((rule.direction ?? 'ingress') !== 'ingress') continue;
       const proto = rule.protocol === undefined ? 'any' : String(rule.protocol);
       if (!['tcp', 'udp', 'any', '6', '17'].includes(proto)) continue;
-      const lo = typeof rule.port_range_min === 'number' ? rule.port_range_min : rule.port_range_min === undefined ? 1 : Number(rule.port_range_min);
-      const hi = typeof rule.port_range_max === 'number' ? rule.port_range_max : rule.port_range_max === undefined ? (rule.port_range_min === undefined ? 65535 : lo) : Number(rule.port_range_max);
-      const exposed = Object.keys(SENSITIVE_PORTS).map(Number).filter((p) => p >= lo && p <= hi);
+      const lo =
+        typeof rule.port_range_min === 'number'
+          ? rule.port_range_min
+          : rule.port_range_min === undefined
+            ? 1
+            : Number(rule.port_range_min);
+      const hi =
+        typeof rule.port_range_max === 'number'
+          ? rule.port_range_max
+          : rule.port_range_max === undefined
+            ? rule.port_range_min === undefined
+              ? 65535
+              : lo
+            : Number(rule.port_range_max);
+      const exposed = Object.keys(SENSITIVE_PORTS)
+        .map(Number)
+        .filter((p) => p >= lo && p <= hi);
       if (exposed.length === 0) continue;
       const byGroup = rule.remote_mode === 'remote_group_id' || rule.remote_group_id !== undefined;
       if (byGroup) continue;

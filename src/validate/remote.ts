@@ -40,19 +40,33 @@ export async function validateRemote(
     findings.push({ severity: 'error', code, file: set.main, path: '(heat)', message: (e as Error).message });
     return 'failed';
   };
-  const validate = await cloud.heat.validate(input).then(() => 'ok', (e) => fail('remote.validate', e));
+  const validate = await cloud.heat.validate(input).then(
+    () => 'ok',
+    (e) => fail('remote.validate', e),
+  );
   const params: Record<string, string> = {};
-  const declared = isObj(set.templates[set.main]?.parameters) ? (set.templates[set.main].parameters as Record<string, Record<string, unknown>>) : {};
+  const declared = isObj(set.templates[set.main]?.parameters)
+    ? (set.templates[set.main].parameters as Record<string, Record<string, unknown>>)
+    : {};
   for (const [k, p] of Object.entries(declared)) {
     if (k in given || (isObj(p) && 'default' in p)) continue;
     if (PLACEHOLDERS[k]) {
       params[k] = PLACEHOLDERS[k];
-      findings.push({ severity: 'warning', code: 'remote.placeholder', file: set.main, path: `parameters.${k}`, message: `no value for ${k}: the preview used a placeholder (give --parameter ${k}=...)` });
+      findings.push({
+        severity: 'warning',
+        code: 'remote.placeholder',
+        file: set.main,
+        path: `parameters.${k}`,
+        message: `no value for ${k}: the preview used a placeholder (give --parameter ${k}=...)`,
+      });
     }
   }
   Object.assign(params, given);
   const preview = await cloud.heat
     .preview({ ...input, name: `faafo-validate-${randomBytes(3).toString('hex')}`, parameters: params })
-    .then(() => 'ok', (e) => fail('remote.preview', e));
+    .then(
+      () => 'ok',
+      (e) => fail('remote.preview', e),
+    );
   return { validate, preview, findings };
 }

@@ -12,7 +12,12 @@ export function* intrinsics(value: unknown, path: string): Generator<Call> {
   }
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 1 && /^(get_|list_join|str_replace|yaql|if|equals|repeat|map_merge|digest|str_split|filter|contains)/.test(entries[0][0])) {
+    if (
+      entries.length === 1 &&
+      /^(get_|list_join|str_replace|yaql|if|equals|repeat|map_merge|digest|str_split|filter|contains)/.test(
+        entries[0][0],
+      )
+    ) {
       yield { fn: entries[0][0], args: entries[0][1], path };
     }
     for (const [k, v] of entries) yield* intrinsics(v, path ? `${path}.${k}` : k);
