@@ -1,148 +1,196 @@
 // The whole autoscaling chain on the REAL local Keystone, Heat, Gnocchi and Aodh (../shared/openstack,
 // start.sh --with-telemetry; scripts/ensure-services.sh starts it in CI): cpu measures -> Gnocchi -> Aodh alarm ->
-// trust+ signal_url -> ScalingPolicy (cooldown) -> AutoScalingGroup. Only Nova/Neutron/Octavia are
-// OS::Heat::None (env-none-telemetry.yaml); this test plays Ceilometer (test/helpers/fake-ceilometer.ts: one
-// cumulative cpu point per minute on the minute boundary, resources created as ceilometer/service).
-// One stack carries every tier (each tier is exercised at the same time to keep the file short), a second stack
-// of the same template has members WITHOUT metering.server_group (the broken tie-in). Steps run in order.
+// trust+ signal_url -> ScalingPolicy (cooldown) -> AutoScalingGroup, on the templates `faafo-stack generate`
+// writes. Only Nova/Neutron/Octavia/... are OS::Heat::None (env-none-telemetry.yaml); the test plays the servers
+// (signals each member's wait condition) and Ceilometer (test/helpers/fake-ceilometer.ts: a Gnocchi instance per
+// member with the server_group its metadata carries, one cumulative cpu point per minute on the minute boundary).
+// Generate flags: granularity 60 (the local archive policy faafo-test keeps 60 s and 300 s; real clouds'
+// ceilometer-low-rate only 300 s - doctor checks that), 1 evaluation period, cooldown 40 s, repeat_actions on
+// (the generator's default). Both tiers are exercised at once on one stack; a second stack of the same templates
+// has members WITHOUT metering.server_group (the broken tie-in). Steps run in order.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { connect, type Cloud } from '../src/openstack/index.js';
 import { stackAlarms } from '../src/stack/alarms.js';
-import { CLOUD_ENV, ChainStack, chainInput, until } from './helpers/chain.js';
-import { localRequester } from './helpers/fake-ceilometer.js';
+import { CLOUD_ENV, ChainStack, NotificationCounter, chainInput, until } from './helpers/chain.js';
 import { runCli } from './helpers/lifecycle-cli.js';
 
 const sfx = randomBytes(3).toString('hex');
-const cloud = localRequester('demo', 'demo');
-const main = new ChainStack(cloud, `chain-${sfx}`);
-const broken = new ChainStack(cloud, `chain-broken-${sfx}`);
-const HIGH = 90; // % of one vCPU on every member
+const GRANULARITY = 60;
+const COOLDOWN = 40; // long enough to see the repeated signals ignored (Aodh evaluates every 10 s here), short for CI
+const HIGH = 95; // % of the server's vCPU on every member (generated thresholds: up > 80 %, down < 15 %)
 const IDLE = 2;
+let cloud: Cloud;
+let main: ChainStack;
+let broken: ChainStack;
+let dir: string;
+const counter = new NotificationCounter();
 const secInMinute = () => new Date().getUTCSeconds();
 
-/** Keep both fake Ceilometers feeding one point per new minute while waiting (busy: up to the previous minute). */
-async function feed(last: 'prev' | 'now'): Promise<void> {
-  await main.ceilometer.push(last);
-  await broken.ceilometer.push(last);
-}
-
 before(async () => {
-  const input = await chainInput();
+  cloud = await connect({ cloud: 'faafo-local', env: { ...process.env, ...CLOUD_ENV } });
+  main = new ChainStack(cloud, `chain-${sfx}`);
+  broken = new ChainStack(cloud, `chain-broken-${sfx}`);
+  broken.brokenTieIn = true;
+  // The servers are OS::Heat::None: the app bundle is never downloaded, only its URL and checksum are required.
+  const input = await chainInput([
+    ...['--granularity', String(GRANULARITY), '--evaluation-periods', '1', '--cooldown', String(COOLDOWN)],
+    ...['--app-url', 'http://127.0.0.1:9/faafo.tgz', '--app-sha256', 'a'.repeat(64)],
+  ]);
+  dir = input.dir;
   await Promise.all([main.create(input), broken.create(input)]);
   await Promise.all([main.discover(), broken.discover()]);
+  await counter.start();
 });
 
 after(async () => {
-  await Promise.allSettled([main.delete(), broken.delete()]);
+  counter.close();
+  await Promise.allSettled([main?.delete(), broken?.delete()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('autoscaling chain on real Gnocchi + Aodh', { timeout: 420_000 }, () => {
+describe('autoscaling chain on real Gnocchi + Aodh (generated templates)', { timeout: 480_000 }, () => {
   let upAt: Record<string, number> = {};
 
-  test('each tier has a scale-up and a scale-down alarm tied to its members, in insufficient data before any measure', async () => {
-    assert.ok(main.tiers.length >= 1, 'no AutoScalingGroup found');
+  test('each tier has its own scale-up and scale-down alarm on its own server_group, insufficient data at first', async () => {
+    assert.deepEqual(main.tiers.map((t) => t.name).sort(), ['api', 'workers']);
+    const groups = new Set<string>();
     for (const t of main.tiers) {
-      assert.ok(t.upAlarms.length && t.downAlarms.length, `tier ${t.name}: alarms up=${t.upAlarms.length} down=${t.downAlarms.length}`);
-      for (const a of [...t.upAlarms, ...t.downAlarms]) assert.equal(a.state, 'insufficient data', `${a.name}`);
-      assert.equal(await main.size(t), t.min, `tier ${t.name} starts at its minimum`);
-      assert.ok(t.step >= 1 && t.min! + t.step <= t.max!, `tier ${t.name}: step ${t.step} fits in ${t.min}..${t.max}`);
-      // Ceilometer makes one `instance` resource per server with the group's server_group; members = min size.
-      for (let i = 0; i < (t.min ?? 1); i++) await main.ceilometer.instance(t.serverGroup, { percent: HIGH });
-      // The broken stack's servers were booted without metering.server_group: no server_group attribute.
-      for (let i = 0; i < (t.min ?? 1); i++) await broken.ceilometer.instance(null, { percent: HIGH });
+      assert.equal(t.upAlarms.length, 1, `${t.name} up alarms`);
+      assert.equal(t.downAlarms.length, 1, `${t.name} down alarms`);
+      for (const a of [...t.upAlarms, ...t.downAlarms]) {
+        assert.equal(a.state, 'insufficient data', a.name);
+        assert.equal(a.gnocchi_aggregation_by_resources_threshold_rule?.granularity, GRANULARITY);
+        await counter.watch(cloud, a.alarm_id);
+      }
+      // The alarm's query names what the members carry as metadata (resolved from the member definition).
+      assert.equal(await main.memberServerGroup(t), t.serverGroup, `${t.name}: members' metering.server_group = the alarms' server_group`);
+      groups.add(t.serverGroup);
+      assert.equal(await main.size(t), t.min, `${t.name} starts at its minimum`);
+      assert.equal(t.step, 1);
+      assert.equal(t.cooldownS, COOLDOWN);
     }
+    assert.equal(groups.size, main.tiers.length, 'the tiers do not share a server_group');
   });
 
-  test('sustained high CPU: each tier grows by exactly its step, and no further within the cooldown', async () => {
+  test('sustained high CPU: each tier grows by exactly its step, and not again within the cooldown although its alarm keeps signalling', async () => {
+    main.setPercent(HIGH);
+    broken.setPercent(HIGH);
     // The busy history ends at the previous minute boundary: valid for the whole current minute. Late in a
-    // minute, start with the next one so the evaluator sees it before the window moves (README: minute boundaries).
+    // minute, start with the next one so the evaluator sees it before the window moves.
     if (secInMinute() > 40) await until('the next minute', async () => secInMinute() <= 40, 30);
-    await feed('prev');
+    await Promise.all([main.tick('prev'), broken.tick('prev')]);
     upAt = {};
-    await until('every tier to grow', async () => {
-      await feed('prev');
-      for (const t of main.tiers) {
-        if (upAt[t.name]) continue;
-        const n = await main.settledSize(t);
-        if (n !== undefined && n > t.min!) {
-          assert.equal(n, t.min! + t.step, `tier ${t.name} grew by its step`);
-          upAt[t.name] = Date.now();
+    await until(
+      'every tier to grow',
+      async () => {
+        await Promise.all([main.tick('prev'), broken.tick('prev')]);
+        for (const t of main.tiers) {
+          if (upAt[t.name]) continue;
+          const n = await main.settledSize(t);
+          if (n !== undefined && n > t.min!) {
+            assert.equal(n, t.min! + t.step, `tier ${t.name} grew by its step`);
+            upAt[t.name] = Date.now();
+          }
         }
-      }
-      return main.tiers.every((t) => upAt[t.name]);
-    }, 150);
+        return main.tiers.every((t) => upAt[t.name]);
+      },
+      180,
+    );
+    // Still busy: with repeat_actions Aodh runs the action again at every evaluation (10 s here). Wait until
+    // every tier's alarm has notified again after the resize, then check no tier grew a second time.
+    await until(
+      'a repeated scale-up notification per tier after its resize',
+      async () => {
+        await Promise.all([main.tick('prev'), broken.tick('prev')]);
+        return main.tiers.every((t) => counter.count(t.upAlarms[0].alarm_id, upAt[t.name]) >= 1);
+      },
+      Math.max(...main.tiers.map((t) => t.cooldownS)) - 15,
+    );
     for (const t of main.tiers) {
-      assert.equal(await main.alarmState(t.upAlarms[0].alarm_id), 'alarm', `${t.name} scale-up alarm fired`);
-    }
-    // Still busy: with repeat_actions the alarm signals again at every evaluation (10 s here). Wait for at
-    // least one more signal per tier inside the cooldown and check the group did not grow again.
-    const seen = Object.fromEntries(await Promise.all(main.tiers.map(async (t) => [t.name, (await main.signals(t.up!)).length] as const)));
-    await until('a repeated scale-up signal inside the cooldown', async () => {
-      await feed('prev');
-      for (const t of main.tiers) {
-        if (Date.now() > upAt[t.name] + t.cooldownS * 1000 - 5000) return true; // (cooldown nearly over: stop)
-        if ((await main.signals(t.up!)).length <= seen[t.name]) return false;
-      }
-      return true;
-    }, 90);
-    for (const t of main.tiers) {
-      const n = await main.size(t);
       assert.ok(Date.now() < upAt[t.name] + t.cooldownS * 1000, `tier ${t.name}: still inside its ${t.cooldownS} s cooldown`);
-      assert.equal(n, t.min! + t.step, `tier ${t.name} did not grow again within the cooldown`);
+      assert.equal(await main.size(t), t.min! + t.step, `tier ${t.name} did not grow again within the cooldown`);
+      assert.equal(await main.alarmState(t.upAlarms[0].alarm_id), 'alarm');
     }
   });
 
-  test('idle: each tier shrinks back to its minimum (after the cooldown) and stays there', async () => {
-    main.ceilometer.setPercent(IDLE);
-    await main.ceilometer.push('now');
+  test('idle: each tier shrinks back to its minimum once the cooldown is over, and stays there', async () => {
+    main.setPercent(IDLE);
+    await main.tick('now');
     const down: Record<string, number> = {};
-    await until('every tier back at its minimum', async () => {
-      await main.ceilometer.push('now');
-      await broken.ceilometer.push('prev');
-      for (const t of main.tiers) {
-        if (down[t.name]) continue;
-        const n = await main.settledSize(t);
-        if (n === t.min) down[t.name] = Date.now();
-        else if (n !== undefined) assert.ok(n === t.min! + t.step, `tier ${t.name}: unexpected size ${n}`);
-      }
-      return main.tiers.every((t) => down[t.name]);
-    }, 200);
+    await until(
+      'every tier back at its minimum',
+      async () => {
+        await Promise.all([main.tick('now'), broken.tick('prev')]);
+        for (const t of main.tiers) {
+          if (down[t.name]) continue;
+          const n = await main.settledSize(t);
+          if (n === t.min) down[t.name] = Date.now();
+          else if (n !== undefined) assert.equal(n, t.min! + t.step, `tier ${t.name}: unexpected size`);
+        }
+        return main.tiers.every((t) => down[t.name]);
+      },
+      200,
+    );
     for (const t of main.tiers) {
       assert.equal(await main.alarmState(t.downAlarms[0].alarm_id), 'alarm', `${t.name} scale-down alarm fired`);
-      assert.notEqual(await main.alarmState(t.upAlarms[0].alarm_id), 'alarm', `${t.name} scale-up alarm is no longer in alarm`);
-      // Scale-down waited for the scale-up's cooldown (the cooldown blocks both policies).
-      assert.ok(down[t.name] >= upAt[t.name] + t.cooldownS * 1000 - 2000, `tier ${t.name} shrank only after its cooldown`);
+      assert.notEqual(await main.alarmState(t.upAlarms[0].alarm_id), 'alarm', `${t.name} scale-up alarm left alarm`);
+      // The scale-up's cooldown also blocked the scale-down policy until it ended.
+      assert.ok(down[t.name] >= upAt[t.name] + t.cooldownS * 1000 - 3000, `tier ${t.name} shrank only after its cooldown`);
     }
+    // Still idle, the down alarm keeps notifying (repeat_actions): at the minimum nothing more happens.
+    const since = Date.now();
+    await until(
+      'a repeated scale-down notification per tier at the minimum',
+      async () => {
+        await main.tick('now');
+        return main.tiers.every((t) => counter.count(t.downAlarms[0].alarm_id, since) >= 1);
+      },
+      90,
+    );
+    for (const t of main.tiers) assert.equal(await main.size(t), t.min, `${t.name} stays at its minimum`);
   });
 
   test('a broken tie-in (members without metering.server_group) stays in insufficient data, and status says why', async () => {
-    await broken.ceilometer.push('prev');
-    // The same busy measures flowed to the broken stack's members all along; its alarms never left the state.
+    // The same busy measures flowed to the broken stack's members all along; its alarms never evaluated.
     for (const t of broken.tiers) {
-      for (const a of [...t.upAlarms, ...t.downAlarms]) {
-        assert.equal(await broken.alarmState(a.alarm_id), 'insufficient data', `${a.name} of the broken stack`);
-      }
+      for (const a of [...t.upAlarms, ...t.downAlarms]) assert.equal(await broken.alarmState(a.alarm_id), 'insufficient data', a.name);
+      assert.equal(await broken.size(t), t.min, `${t.name} of the broken stack never scaled`);
     }
-    const cloudWithCatalog = Object.assign(cloud, { hasService: () => true });
-    const alarms = (await stackAlarms(broken.heat, cloudWithCatalog, broken.stack))!;
-    assert.ok(alarms.length >= 2);
-    for (const a of alarms) {
-      assert.equal(a.state, 'insufficient data');
-      assert.match(a.why ?? '', /no Gnocchi instance resource matches .*server_group/, `${a.resource}: ${a.why}`);
-    }
-    // The tied alarms of the main stack evaluate: no "why".
-    const mainAlarms = (await stackAlarms(main.heat, cloudWithCatalog, main.stack))!;
-    for (const t of main.tiers) {
-      const up = mainAlarms.find((a) => a.id === t.upAlarms[0].alarm_id)!;
-      assert.equal(up.why, null);
-      assert.ok(up.lastTransition, `${up.resource} has a transition in Aodh's history`);
-      assert.ok(up.thresholdPercent !== null && up.thresholdPercent > 0 && up.thresholdPercent <= 100, `threshold in %: ${up.thresholdPercent}`);
-    }
-    // What a user runs: `faafo-stack status` prints the reason.
+    const alarms = (await stackAlarms(broken.heat, cloud, broken.stack))!;
+    assert.equal(alarms.length, 4);
+    for (const a of alarms) assert.match(a.why ?? '', /no Gnocchi instance resource matches .*server_group/, `${a.resource}: ${a.why}`);
     const r = await runCli(['status', broken.name], CLOUD_ENV);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /insufficient data/);
-    assert.match(r.stdout, /why: no Gnocchi instance resource matches/);
+    assert.match(r.stdout, /alarm api +up +api_cpu_high: insufficient data/);
+    assert.match(r.stdout, /why: no Gnocchi instance resource matches \{and:\[\{=:\{server_group:[0-9a-f-]+-api\}\}/);
+  });
+
+  test('status and events of the scaled stack: each tier\'s alarms, thresholds in % and ns, transitions', async () => {
+    const s = await runCli(['status', main.name, '--json'], CLOUD_ENV);
+    assert.equal(s.code, 0, s.stderr);
+    const rep = JSON.parse(s.stdout) as {
+      alarms: { tier: string; direction: string; thresholdPercent: number; threshold: number; unit: string; lastTransition: unknown; why: unknown }[];
+    };
+    for (const t of main.tiers) {
+      const up = rep.alarms.find((a) => a.tier === t.name && a.direction === 'up')!;
+      assert.ok(up, `status lists ${t.name}'s scale-up alarm`);
+      assert.equal(up.thresholdPercent, 80);
+      assert.equal(up.threshold, 0.8 * GRANULARITY * 1e9);
+      assert.equal(up.unit, `ns of CPU per ${GRANULARITY} s`);
+      assert.ok(up.lastTransition);
+      assert.equal(up.why, null);
+    }
+    const text = await runCli(['status', main.name], CLOUD_ENV);
+    assert.match(text.stdout, /alarm workers +up +worker_cpu_high: \S.*rate:mean\(cpu\) > 80% \(48000000000 ns of CPU per 60 s\), 1 x 60 s/);
+    assert.match(text.stdout, /last transition .* -> alarm: Transition to alarm/);
+    const ev = await runCli(['events', main.name], CLOUD_ENV);
+    assert.equal(ev.code, 0, ev.stderr);
+    for (const name of ['api_cpu_high', 'api_cpu_low', 'worker_cpu_high', 'worker_cpu_low']) {
+      assert.match(ev.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ {2}ALARM_ALARM +${name} {2}Transition to alarm`, 'm'));
+    }
+    assert.match(ev.stdout, /ALARM_OK +worker_cpu_high {2}Transition to ok/);
   });
 });

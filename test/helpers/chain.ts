@@ -2,16 +2,19 @@
 // fake parts are Nova/Neutron/Octavia (env-none-telemetry.yaml maps them to OS::Heat::None, the OS::Aodh alarms
 // are real), find each tier's group, policies and alarms, play Ceilometer for the tier's members, and watch the
 // groups. Used by test/chain-*.test.ts and bench/chain-latency.mjs.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { AodhClient, gnocchiRule, type AodhAlarm } from '../../src/openstack/aodh.js';
-import { HeatApi, type HeatStack, type Requester, type StackInput } from '../../src/stack/heat-api.js';
+import { HeatApi, linkStackId, linkStackName, type HeatResource, type HeatStack, type Requester, type StackInput } from '../../src/stack/heat-api.js';
 import { alarmWiring, innerQuery } from '../../src/stack/alarms.js';
 import { findTiers, groupSize, type Tier } from '../../src/stack/tiers.js';
 import { parseTemplate } from '../../src/stack/tpl.js';
 import { FakeCeilometer, localRequester } from './fake-ceilometer.js';
-import { sharedDir } from './lifecycle-cli.js';
+import { runCli, sharedDir } from './lifecycle-cli.js';
 
 export const OS_DIR = path.join(sharedDir, 'openstack');
 export const CLOUD_ENV = { OS_CLIENT_CONFIG_FILE: path.join(OS_DIR, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
@@ -92,10 +95,17 @@ export class ChainStack {
     this.aodh = new AodhClient(cloud);
   }
 
+  /** Percent of one vCPU every member burns (new members too). */
+  percent = 0;
+  /** Broken tie-in: the members' Gnocchi resources get no server_group (servers booted without the metadata). */
+  brokenTieIn = false;
+  private groups = new Map<string, string | null>();
+
   async create(input: StackInput): Promise<void> {
-    await this.heat.create(this.name, input, { timeoutMins: 10 });
+    const ref = await this.heat.create(this.name, input, { timeoutMins: 10 });
     this.stack = await until(`stack ${this.name} CREATE_COMPLETE`, async () => {
-      const s = await this.heat.find(this.name);
+      const s = await this.heat.find(ref.id);
+      await this.signalWaitHandles(await this.heat.resources(ref, 3)).catch(() => 0);
       if (s?.stack_status === 'CREATE_FAILED') throw new Error(`CREATE_FAILED: ${s.stack_status_reason}`);
       return s?.stack_status === 'CREATE_COMPLETE' ? s : undefined;
     });
@@ -136,6 +146,93 @@ export class ChainStack {
       };
     });
     return this.tiers;
+  }
+
+  private signalled = new Set<string>();
+
+  /**
+   * Play the servers: signal every wait condition handle (services server, each new group member) the way the
+   * boot script's curl does, once. Returns how many were signalled now.
+   */
+  async signalWaitHandles(resources?: HeatResource[]): Promise<number> {
+    const all = resources ?? (await this.heat.resources(this.stack, 3));
+    let n = 0;
+    for (const r of all) {
+      if (r.resource_type !== 'OS::Heat::WaitConditionHandle' || r.resource_status !== 'CREATE_COMPLETE') continue;
+      const id = linkStackId(r.links, 'stack');
+      const name = linkStackName(r.links, 'stack');
+      if (!id || !name || this.signalled.has(`${id}/${r.resource_name}`)) continue;
+      const h = await this.heat.resource({ id, name }, r.resource_name);
+      const a = h.attributes ?? {};
+      if (!a.endpoint || !a.token) continue;
+      const res = await fetch(String(a.endpoint), {
+        method: 'POST',
+        headers: { 'X-Auth-Token': String(a.token), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ status: 'SUCCESS', reason: 'booted (chain test)', data: 'ok', id: '1' }),
+      });
+      if (res.status !== 200) throw new Error(`wait handle ${name}/${r.resource_name}: HTTP ${res.status}`);
+      this.signalled.add(`${id}/${r.resource_name}`);
+      n++;
+    }
+    return n;
+  }
+
+  /** Server ids of a tier's members (the `server` of each member stack; the member stack id when it has none). */
+  memberServers(t: Tier, resources: HeatResource[]): string[] {
+    const members = resources.filter((r) => r.parent_resource === t.group && r.resource_status !== 'DELETE_COMPLETE');
+    return members.map((m) => {
+      const server = resources.find((r) => r.parent_resource === m.resource_name && r.resource_type === 'OS::Nova::Server');
+      return server?.physical_resource_id || m.physical_resource_id;
+    }).filter(Boolean);
+  }
+
+  /**
+   * The value a tier's members carry as metadata metering.server_group, resolved from the group's member
+   * definition (get_param OS::stack_id, get_attr of an OS::Heat::Value, list_join) - what Ceilometer would copy
+   * into the Gnocchi resource. Not taken from the alarm: so a mismatch between the two would fail the test.
+   */
+  async memberServerGroup(t: Tier): Promise<string | null> {
+    const template = parseTemplate(await this.heat.template(this.stack));
+    const group = (template.resources as Record<string, { properties?: { resource?: { properties?: { metadata?: Record<string, unknown> } } } }>)[t.group];
+    const v = group?.properties?.resource?.properties?.metadata?.['metering.server_group'];
+    return v === undefined ? null : this.resolve(v);
+  }
+
+  private async resolve(v: unknown): Promise<string> {
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    const o = v as Record<string, unknown>;
+    if ('get_param' in o) return o.get_param === 'OS::stack_id' ? this.stack.id : String(this.stack.parameters?.[String(o.get_param)]);
+    if ('get_attr' in o) {
+      const [res, ...path] = o.get_attr as string[];
+      let x: unknown = (await this.heat.resource(this.stack, res)).attributes;
+      for (const k of path) x = (x as Record<string, unknown>)?.[k];
+      return String(x);
+    }
+    if ('list_join' in o) {
+      const [sep, parts] = o.list_join as [string, unknown[]];
+      return (await Promise.all(parts.map((p) => this.resolve(p)))).join(sep);
+    }
+    throw new Error(`cannot resolve ${JSON.stringify(v)}`);
+  }
+
+  /**
+   * One step of the fake data centre: boot (signal) new servers, tell the fake Ceilometer which servers each
+   * tier has now, push the points due. `last` as FakeCeilometer.push.
+   */
+  async tick(last: 'prev' | 'now'): Promise<void> {
+    const resources = await this.heat.resources(this.stack, 3);
+    await this.signalWaitHandles(resources);
+    const initial = this.ceilometer.instances.length === 0; // the first servers get 5 min of history at once
+    for (const t of this.tiers) {
+      if (!this.groups.has(t.group)) this.groups.set(t.group, this.brokenTieIn ? null : await this.memberServerGroup(t));
+      await this.ceilometer.syncServers(this.groups.get(t.group)!, this.memberServers(t, resources), this.percent, { historyMin: initial ? undefined : 1 });
+    }
+    await this.ceilometer.push(last);
+  }
+
+  setPercent(p: number): void {
+    this.percent = p;
+    this.ceilometer.setPercent(p);
   }
 
   size(t: Tier): Promise<number | null> {
@@ -184,7 +281,76 @@ export class ChainStack {
   }
 }
 
-/** What the chain tests create: the template `faafo-stack generate` writes, else (until it exists) the sample. */
-export async function chainInput(): Promise<StackInput> {
-  return sampleInput();
+/**
+ * What the chain tests create: exactly what `faafo-stack generate --out DIR <flags>` writes (faafo-stack.yaml,
+ * the member templates, env.yaml), sent as `create --template DIR/faafo-stack.yaml -e DIR/env.yaml -e
+ * env-none-telemetry.yaml` would: member templates in Heat's `files`, env.yaml's registry merged with the
+ * env-none mapping (env-none last, as a later -e wins).
+ */
+export async function chainInput(generateFlags: string[]): Promise<StackInput & { dir: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'faafo-chain-'));
+  const r = await runCli(['generate', '--out', dir, ...generateFlags]);
+  if (r.code !== 0) throw new Error(`generate failed (${r.code}): ${r.stderr.trim()}`);
+  const names = await readdir(dir);
+  const files: Record<string, string> = {};
+  for (const n of names) if (n !== 'faafo-stack.yaml' && n !== 'env.yaml' && /\.ya?ml$/.test(n)) files[n] = await readFile(path.join(dir, n), 'utf8');
+  const env = load(await readFile(path.join(dir, 'env.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const none = await telemetryEnvironment();
+  return {
+    dir,
+    template: await readFile(path.join(dir, 'faafo-stack.yaml'), 'utf8'),
+    files,
+    environment: {
+      ...env,
+      resource_registry: { ...(env.resource_registry ?? {}), ...((none as Record<string, Record<string, unknown>>).resource_registry ?? {}) },
+    },
+    parameters: {},
+  };
+}
+
+/**
+ * Counts Aodh's notifications: the test adds `http://127.0.0.1:<port>/<alarm id>` to an alarm's actions (next to
+ * the trust+ signal_url), and Aodh's notifier POSTs there each time it runs the actions - once per state change,
+ * and at every evaluation while in alarm with repeat_actions. Heat records no event for a signal its cooldown
+ * ignores, so this is how the test sees those signals.
+ */
+export class NotificationCounter {
+  private server?: Server;
+  readonly seen: { alarmId: string; current: string; at: number }[] = [];
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        try {
+          const b = JSON.parse(body) as { current?: string };
+          this.seen.push({ alarmId: (req.url ?? '/').slice(1), current: b.current ?? '?', at: Date.now() });
+        } catch {
+          /* not Aodh */
+        }
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+  }
+
+  url(alarmId: string): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/${alarmId}`;
+  }
+
+  count(alarmId: string, since = 0): number {
+    return this.seen.filter((n) => n.alarmId === alarmId && n.current === 'alarm' && n.at >= since).length;
+  }
+
+  /** Add our URL to the alarm's actions (Aodh PUT of the whole alarm; its trust+ action is kept). */
+  async watch(cloud: Requester, alarmId: string): Promise<void> {
+    const a = (await cloud.request<Record<string, unknown>>('alarming', 'GET', `/v2/alarms/${alarmId}`)).data;
+    const actions = [...((a.alarm_actions as string[]) ?? []), this.url(alarmId)];
+    await cloud.request('alarming', 'PUT', `/v2/alarms/${alarmId}`, { body: { ...a, alarm_actions: actions } });
+  }
+
+  close(): void {
+    this.server?.close();
+  }
 }

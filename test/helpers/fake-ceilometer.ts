@@ -116,6 +116,10 @@ export interface FakeInstance {
   percent: number;
   /** Newest pushed point (ms on a minute boundary) and its cumulative value. */
   last?: { at: number; value: number };
+  /** Minutes of history its first push adds (a server that just booted has little). */
+  historyMin?: number;
+  /** The server is gone: Ceilometer set ended_at and sends no more points. */
+  ended?: boolean;
 }
 
 /** Ceilometer for a set of fake servers: create their Gnocchi resources, then feed one cpu point per minute. */
@@ -132,7 +136,7 @@ export class FakeCeilometer {
   }
 
   /** The Gnocchi `instance` resource Ceilometer makes for a server with metadata metering.server_group. */
-  async instance(serverGroup: string | null, opts: { id?: string; percent?: number } = {}): Promise<FakeInstance> {
+  async instance(serverGroup: string | null, opts: { id?: string; percent?: number; historyMin?: number } = {}): Promise<FakeInstance> {
     const id = opts.id ?? randomUUID();
     const body: Record<string, unknown> = {
       id,
@@ -147,7 +151,7 @@ export class FakeCeilometer {
     };
     if (serverGroup !== null) body.server_group = serverGroup;
     await this.gnocchi.createResource('instance', body);
-    const inst: FakeInstance = { id, serverGroup, percent: opts.percent ?? 0 };
+    const inst: FakeInstance = { id, serverGroup, percent: opts.percent ?? 0, historyMin: opts.historyMin };
     this.instances.push(inst);
     return inst;
   }
@@ -161,10 +165,11 @@ export class FakeCeilometer {
     const end = minuteOf(nowMs) - (last === 'prev' ? MIN : 0);
     let n = 0;
     for (const inst of this.instances) {
+      if (inst.ended) continue;
       const measures: { timestamp: string; value: number }[] = [];
       let cur = inst.last;
       if (!cur) {
-        cur = { at: end - historyMin * MIN, value: 0 };
+        cur = { at: end - (inst.historyMin ?? historyMin) * MIN, value: 0 };
         measures.push({ timestamp: iso(cur.at), value: 0 });
       }
       const perMinute = (inst.percent / 100) * 60e9;
@@ -178,6 +183,20 @@ export class FakeCeilometer {
       n += measures.length;
     }
     return n;
+  }
+
+  /** Ceilometer's view of a group's servers: a resource for each new one, ended_at for each one gone. */
+  async syncServers(serverGroup: string | null, serverIds: string[], percent: number, opts: { historyMin?: number } = {}): Promise<void> {
+    for (const id of serverIds) {
+      if (!this.instances.some((i) => i.id === id)) await this.instance(serverGroup, { id, percent, historyMin: opts.historyMin });
+    }
+    for (const i of this.instances) {
+      if (i.serverGroup !== serverGroup || i.ended || serverIds.includes(i.id)) continue;
+      await this.gnocchi.cloud.request('metric', 'PATCH', `/v1/resource/instance/${encodeURIComponent(i.id)}`, {
+        body: { ended_at: iso(Date.now()) },
+      });
+      i.ended = true;
+    }
   }
 
   setPercent(percent: number): void {
