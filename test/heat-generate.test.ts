@@ -183,3 +183,58 @@ test(
     }
   },
 );
+
+test(
+  'validate --remote: the committed heat/ passes the real Heat; a property only Heat knows is wrong fails it',
+  { timeout: 300_000 },
+  async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync } = await import('node:fs');
+    const os = await import('node:os');
+    const run = (args: string[]) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'test/helpers/run-command.ts'), ...args],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+        child.on('close', (code) => resolve({ code, stdout, stderr })),
+      );
+    };
+    const ok = await run(['validate', 'heat', '--remote', '--os-cloud', 'faafo-local', '--json']);
+    assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+    const r = JSON.parse(ok.stdout) as {
+      ok: boolean;
+      remote: { validate: string; preview: string };
+      findings: { code: string }[];
+    };
+    assert.deepEqual(r.remote, { validate: 'ok', preview: 'ok' });
+    assert.deepEqual(
+      r.findings.map((f) => f.code),
+      ['remote.placeholder', 'remote.placeholder'],
+    );
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'faafo-remote-'));
+    try {
+      mkdirSync(path.join(dir, 'bad'));
+      for (const f of readdirSync(path.join(repoRoot, 'heat')).filter((f) => f.endsWith('.yaml'))) {
+        let text = readFileSync(path.join(repoRoot, 'heat', f), 'utf8');
+        if (f === 'faafo-stack.yaml')
+          text = text.replace('url_path: /healthz', 'url_path: /healthz\n      max_retries_down: 3');
+        writeFileSync(path.join(dir, 'bad', f), text);
+      }
+      const bad = await run(['validate', path.join(dir, 'bad'), '--remote', '--os-cloud', 'faafo-local']);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stdout, /error: faafo-stack\.yaml: \(heat\): .*Unknown Property max_retries_down/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
