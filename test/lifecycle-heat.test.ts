@@ -9,6 +9,7 @@ import { mkdtemp, readFile, writeFile, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { connect } from '../src/openstack/index.js';
 import { HeatApi, type HeatStack } from '../src/stack/heat-api.js';
 import { groupSize } from '../src/stack/tiers.js';
@@ -185,6 +186,25 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     const afterS = (await heat.find(NAME))!;
     assert.equal(afterS.stack_status, before.stack_status);
     assert.equal(afterS.updated_time, before.updated_time);
+  });
+
+  test('on a terminal, update asks; answering no changes nothing (exit 2)', async () => {
+    const before = (await heat.find(NAME))!;
+    const cmd = [process.execPath, '--import', 'tsx', path.join(repoRoot, 'test/helpers/run-command.ts'), 'update', NAME,
+      '--template', template, '-e', path.join(OS, 'env-none.yaml'), '--parameter', 'scaling_cooldown=0',
+      '--parameter', 'wait_timeout=300', '--parameter', 'worker_max_size=6', '--require-approval', 'any-change']
+      .map((a) => `'${a}'`).join(' ');
+    // `script` gives the command a pseudo-terminal (stdin and stdout are TTYs), as a user's shell would.
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    await until('the approval question', async () => (/Proceed\? \[y\/N\]/.test(out) ? true : undefined), 120);
+    child.stdin.write('n\n');
+    assert.equal(await code, 2, out);
+    assert.match(out, /update of stack \S+ 2 change\(s\)\. Proceed\? \[y\/N\]/); // the parameter and worker_asg
+    assert.match(out, /not approved; nothing was changed/);
+    assert.equal((await heat.find(NAME))!.updated_time, before.updated_time);
   });
 
   test('scale workers up grows the group by one', async () => {

@@ -5,7 +5,7 @@ import { formatEvent, fullName } from './events.js';
 
 export class Progress {
   private state = new Map<string, string>();
-  private start = Date.now();
+  private start = 0;
   private timer?: NodeJS.Timeout;
   private shown = false;
 
@@ -20,6 +20,7 @@ export class Progress {
 
   /** Print an event line (clearing the progress line first) and redraw. */
   event(e: StackEvent): void {
+    if (!this.start) this.start = Date.now();
     this.clear();
     this.print(formatEvent(e));
     this.state.set(fullName(e), e.status);
