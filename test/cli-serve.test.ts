@@ -168,11 +168,11 @@ test('faafo serve + the client commands, like the First App guide', { timeout: 3
   }
 });
 
-test('show and get of a fractal not rendered yet (serve --workers 0, in-process)', { timeout: 120000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-serve0-'));
+/** `faafo serve` in this process; abort() stops it like SIGTERM. */
+function serveInProcess(dir: string, workers: number) {
   const ac = new AbortController();
-  let out = '';
-  const io: Io = { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, signal: ac.signal };
+  const log = { text: '' };
+  const io: Io = { stdout: (t) => (log.text += t), stderr: (t) => (log.text += t), env: {}, signal: ac.signal };
   const served = main(
     [
       'serve',
@@ -181,34 +181,71 @@ test('show and get of a fractal not rendered yet (serve --workers 0, in-process)
       '--host',
       '127.0.0.1',
       '--workers',
-      '0',
+      String(workers),
+      '--threads',
+      '1',
       '--database-url',
       `sqlite:${dir}/db.sqlite`,
       '--image-url',
       `file:${dir}/img`,
+      // A fresh in-process queue, as a new `faafo serve` process would have.
       '--queue-url',
       `memory:${randomUUID()}`,
     ],
     io,
   );
-  try {
-    const url = (await until(() => /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out), 'serve to listen'))[1];
-    const c = await cli(['--endpoint-url', url, 'create', '--tasks', '1', '--json']);
-    assert.equal(c.code, 0, c.stderr);
-    const [row] = JSON.parse(c.stdout) as Fractal[];
-    const show = await cli(['--endpoint-url', url, 'show', row.uuid]);
-    assert.equal(show.code, 0, show.stderr);
-    assert.match(show.stdout, /\| duration +\| not rendered yet +\|/);
-    assert.match(show.stdout, /\| size +\| not rendered yet +\|/);
-    const list = await cli(['--endpoint-url', url, 'list']);
-    assert.match(list.stdout, new RegExp(`\\| ${row.uuid} \\| .* pixels \\| 0 bytes +\\|`));
-    const get = await cli(['--endpoint-url', url, 'get', row.uuid, '--output', path.join(dir, 'none.png')]);
-    assert.equal(get.code, 1);
-    assert.equal(get.stderr, `faafo: fractal '${row.uuid}' is not rendered yet; try again later\n`);
-    assert.equal(fs.existsSync(path.join(dir, 'none.png')), false);
-  } finally {
-    ac.abort();
-    assert.equal(await served, 0);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  const url = async () => (await until(() => /(http:\/\/127\.0\.0\.1:\d+)\//.exec(log.text), 'serve to listen'))[1];
+  return { log, url, stop: async () => (ac.abort(), served) };
+}
+
+test(
+  'not yet rendered: show/list/get say so (serve --workers 0); the next serve renders what was left',
+  { timeout: 180000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-serve0-'));
+    const first = serveInProcess(dir, 0);
+    let second: ReturnType<typeof serveInProcess> | undefined;
+    try {
+      const url = await first.url();
+      const c = await cli([
+        '--endpoint-url',
+        url,
+        'create',
+        '--tasks',
+        '2',
+        '--width',
+        '50',
+        '--height',
+        '40',
+        '--json',
+      ]);
+      assert.equal(c.code, 0, c.stderr);
+      const rows = JSON.parse(c.stdout) as Fractal[];
+      const row = rows[0];
+      const show = await cli(['--endpoint-url', url, 'show', row.uuid]);
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(show.stdout, /\| duration +\| not rendered yet +\|/);
+      assert.match(show.stdout, /\| size +\| not rendered yet +\|/);
+      const list = await cli(['--endpoint-url', url, 'list']);
+      assert.match(list.stdout, new RegExp(`\\| ${row.uuid} \\| .* pixels \\| 0 bytes +\\|`));
+      const get = await cli(['--endpoint-url', url, 'get', row.uuid, '--output', path.join(dir, 'none.png')]);
+      assert.equal(get.code, 1);
+      assert.equal(get.stderr, `faafo: fractal '${row.uuid}' is not rendered yet; try again later\n`);
+      assert.equal(fs.existsSync(path.join(dir, 'none.png')), false);
+      assert.equal(await first.stop(), 0);
+
+      // The in-process queue died with the first serve; the second one queues the unrendered rows again.
+      second = serveInProcess(dir, 1);
+      const url2 = await second.url();
+      assert.match(second.log.text, /queued 2 fractal\(s\) left unrendered by an earlier run/);
+      await until(async () => {
+        const l = JSON.parse((await cli(['--endpoint-url', url2, 'list', '--json'])).stdout) as Fractal[];
+        return l.length === 2 && l.every((f) => f.checksum);
+      }, 'both fractals rendered by the second serve');
+    } finally {
+      await first.stop();
+      if (second) assert.equal(await second.stop(), 0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { toTask } from '../api/publish.js';
 import { buildApi } from '../api/server.js';
 import { redactUrl, resolveSettings, SettingsError, type SettingsInput } from '../config.js';
 import { openRepository } from '../db/index.js';
@@ -141,6 +142,25 @@ function startApi(b: Required<Backends>, verbose: boolean): FastifyInstance {
   }) as FastifyInstance;
 }
 
+/**
+ * The in-process queue dies with the process: tasks still waiting when `faafo serve` stopped (or crashed) are
+ * gone, while their rows wait for an image. On start, queue every unrendered row again.
+ */
+export async function requeuePending(repo: FractalRepository, queue: TaskQueue): Promise<number> {
+  let n = 0;
+  const pageSize = 500;
+  for (let offset = 0; ; offset += pageSize) {
+    const page = await repo.list(offset, pageSize);
+    for (const row of page.rows) {
+      if (row.checksum === null) {
+        await queue.publish(toTask(row));
+        n++;
+      }
+    }
+    if (page.rows.length < pageSize) return n;
+  }
+}
+
 const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name ? `[${name}] ` : ''}${line}\n`);
 
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
@@ -154,6 +174,10 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     app = startApi(b, Boolean(p.values.verbose || p.values.debug));
     const port = await listen(app, s);
     const url = localUrl(s.host, port);
+    if (s.queueUrl.startsWith('memory:')) {
+      const n = await requeuePending(b.repo, b.queue);
+      if (n > 0) io.stdout(`faafo serve: queued ${n} fractal(s) left unrendered by an earlier run\n`);
+    }
     renderer = new Renderer({ threads: s.threads });
     for (let i = 0; i < s.workers; i++) {
       const w = new FractalWorker({
