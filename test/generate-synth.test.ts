@@ -224,3 +224,43 @@ test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-
     0,
   );
 });
+
+test('boot scripts are valid bash once Heat has filled in the placeholders', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const sample: Record<string, string> = {
+    __WC_NOTIFY__:
+      "curl -i -X POST -H 'X-Auth-Token: gAAAA' -H 'Content-Type: application/json' http://heat.example:8004/v1/p/stacks/s/i/resources/wait_handle/signal",
+    __APP_URL__: 'https://bundles.example/faafo.tgz',
+    __APP_SHA256__: 'a'.repeat(64),
+    __NODE_TARBALL_URL__: '',
+    __DATABASE_URL__: 'postgresql://faafo:Abc123@10.20.0.5:5432/faafo',
+    __QUEUE_URL__: 'amqp://faafo:Abc123@10.20.0.5:5672/',
+    __IMAGE_STORE_URL__: 'file:/var/lib/faafo/images',
+    __ENDPOINT_URL__: 'http://10.20.0.9/',
+    __DB_PASSWORD__: 'Abc123',
+    __MQ_PASSWORD__: 'Def456',
+  };
+  const scripts: [string, { str_replace: { template: string; params: Obj } }][] = [];
+  for (const flags of [{}, { topology: 'all-in-one' }, { 'queue-url': 'amqp://u:p@mq.example/' }]) {
+    const s = await gen(flags);
+    for (const [file, text] of Object.entries(s.files)) {
+      const walk = (v: unknown, where: string): void => {
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
+        else if (v && typeof v === 'object') {
+          const o = v as Obj;
+          if (o.user_data?.str_replace) scripts.push([`${file} ${where}`, o.user_data]);
+          for (const [k, x] of Object.entries(o)) walk(x, `${where}.${k}`);
+        }
+      };
+      walk(parse(text), '');
+    }
+  }
+  assert.equal(scripts.length, 7); // services + api + worker, all-in-one, services(db only) + api + worker
+  for (const [where, ud] of scripts) {
+    let text = ud.str_replace.template;
+    for (const k of Object.keys(ud.str_replace.params)) text = text.split(k).join(sample[k]);
+    assert.doesNotMatch(text, /__[A-Z0-9_]+__/, where);
+    const r = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${where}: ${r.stderr}`);
+  }
+});
