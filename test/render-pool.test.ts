@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Renderer, type RenderParams } from '../app/render/index.js';
+import { ThreadPool } from '../app/render/pool.js';
+import { threadEntry } from '../app/render/thread-entry.js';
 import { renderToBuffer } from './helpers/render-sink.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +68,35 @@ describe('render thread pool', () => {
     await pending;
     await assert.rejects(r.render(C, sink()), /renderer is closed/);
   });
+
+  it(
+    'drop() withdraws the queued bands of one owner; started and other bands finish',
+    { timeout: 60_000 },
+    async () => {
+      const pool = new ThreadPool(1, threadEntry());
+      const band = (y0: number) => ({
+        ...rect,
+        width: 400,
+        height: 400,
+        iterations: 300,
+        cr: -0.8,
+        ci: 0.156,
+        y0,
+        y1: y0 + 50,
+        level: 3,
+      });
+      const mine = {};
+      const other = {};
+      const started = pool.run(band(0), mine); // dispatched at once to the only thread
+      const queued = [pool.run(band(50), mine), pool.run(band(100), mine)];
+      const theirs = pool.run(band(150), other);
+      pool.drop(mine);
+      for (const q of queued) await assert.rejects(q, /render abandoned/);
+      assert.ok((await started).data.length > 0);
+      assert.ok((await theirs).data.length > 0);
+      await pool.close();
+    },
+  );
 
   it('rejects bad thread counts', () => {
     assert.throws(() => new Renderer({ threads: 0 }), RangeError);

@@ -76,12 +76,13 @@ export class Renderer {
     const window = 2 * this.threads + 2;
     const png = new PngWriter(out, width, height);
     const inFlight: Promise<EncodedBand>[] = [];
+    const owner = {};
     let submitted = 0;
     const submit = () => {
       const y0 = submitted * rows;
       const y1 = Math.min(height, y0 + rows);
       const job: BandJob = { width, height, iterations, xa, xb, ya, yb, cr, ci, y0, y1, level: this.level };
-      const pr = this.pool.run(job);
+      const pr = this.pool.run(job, owner);
       pr.catch(() => {}); // awaited in order below
       inFlight.push(pr);
       submitted++;
@@ -96,6 +97,7 @@ export class Renderer {
       const { size, checksum } = await png.finish();
       return { duration: (performance.now() - t0) / 1000, size, checksum, cr, ci };
     } catch (e) {
+      this.pool.drop(owner); // bands of this render that no thread has started yet
       png.abort();
       throw e;
     }

@@ -9,6 +9,7 @@ import type { BandReply, BandRequest } from './thread.js';
 
 interface Pending {
   job: BandJob;
+  owner?: object;
   resolve: (rows: EncodedBand) => void;
   reject: (e: Error) => void;
 }
@@ -31,12 +32,21 @@ export class ThreadPool {
     private readonly entry: URL,
   ) {}
 
-  run(job: BandJob): Promise<EncodedBand> {
+  /** Queues a band; `owner` (any object, e.g. one per render) lets drop() withdraw it. */
+  run(job: BandJob, owner?: object): Promise<EncodedBand> {
     if (this.closed) return Promise.reject(new Error('renderer is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, owner, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** Withdraws the queued (not yet started) bands of `owner`, e.g. after its render failed. */
+  drop(owner: object): void {
+    const err = new Error('render abandoned');
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i].owner === owner) this.queue.splice(i, 1)[0].reject(err);
+    }
   }
 
   private spawn(): Slot {
