@@ -1,9 +1,10 @@
 // Writes a synthesized set into a directory (after the offline checks pass: an internal error never reaches
 // disk) and reports the files, the findings and the parameters a user still has to give.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { FaafoError } from '../lib/errors.js';
+import { FaafoError, UsageError } from '../lib/errors.js';
 import { validateSet, type Finding } from '../validate/index.js';
 import type { Synth } from './index.js';
 
@@ -29,6 +30,14 @@ export async function writeSynth(synth: Synth, out: string): Promise<WriteResult
     throw new FaafoError(
       `internal: the generated templates fail the offline checks: ${errors[0].path}: ${errors[0].message}`,
     );
+  // --out . next to the configuration would overwrite it (both are called faafo-stack.yaml): refuse.
+  const mainPath = path.join(out, synth.main);
+  if (existsSync(mainPath) && !/^heat_template_version:/m.test(await readFile(mainPath, 'utf8'))) {
+    throw new UsageError(
+      `${mainPath} exists and is not a Heat template (your configuration?)`,
+      'choose another --out directory',
+    );
+  }
   await mkdir(out, { recursive: true });
   const files: string[] = [];
   for (const [name, text] of Object.entries(synth.files)) {
