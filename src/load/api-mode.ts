@@ -211,14 +211,16 @@ async function closedLoop(
   });
   let finished!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => (finished = (err) => (err ? reject(err) : resolve())));
+  // A single GET path: no request list at all (autocannon's leanest path, a fair match for wrk).
+  const singlePath = single && single === 'list' ? '/v1/fractal' : undefined;
   const instance = autocannon(
     {
-      url: o.url,
+      url: singlePath ? new URL(singlePath, o.url).toString() : o.url,
       connections: o.connections ?? 10,
       duration: o.durationS,
       maxOverallRequests: o.maxRequests,
       timeout: o.timeoutS,
-      requests,
+      ...(singlePath ? {} : { requests }),
     },
     (err) => finished(err),
   );
