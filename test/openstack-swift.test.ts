@@ -59,6 +59,17 @@ test('swift: the account TempURL key is reused, never part of the URL or message
   assert.ok(!t.url.includes(k1));
 });
 
+test('swift: a stale cached TempURL key (another client set a new one) is detected and re-read', async () => {
+  const other = await connect({ cloud: 'faafo-local', env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') }, searchDirs: [] });
+  await other.swift.ensureContainer(container);
+  await other.swift.putObject(container, 'stale-key.txt', Buffer.from('hello'));
+  (other.swift as unknown as { key: string }).key = 'a-key-that-is-no-longer-the-accounts';
+  const t = await other.swift.tempUrl('GET', container, 'stale-key.txt', 60);
+  const res = await fetch(t.url);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'hello');
+});
+
 test('swift: signTempUrl follows the documented HMAC (method, expires, path) for sha1/sha256/sha512', () => {
   const body = 'GET\n1700000000\n/v1/AUTH_p/c/o';
   assert.equal(signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha256').url, `http://s/v1/AUTH_p/c/o?temp_url_sig=${createHmac('sha256', 'k').update(body).digest('hex')}&temp_url_expires=1700000000`);

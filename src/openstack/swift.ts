@@ -102,11 +102,19 @@ export class SwiftClient {
    * The URL itself needs no token; it stops working at `expires` (seconds since epoch).
    */
   async tempUrl(method: string, container: string, object: string, ttlS: number): Promise<{ url: string; expires: number; digest: TempUrlDigest }> {
-    const [key, digests] = await Promise.all([this.tempUrlKey(), this.tempUrlDigests()]);
     const account = new URL(this.accountUrl());
-    const expires = Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlS));
     const rawPath = `${decodeURIComponent(account.pathname.replace(/\/+$/, ''))}/${container}/${object}`;
-    return { ...signTempUrl(account.origin, method, rawPath, expires, key, digests[0]), expires, digest: digests[0] };
+    for (let attempt = 1; ; attempt++) {
+      const [key, digests] = await Promise.all([this.tempUrlKey(), this.tempUrlDigests()]);
+      const expires = Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlS));
+      const signed = { ...signTempUrl(account.origin, method, rawPath, expires, key, digests[0]), expires, digest: digests[0] };
+      // Two clients that both found no key set different random keys at once: the last one wins. A GET TempURL
+      // also allows HEAD, so check it (no token) and re-read the account key when Swift refuses the signature.
+      if (method.toUpperCase() !== 'GET' || attempt >= 3) return signed;
+      const probe = await this.cloud.http.head(signed.url).catch(() => undefined);
+      if (probe?.status !== 401) return signed;
+      this.key = undefined;
+    }
   }
 }
 
