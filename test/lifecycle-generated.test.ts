@@ -1,6 +1,6 @@
 // The user's path: `create` from generate's flags and a faafo-stack.yaml (templates synthesized by C6, not a
 // hand-written file), on the real local Heat with servers/networks/LB/alarms mapped to OS::Heat::None by
-// `-e env-none.yaml`. The test plays the servers (signals every boot wait condition, as the boot scripts
+// `-e env-none-telemetry.yaml` (the Aodh alarms are real). The test plays the servers (signals every boot wait condition, as the boot scripts
 // would). Then: status from the generated tiers, a diff of a flag change listing exactly the group it changes,
 // an update that the default approval policy lets through without a TTY (nothing replaced, deleted or opened
 // wider), and delete --wait.
@@ -47,7 +47,8 @@ const flags = () => [
   '--config', config,
   '--app-url', 'https://bundles.example.invalid/faafo.tar.gz', '--app-sha256', 'a'.repeat(64),
   '--cooldown', '0', '--granularity', '60', '--boot-timeout', '300',
-  '-e', path.join(OS, 'env-none.yaml'),
+  // Servers, networks, LB as OS::Heat::None; the Aodh alarms stay real (their state shows in `status`).
+  '-e', path.join(OS, 'env-none-telemetry.yaml'),
 ];
 
 before(async () => {
@@ -92,6 +93,15 @@ test('generated stack: create --wait, status, diff of a flag change, update with
       s.tiers.map((x: { name: string; group: string; current: number; min: number; max: number }) => [x.name, x.group, x.current, x.min, x.max]),
       [['api', 'api_asg', 1, 1, 3], ['workers', 'worker_asg', 1, 1, 6]],
     );
+    // Real Aodh alarms, no CPU measures yet: each one known to Aodh, 'insufficient data'.
+    assert.ok(Array.isArray(s.alarms) && s.alarms.length >= 4, JSON.stringify(s.alarms));
+    for (const a of s.alarms) assert.equal(a.state, 'insufficient data', JSON.stringify(a));
+    assert.ok(s.alarms.some((a: { resource: string }) => a.resource === 'worker_cpu_high'));
+    const text = await runCli(['status', NAME], env);
+    assert.match(text.stdout, /tier workers +1 running \(min 1, max 6\) +group worker_asg/);
+    assert.match(text.stdout, /worker_cpu_high: insufficient data/);
+    assert.match(text.stdout, /app URL: \(none yet\)/); // the LB floating IP is OS::Heat::None here: no host
+    assert.equal(s.appUrl, null);
   });
 
   await t.test('diff --max-workers 7: the parameter and exactly the worker group', async () => {

@@ -162,3 +162,11 @@ describe('preview noise vs real changes', () => {
     assert.equal(realChanges({ ...base, oldT: tpl(), newT: tpl(), newEnv: { resource_registry: { 'OS::Nova::Server': 'OS::Heat::None' } } }), undefined);
   });
 });
+
+test('app URL from the outputs, never one without a host', async () => {
+  const { appUrl } = await import('../src/stack/status.js');
+  assert.equal(appUrl({ app_url: 'http://203.0.113.5/' }), 'http://203.0.113.5/');
+  assert.equal(appUrl({ app_url: 'http:///' }), null);
+  assert.equal(appUrl({ app_url: 'http:///', lb_vip: '10.0.0.5' }), 'http://10.0.0.5/');
+  assert.equal(appUrl({ lb_vip: null }), null);
+});

@@ -20,10 +20,19 @@ export interface AlarmCapable extends Requester {
   hasService?(serviceType: string): boolean;
 }
 
-/** `app_url`/`url`/`api_url` output, else `http://<lb_vip>` when a VIP output is set. */
+/** `app_url`/`url`/`api_url` output, else `http://<lb_vip>` when a VIP output is set; never a URL without a host
+ * (`http:///` while the floating IP is not there yet). */
 export function appUrl(outputs: Record<string, unknown>): string | null {
+  const withHost = (u: string) => {
+    try {
+      return new URL(u).hostname ? u : null;
+    } catch {
+      return null;
+    }
+  };
   for (const k of ['app_url', 'url', 'api_url', 'endpoint_url']) {
-    if (typeof outputs[k] === 'string' && outputs[k]) return outputs[k] as string;
+    const u = typeof outputs[k] === 'string' ? withHost(outputs[k] as string) : null;
+    if (u) return u;
   }
   for (const k of ['lb_floating_ip', 'floating_ip', 'lb_vip', 'vip_address']) {
     if (typeof outputs[k] === 'string' && outputs[k]) return `http://${outputs[k]}/`;
