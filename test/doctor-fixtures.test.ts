@@ -4,7 +4,8 @@
 // (test/fixtures/doctor/production-cloud.json; test/helpers/fixture-cloud.ts replays them).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runDoctor, failed, type CheckResult, type DoctorPlan } from '../src/doctor/index.js';
+import { runDoctor, failed, planFromConfig, type CheckResult, type DoctorPlan } from '../src/doctor/index.js';
+import { resolveConfig } from '../src/config/index.js';
 import { FixtureCloud } from './helpers/fixture-cloud.js';
 
 const plan = (p: Partial<DoctorPlan> = {}): DoctorPlan => ({
@@ -164,5 +165,28 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     const r = await run(cloud);
     assert.equal(r.quotas.status, 'fail');
     assert.match(r.quotas.detail, /could not check: .*503/);
+  });
+
+  test('the plan from generate flags: servers at their maximum per flavor, LB, floating IPs, Swift when no --app-url', async () => {
+    const cfg = await resolveConfig({ flags: { 'max-api': 4, 'max-workers': 8, 'worker-flavor': 'm1.medium', granularity: 60 }, cwd: '/nonexistent' });
+    const p = planFromConfig(cfg);
+    assert.deepEqual(p.servers, [
+      { role: 'api', flavor: 'm1.small', count: 4 },
+      { role: 'workers', flavor: 'm1.medium', count: 8 },
+      { role: 'services', flavor: 'm1.small', count: 1 },
+    ]);
+    assert.equal(p.granularity, 60);
+    assert.equal(p.alarmAction, 'trust');
+    assert.equal(p.loadBalancers, 1);
+    assert.equal(p.floatingIps, 1);
+    assert.equal(p.bundleToSwift, true, 'create uploads the bundle to Swift when no --app-url is given');
+    const noLb = planFromConfig(await resolveConfig({ flags: { lb: false, 'max-api': 3, 'app-url': 'https://example.org/f.tgz', 'alarm-action': 'alarm-url' }, cwd: '/nonexistent' }));
+    assert.equal(noLb.floatingIps, 3, 'a floating IP per API server without the load balancer');
+    assert.equal(noLb.loadBalancers, 0);
+    assert.equal(noLb.bundleToSwift, false);
+    assert.equal(noLb.alarmAction, 'alarm_url');
+    // 12 + 1 servers need more than the 8 free instances of the recorded cloud
+    const r = await runDoctor(new FixtureCloud('production-cloud.json'), { ...p, granularity: 300 });
+    assert.match(r.find((x) => x.id === 'quotas')!.detail, /instances 13 needed, 8 free of 10/);
   });
 });

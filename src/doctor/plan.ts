@@ -17,7 +17,8 @@ export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean
     alarmAction: cfg.scaling.alarmAction === 'alarm-url' ? 'alarm_url' : 'trust',
     alarms: !allInOne,
     loadBalancer,
-    bundleToSwift: Boolean(opts.bundleToSwift) || cfg.imageStoreUrl.startsWith('swift:'),
+    // `create` without --app-url bundles the app and uploads it to Swift (TempURL); swift:// image stores too.
+    bundleToSwift: Boolean(opts.bundleToSwift) || !cfg.app.url || cfg.imageStoreUrl.startsWith('swift:'),
     image: cfg.image,
     keyName: cfg.keyName || undefined,
     externalNetwork: cfg.externalNetwork || undefined,
