@@ -37,7 +37,11 @@ The live page (tier sizes, decisions, gallery) is on --control-port. Stop with C
       await mkdir(dir, { recursive: true });
       const out = openSync(path.join(dir, 'supervisor.log'), 'a');
       const argv = process.argv.slice(1).filter((a) => a !== '--detach' && a !== '--json');
-      const child = spawn(process.execPath, [...process.execArgv, ...argv], { cwd, detached: true, stdio: ['ignore', out, out] });
+      // Loader flags (`--import tsx` when run from source) resolved here: the child's folder may have no node_modules.
+      const execArgv = process.execArgv.map((a, i, all) =>
+        all[i - 1] === '--import' && !/^(\.|\/|file:|data:)/.test(a) ? import.meta.resolve(a) : a,
+      );
+      const child = spawn(process.execPath, [...execArgv, ...argv], { cwd, detached: true, stdio: ['ignore', out, out] });
       child.unref();
       const end = Date.now() + 300_000;
       while (Date.now() < end) {
