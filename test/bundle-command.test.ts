@@ -25,7 +25,14 @@ test('bundle --container: uploads to Swift, TempURL serves the exact tarball wit
   const out = path.join(work, 'b1');
   const r = await runCli(['bundle', '--out', out, '--container', container, '--ttl', '2h', '--json'], cloudEnv);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { sha256: string; url: string; expires: string; object: string; uploaded: boolean; tarball: string };
+  const j = JSON.parse(r.stdout) as {
+    sha256: string;
+    url: string;
+    expires: string;
+    object: string;
+    uploaded: boolean;
+    tarball: string;
+  };
   assert.equal(j.uploaded, true);
   assert.equal(j.object, `faafo-${j.sha256.slice(0, 16)}.tar.gz`);
   const ttl = Date.parse(j.expires) - Date.now();
@@ -44,7 +51,10 @@ test('bundle --container: uploads to Swift, TempURL serves the exact tarball wit
 });
 
 test('bundle --app-url: no upload, the given URL is the app url', async () => {
-  const r = await runCli(['bundle', '--out', path.join(work, 'b3'), '--app-url', 'https://downloads.example.com/faafo.tar.gz', '--json'], {});
+  const r = await runCli(
+    ['bundle', '--out', path.join(work, 'b3'), '--app-url', 'https://downloads.example.com/faafo.tar.gz', '--json'],
+    {},
+  );
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { url: string; uploaded: boolean; sha256: string };
   assert.equal(j.url, 'https://downloads.example.com/faafo.tar.gz');
@@ -67,7 +77,13 @@ test('bundle: usage errors are one line with exit 2', async () => {
 });
 
 test('bundle --container with an unknown cloud: one line, exit 2', async () => {
-  const r = await runCli(['bundle', '--out', path.join(work, 'b4'), '--container', container, '--os-cloud', 'no-such-cloud'], cloudEnv);
+  const r = await runCli(
+    ['bundle', '--out', path.join(work, 'b4'), '--container', container, '--os-cloud', 'no-such-cloud'],
+    cloudEnv,
+  );
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr.trim(), /^Error: cloud "no-such-cloud" not found; clouds found: faafo-local, faafo-local-admin \(files read: .*clouds\.yaml\)/);
+  assert.match(
+    r.stderr.trim(),
+    /^Error: cloud "no-such-cloud" not found; clouds found: faafo-local, faafo-local-admin \(files read: .*clouds\.yaml\)/,
+  );
 });

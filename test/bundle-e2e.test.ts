@@ -28,13 +28,18 @@ async function poll<T>(what: string, f: () => Promise<T | undefined> | T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /** Runs bundled `node faafo.mjs ...` with only PATH/HOME and the given settings in its environment. */
-function run(args: string[], env: Record<string, string>, entry = 'faafo.mjs'): { child: ChildProcess; out: () => string } {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  entry = 'faafo.mjs',
+): { child: ChildProcess; out: () => string } {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: app,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, ...env },
@@ -69,10 +74,19 @@ test('bundle: tarball checksum matches, layout is self-contained (no package.jso
   assert.equal(readFileSync(`${result.tarball}.sha256`, 'utf8'), `${result.sha256}  faafo.tar.gz\n`);
   execFileSync('sha256sum', ['-c', 'faafo.tar.gz.sha256'], { cwd: path.dirname(result.tarball), stdio: 'ignore' });
   const listed = execFileSync('tar', ['-tzf', result.tarball], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(listed, ['faafo/', 'faafo/README.txt', 'faafo/bin/', 'faafo/bin/faafo', 'faafo/bin/faafo.js', 'faafo/faafo.mjs', 'faafo/thread.mjs']);
+  assert.deepEqual(listed, [
+    'faafo/',
+    'faafo/README.txt',
+    'faafo/bin/',
+    'faafo/bin/faafo',
+    'faafo/bin/faafo.js',
+    'faafo/faafo.mjs',
+    'faafo/thread.mjs',
+  ]);
   assert.ok(statSync(path.join(app, 'bin/faafo')).mode & 0o100, 'bin/faafo is executable');
   for (const p of ['package.json', 'node_modules']) assert.ok(!existsSync(path.join(app, p)));
-  for (let d = app; path.dirname(d) !== d; d = path.dirname(d)) assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
+  for (let d = app; path.dirname(d) !== d; d = path.dirname(d))
+    assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
 });
 
 test('bundle: the same sources give the same sha256 (reproducible)', async () => {
@@ -80,36 +94,60 @@ test('bundle: the same sources give the same sha256 (reproducible)', async () =>
   assert.equal(again.sha256, result.sha256);
 });
 
-test('bundle: the boot scripts\' layout (tar --strip-components=1, node bin/faafo.js) works as CommonJS and under an ESM package', () => {
+test("bundle: the boot scripts' layout (tar --strip-components=1, node bin/faafo.js) works as CommonJS and under an ESM package", () => {
   for (const type of ['none', 'module']) {
     const root = path.join(work, `boot-${type}`);
     const opt = path.join(root, 'opt/faafo');
     execFileSync('mkdir', ['-p', opt]);
     if (type === 'module') writeFileSync(path.join(root, 'package.json'), '{"type":"module"}');
     execFileSync('tar', ['-xzf', result.tarball, '-C', opt, '--strip-components=1']);
-    const help = execFileSync(process.execPath, [path.join(opt, 'bin/faafo.js'), 'help', 'worker'], { encoding: 'utf8', env: { PATH: process.env.PATH! } });
+    const help = execFileSync(process.execPath, [path.join(opt, 'bin/faafo.js'), 'help', 'worker'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH! },
+    });
     assert.match(help, /worker/, type);
   }
 });
 
 test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line', async () => {
-  assert.match(execFileSync(path.join(app, 'bin/faafo'), ['--help'], { encoding: 'utf8', env: { PATH: process.env.PATH! } }), /faafo/);
-  const r = run(['api', '--port', '0', '--host', '127.0.0.1'], { FAAFO_DATABASE_URL: `sqlite:${path.join(work, 'x.sqlite')}` });
+  assert.match(
+    execFileSync(path.join(app, 'bin/faafo'), ['--help'], { encoding: 'utf8', env: { PATH: process.env.PATH! } }),
+    /faafo/,
+  );
+  const r = run(['api', '--port', '0', '--host', '127.0.0.1'], {
+    FAAFO_DATABASE_URL: `sqlite:${path.join(work, 'x.sqlite')}`,
+  });
   const code = await new Promise<number | null>((res) => r.child.on('exit', res));
   assert.notEqual(code, 0);
-  assert.match(r.out(), /the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:\/\/ or mysql:\/\//);
+  assert.match(
+    r.out(),
+    /the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:\/\/ or mysql:\/\//,
+  );
   assert.doesNotMatch(r.out(), /\n\s+at /, 'no stack trace');
 });
 
-async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, string> = {}, workerEntry = 'faafo.mjs'): Promise<void> {
+async function renderThroughBundle(
+  imageUrl: string,
+  extraEnv: Record<string, string> = {},
+  workerEntry = 'faafo.mjs',
+): Promise<void> {
   const db = await freshPostgres();
   disposables.push(db);
   const mq = await freshVhost();
   disposables.push(mq);
   const settings = { FAAFO_DATABASE_URL: db.value, FAAFO_QUEUE_URL: mq.value, FAAFO_IMAGE_URL: imageUrl, ...extraEnv };
   const api = run(['api', '--port', '0', '--host', '127.0.0.1'], settings);
-  const url = await poll('the API to listen', () => /listening on (http:\/\/[^/\s]+)\//.exec(api.out())?.[1] ?? (api.child.exitCode !== null ? Promise.reject(new Error(api.out())) : undefined));
-  const worker = run(['worker', '--threads', '2'], { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' }, workerEntry);
+  const url = await poll(
+    'the API to listen',
+    () =>
+      /listening on (http:\/\/[^/\s]+)\//.exec(api.out())?.[1] ??
+      (api.child.exitCode !== null ? Promise.reject(new Error(api.out())) : undefined),
+  );
+  const worker = run(
+    ['worker', '--threads', '2'],
+    { ...settings, FAAFO_ENDPOINT_URL: url, FAAFO_GENERATED_BY: 'bundle-test' },
+    workerEntry,
+  );
   const res = await fetch(`${url}/v1/fractal`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -118,7 +156,11 @@ async function renderThroughBundle(imageUrl: string, extraEnv: Record<string, st
   assert.equal(res.status, 201, await res.clone().text());
   const { uuid } = (await res.json()) as { uuid: string };
   const row = await poll('the fractal to be rendered', async () => {
-    const r = (await (await fetch(`${url}/v1/fractal/${uuid}`)).json()) as { checksum: string | null; generated_by: string | null; size: number | null };
+    const r = (await (await fetch(`${url}/v1/fractal/${uuid}`)).json()) as {
+      checksum: string | null;
+      generated_by: string | null;
+      size: number | null;
+    };
     return r.checksum ? r : undefined;
   });
   assert.equal(row.generated_by, 'bundle-test');
@@ -138,7 +180,14 @@ test('bundle: `node faafo.mjs api` + `node faafo.mjs worker` on PostgreSQL + Rab
 
 test('bundle: the same with the swift: image store (real Swift; credentials from OS_* variables; worker via bin/faafo.js)', async () => {
   const container = `faafo-bundle-images-${process.pid}-${Date.now().toString(36)}`;
-  const os = { OS_AUTH_URL: 'http://127.0.0.1:5000/v3', OS_USERNAME: 'demo', OS_PASSWORD: 'secret', OS_PROJECT_NAME: 'demo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' };
+  const os = {
+    OS_AUTH_URL: 'http://127.0.0.1:5000/v3',
+    OS_USERNAME: 'demo',
+    OS_PASSWORD: 'secret',
+    OS_PROJECT_NAME: 'demo',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+  };
   try {
     await renderThroughBundle(`swift://${container}`, os, 'bin/faafo.js'); // the worker as the boot scripts start it
   } finally {

@@ -16,7 +16,14 @@ import { connect, OpenStackError, type Cloud } from '../src/openstack/index.js';
 
 const KEYSTONE = 'http://127.0.0.1:5000/v3';
 const PASSWORD = 'secret'; // the local Keystone's test password for demo
-const demoAuth = { auth_url: KEYSTONE, username: 'demo', password: PASSWORD, project_name: 'demo', user_domain_name: 'Default', project_domain_name: 'Default' };
+const demoAuth = {
+  auth_url: KEYSTONE,
+  username: 'demo',
+  password: PASSWORD,
+  project_name: 'demo',
+  user_domain_name: 'Default',
+  project_domain_name: 'Default',
+};
 
 let dir: string;
 let n = 0;
@@ -66,7 +73,27 @@ before(async () => {
   // A TLS server with a self-signed certificate for 127.0.0.1.
   certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   tls = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (_req, res) => {
     res.writeHead(404, { 'Content-Type': 'application/json', 'x-openstack-request-id': 'req-tls-test' });
     res.end(JSON.stringify({ error: { code: 404, message: 'not keystone', title: 'Not Found' } }));
@@ -76,9 +103,33 @@ before(async () => {
   // A TLS server that requires a client certificate (cert/key options), trusting one self-signed client cert.
   clientCert = path.join(dir, 'client.pem');
   clientKey = path.join(dir, 'client.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', clientKey, '-out', clientCert, '-days', '1', '-subj', '/CN=faafo-client'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      clientKey,
+      '-out',
+      clientCert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=faafo-client',
+    ],
+    { stdio: 'ignore' },
+  );
   mtls = createHttpsServer(
-    { cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(clientCert), requestCert: true, rejectUnauthorized: true },
+    {
+      cert: readFileSync(certFile),
+      key: readFileSync(keyFile),
+      ca: readFileSync(clientCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (_req, res) => {
       res.writeHead(404, { 'Content-Type': 'application/json', 'x-openstack-request-id': 'req-mtls-test' });
       res.end(JSON.stringify({ error: { code: 404, message: 'client cert accepted', title: 'Not Found' } }));
@@ -107,10 +158,21 @@ test('password auth by names: project id, user id, catalog endpoints, Heat answe
 
 test('password auth by ids (user_id, project_id) and the envvars cloud from OS_* variables', async () => {
   const first = await connectWith({ auth: demoAuth });
-  const byId = await connectWith({ auth: { auth_url: KEYSTONE, user_id: first.userId, password: PASSWORD, project_id: first.projectId } });
+  const byId = await connectWith({
+    auth: { auth_url: KEYSTONE, user_id: first.userId, password: PASSWORD, project_id: first.projectId },
+  });
   assert.equal(byId.projectId, first.projectId);
   const env = await connect({
-    env: { HOME: dir, OS_AUTH_URL: KEYSTONE, OS_USERNAME: 'demo', OS_PASSWORD: PASSWORD, OS_PROJECT_NAME: 'demo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_ID: 'default', OS_REGION_NAME: 'RegionOne' },
+    env: {
+      HOME: dir,
+      OS_AUTH_URL: KEYSTONE,
+      OS_USERNAME: 'demo',
+      OS_PASSWORD: PASSWORD,
+      OS_PROJECT_NAME: 'demo',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_ID: 'default',
+      OS_REGION_NAME: 'RegionOne',
+    },
     searchDirs: [path.join(dir, 'none')],
   });
   assert.equal(env.name, 'envvars');
@@ -120,39 +182,76 @@ test('password auth by ids (user_id, project_id) and the envvars cloud from OS_*
 test('application credential: by id + secret and by name + secret + user; deleted afterwards', async () => {
   const demo = await connectWith({ auth: demoAuth });
   const name = `faafo-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const r = await demo.request<{ application_credential: { id: string; secret: string } }>('identity', 'POST', `/users/${demo.userId}/application_credentials`, {
-    body: { application_credential: { name, description: 'faafo-stack test, deleted by the test' } },
-  });
+  const r = await demo.request<{ application_credential: { id: string; secret: string } }>(
+    'identity',
+    'POST',
+    `/users/${demo.userId}/application_credentials`,
+    {
+      body: { application_credential: { name, description: 'faafo-stack test, deleted by the test' } },
+    },
+  );
   const { id, secret } = r.data.application_credential;
   try {
-    const byId = await connectWith({ auth_type: 'v3applicationcredential', auth: { auth_url: KEYSTONE, application_credential_id: id, application_credential_secret: secret } });
+    const byId = await connectWith({
+      auth_type: 'v3applicationcredential',
+      auth: { auth_url: KEYSTONE, application_credential_id: id, application_credential_secret: secret },
+    });
     assert.equal(byId.projectId, demo.projectId);
     assert.ok(Array.isArray(await byId.heat.listStacks()));
     const byName = await connect({
-      env: { HOME: dir, OS_AUTH_URL: KEYSTONE, OS_AUTH_TYPE: 'v3applicationcredential', OS_APPLICATION_CREDENTIAL_NAME: name, OS_APPLICATION_CREDENTIAL_SECRET: secret, OS_USERNAME: 'demo', OS_USER_DOMAIN_NAME: 'Default' },
+      env: {
+        HOME: dir,
+        OS_AUTH_URL: KEYSTONE,
+        OS_AUTH_TYPE: 'v3applicationcredential',
+        OS_APPLICATION_CREDENTIAL_NAME: name,
+        OS_APPLICATION_CREDENTIAL_SECRET: secret,
+        OS_USERNAME: 'demo',
+        OS_USER_DOMAIN_NAME: 'Default',
+      },
       searchDirs: [path.join(dir, 'none')],
     });
     assert.equal(byName.projectId, demo.projectId);
-    const bad = await failure(connectWith({ auth_type: 'v3applicationcredential', auth: { auth_url: KEYSTONE, application_credential_id: id, application_credential_secret: 'not-the-secret-' + secret.slice(0, 4) } }));
+    const bad = await failure(
+      connectWith({
+        auth_type: 'v3applicationcredential',
+        auth: {
+          auth_url: KEYSTONE,
+          application_credential_id: id,
+          application_credential_secret: 'not-the-secret-' + secret.slice(0, 4),
+        },
+      }),
+    );
     assert.match(bad.message, /application credential .* was rejected/);
     assertClean(bad, secret);
   } finally {
-    await demo.request('identity', 'DELETE', `/users/${demo.userId}/application_credentials/${id}`, { okStatuses: [204, 404] });
+    await demo.request('identity', 'DELETE', `/users/${demo.userId}/application_credentials/${id}`, {
+      okStatuses: [204, 404],
+    });
   }
 });
 
 test('token auth: an issued token, project-scoped, works as auth_type token; revoked token -> clear line', async () => {
   const demo = await connectWith({ auth: demoAuth });
   const tok = await demo.token();
-  const viaToken = await connectWith({ auth_type: 'token', auth: { auth_url: KEYSTONE, token: tok, project_name: 'demo', project_domain_name: 'Default' } });
+  const viaToken = await connectWith({
+    auth_type: 'token',
+    auth: { auth_url: KEYSTONE, token: tok, project_name: 'demo', project_domain_name: 'Default' },
+  });
   assert.equal(viaToken.projectId, demo.projectId);
   assert.ok(Array.isArray(await viaToken.heat.listStacks()));
   // Revoke it (as its owner), then try to use it again.
   await demo.request('identity', 'DELETE', '/auth/tokens', { headers: { 'X-Subject-Token': tok } });
-  const e = await failure(connectWith({ auth_type: 'token', auth: { auth_url: KEYSTONE, token: tok, project_id: demo.projectId } }));
-  assert.match(e.message, /Keystone authentication failed: HTTP (401|404) the token was rejected \(expired, revoked or malformed\) \(request id req-/);
+  const e = await failure(
+    connectWith({ auth_type: 'token', auth: { auth_url: KEYSTONE, token: tok, project_id: demo.projectId } }),
+  );
+  assert.match(
+    e.message,
+    /Keystone authentication failed: HTTP (401|404) the token was rejected \(expired, revoked or malformed\) \(request id req-/,
+  );
   assertClean(e, tok);
-  const malformed = await failure(connectWith({ auth: { auth_url: KEYSTONE, token: 'gAAAAA-not-a-token-xyz', project_id: demo.projectId } }));
+  const malformed = await failure(
+    connectWith({ auth: { auth_url: KEYSTONE, token: 'gAAAAA-not-a-token-xyz', project_id: demo.projectId } }),
+  );
   assert.match(malformed.message, /the token was rejected/);
   assertClean(malformed, 'gAAAAA-not-a-token-xyz');
 });
@@ -175,7 +274,10 @@ test('wrong password: one line with the request id, the password never appears',
   const pw = `Wr0ng-${randomBytes(6).toString('hex')}`;
   const e = await failure(connectWith({ auth: { ...demoAuth, password: pw } }));
   assert.ok(e instanceof OpenStackError);
-  assert.match(e.message, /^cloud t: Keystone authentication failed: HTTP 401 wrong password or unknown user demo \(request id req-[0-9a-f-]+\)$/);
+  assert.match(
+    e.message,
+    /^cloud t: Keystone authentication failed: HTTP 401 wrong password or unknown user demo \(request id req-[0-9a-f-]+\)$/,
+  );
   assertClean(e, pw);
 });
 
@@ -188,21 +290,30 @@ test('unknown project: one line naming it', async () => {
 test('unknown cloud: one line listing the clouds and the file read', async () => {
   const file = path.join(dir, 'two.yaml');
   writeFileSync(file, dump({ clouds: { one: { auth: demoAuth }, two: { auth: demoAuth } } }));
-  const e = await failure(connect({ cloud: 'three', env: { HOME: dir, OS_CLIENT_CONFIG_FILE: file }, searchDirs: [dir] }));
+  const e = await failure(
+    connect({ cloud: 'three', env: { HOME: dir, OS_CLIENT_CONFIG_FILE: file }, searchDirs: [dir] }),
+  );
   assert.equal(e.message, `cloud "three" not found; clouds found: one, two (files read: ${file})`);
   assert.equal((e as { exitCode?: number }).exitCode, 2);
 });
 
 test('Keystone down (closed port): connection refused, one line, no password', async () => {
   const pw = `pw-${randomBytes(6).toString('hex')}`;
-  const e = await failure(connectWith({ auth: { ...demoAuth, auth_url: `http://127.0.0.1:${closedPort}/v3`, password: pw } }));
-  assert.equal(e.message, `cloud t: Keystone http://127.0.0.1:${closedPort}/v3/auth/tokens: connection refused (is the service running and the URL right?)`);
+  const e = await failure(
+    connectWith({ auth: { ...demoAuth, auth_url: `http://127.0.0.1:${closedPort}/v3`, password: pw } }),
+  );
+  assert.equal(
+    e.message,
+    `cloud t: Keystone http://127.0.0.1:${closedPort}/v3/auth/tokens: connection refused (is the service running and the URL right?)`,
+  );
   assertClean(e, pw);
 });
 
 test('Keystone hanging: timeout after api_timeout, one line', async () => {
   const pw = `pw-${randomBytes(6).toString('hex')}`;
-  const e = await failure(connectWith({ api_timeout: 1, auth: { ...demoAuth, auth_url: `http://127.0.0.1:${silentPort}/v3`, password: pw } }));
+  const e = await failure(
+    connectWith({ api_timeout: 1, auth: { ...demoAuth, auth_url: `http://127.0.0.1:${silentPort}/v3`, password: pw } }),
+  );
   assert.match(e.message, /^cloud t: Keystone http:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens: timed out after 1 s$/);
   assertClean(e, pw);
 });
@@ -227,17 +338,28 @@ test('TLS client certificate: cert/key are presented; without them the server re
   assert.match(ok.message, /HTTP 404 client cert accepted \(request id req-mtls-test\)/);
   const refused = await failure(connectWith({ cacert: certFile, auth }));
   // TLS 1.3 sends the refusal as an alert after the handshake; seen as that alert (or, rarely, as a reset).
-  assert.match(refused.message, /^cloud t: Keystone https:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens: (TLS failure: .*certificate required \(the server wants a client certificate: set cert: and key: \(OS_CERT\/OS_KEY\)\)|connection reset by the server)$/);
+  assert.match(
+    refused.message,
+    /^cloud t: Keystone https:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens: (TLS failure: .*certificate required \(the server wants a client certificate: set cert: and key: \(OS_CERT\/OS_KEY\)\)|connection reset by the server)$/,
+  );
   assertClean(refused, pw);
-  const missing = await failure(connectWith({ cacert: certFile, cert: path.join(dir, 'nope.pem'), key: clientKey, auth }));
+  const missing = await failure(
+    connectWith({ cacert: certFile, cert: path.join(dir, 'nope.pem'), key: clientKey, auth }),
+  );
   assert.match(missing.message, /^cannot read cert .*nope\.pem: ENOENT$/);
 });
 
 test('Heat down (orchestration_endpoint_override to a closed port): one line, no secret, no token', async () => {
-  const c = await connectWith({ auth: demoAuth, orchestration_endpoint_override: `http://127.0.0.1:${closedPort}/v1/%(project_id)s` });
+  const c = await connectWith({
+    auth: demoAuth,
+    orchestration_endpoint_override: `http://127.0.0.1:${closedPort}/v1/%(project_id)s`,
+  });
   assert.equal(c.endpoint('orchestration'), `http://127.0.0.1:${closedPort}/v1/${c.projectId}`);
   const e = await failure(c.heat.listStacks());
-  assert.equal(e.message, `orchestration GET /stacks http://127.0.0.1:${closedPort}/v1/${c.projectId}/stacks: connection refused (is the service running and the URL right?)`);
+  assert.equal(
+    e.message,
+    `orchestration GET /stacks http://127.0.0.1:${closedPort}/v1/${c.projectId}/stacks: connection refused (is the service running and the URL right?)`,
+  );
   assertClean(e, PASSWORD, await c.token());
 });
 
@@ -245,12 +367,17 @@ test('no orchestration endpoint in the catalog (other region): hasService false 
   const c = await connectWith({ auth: demoAuth, region_name: 'Nowhere' });
   assert.equal(c.hasService('orchestration'), false);
   const e = await failure(c.heat.listStacks());
-  assert.match(e.message, /^cloud t has no orchestration endpoint \(interface public, region Nowhere\) in its service catalog$/);
+  assert.match(
+    e.message,
+    /^cloud t has no orchestration endpoint \(interface public, region Nowhere\) in its service catalog$/,
+  );
 });
 
 test('Heat errors carry the request id and the service message', async () => {
   const c = await connectWith({ auth: demoAuth });
-  const e = await failure(c.heat.validate({ template: { heat_template_version: '2018-08-31', resources: { r: { type: 'OS::No::Such' } } } }));
+  const e = await failure(
+    c.heat.validate({ template: { heat_template_version: '2018-08-31', resources: { r: { type: 'OS::No::Such' } } } }),
+  );
   assert.match(e.message, /^orchestration POST \/validate: HTTP 400 .*OS::No::Such.* \(request id req-[0-9a-f-]+\)$/);
   assert.equal(await c.heat.findStack(`no-such-stack-${process.pid}`), undefined);
 });

@@ -18,9 +18,22 @@ const template = {
   resources: {
     group: {
       type: 'OS::Heat::AutoScalingGroup',
-      properties: { min_size: { get_param: 'min_size' }, max_size: 3, cooldown: 0, resource: { type: 'OS::Heat::RandomString', properties: { length: 8 } } },
+      properties: {
+        min_size: { get_param: 'min_size' },
+        max_size: 3,
+        cooldown: 0,
+        resource: { type: 'OS::Heat::RandomString', properties: { length: 8 } },
+      },
     },
-    up: { type: 'OS::Heat::ScalingPolicy', properties: { adjustment_type: 'change_in_capacity', auto_scaling_group_id: { get_resource: 'group' }, scaling_adjustment: 1, cooldown: 0 } },
+    up: {
+      type: 'OS::Heat::ScalingPolicy',
+      properties: {
+        adjustment_type: 'change_in_capacity',
+        auto_scaling_group_id: { get_resource: 'group' },
+        scaling_adjustment: 1,
+        cooldown: 0,
+      },
+    },
   },
   outputs: { size: { value: { get_attr: ['group', 'current_size'] } } },
 };
@@ -36,7 +49,11 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 120_
 }
 
 before(async () => {
-  cloud = await connect({ cloud: 'faafo-local', env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') }, searchDirs: [] });
+  cloud = await connect({
+    cloud: 'faafo-local',
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    searchDirs: [],
+  });
 });
 after(async () => {
   const s = await cloud.heat.findStack(name).catch(() => undefined);
@@ -56,7 +73,12 @@ test('heat client: validate and preview', async () => {
 test('heat client: create, wait with events, outputs, signal, metadata, update, delete', async () => {
   const ref = await cloud.heat.createStack({ name, template, parameters: { min_size: 1 }, timeoutMins: 10 });
   const events: HeatEvent[] = [];
-  const done = await cloud.heat.waitFor(ref, { until: ['CREATE_COMPLETE'], onEvent: (e) => events.push(e), timeoutS: 300, nestedDepth: 2 });
+  const done = await cloud.heat.waitFor(ref, {
+    until: ['CREATE_COMPLETE'],
+    onEvent: (e) => events.push(e),
+    timeoutS: 300,
+    nestedDepth: 2,
+  });
   assert.equal(done?.status, 'CREATE_COMPLETE', done?.reason);
   assert.ok(events.some((e) => e.resource_name === 'group' && e.resource_status === 'CREATE_COMPLETE'));
   assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'each event once');

@@ -30,7 +30,9 @@ after(async () => {
   if (!s) return;
   const t = await (s as unknown as { current(): Promise<{ id: string; storageUrl: string }> }).current();
   const base = `${t.storageUrl}/${container}`;
-  const list = (await (await fetch(`${base}?format=json`, { headers: { 'X-Auth-Token': t.id } })).json()) as { name: string }[];
+  const list = (await (await fetch(`${base}?format=json`, { headers: { 'X-Auth-Token': t.id } })).json()) as {
+    name: string;
+  }[];
   for (const o of list) await fetch(`${base}/${o.name}`, { method: 'DELETE', headers: { 'X-Auth-Token': t.id } });
   await fetch(base, { method: 'DELETE', headers: { 'X-Auth-Token': t.id } });
 });
@@ -71,12 +73,18 @@ test('swift images: URL rules and one-line errors, never the password', async ()
   assert.throws(() => parseSwiftUrl('swift://c?password=x', env), /must not carry password; set OS_PASSWORD/);
   assert.throws(() => parseSwiftUrl('swift://c?colour=x', env), /unknown parameter "colour"/);
   assert.throws(() => parseSwiftUrl('swift://c', {}), /needs auth_url/);
-  assert.throws(() => parseSwiftUrl('swift://c', { OS_AUTH_URL: 'http://k/v3' }), /needs OS_PASSWORD or OS_APPLICATION_CREDENTIAL_SECRET/);
+  assert.throws(
+    () => parseSwiftUrl('swift://c', { OS_AUTH_URL: 'http://k/v3' }),
+    /needs OS_PASSWORD or OS_APPLICATION_CREDENTIAL_SECRET/,
+  );
   const pw = `Wr0ng-${randomBytes(5).toString('hex')}`;
   const e = await openSwiftImageStore(`swift://${container}`, { ...env, OS_PASSWORD: pw }).then(
     () => assert.fail('expected failure'),
     (err: Error) => err,
   );
-  assert.match(e.message, /^swift image store: Keystone authentication for demo failed: HTTP 401 \(request id req-[0-9a-f-]+\)$/);
+  assert.match(
+    e.message,
+    /^swift image store: Keystone authentication for demo failed: HTTP 401 \(request id req-[0-9a-f-]+\)$/,
+  );
   assert.ok(!e.message.includes(pw));
 });

@@ -14,7 +14,11 @@ const container = `faafo-test-${process.pid}-${randomBytes(3).toString('hex')}`;
 let cloud: Cloud;
 
 before(async () => {
-  cloud = await connect({ cloud: 'faafo-local', env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') }, searchDirs: [] });
+  cloud = await connect({
+    cloud: 'faafo-local',
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    searchDirs: [],
+  });
 });
 after(async () => {
   for (const o of await cloud.swift.listObjects(container)) await cloud.swift.deleteObject(container, o.name);
@@ -31,14 +35,19 @@ test('swift: streamed upload, TempURL GET without a token, anonymous GET 401, he
   const chunks = Array.from({ length: 64 }, (_, i) => randomBytes(16 * 1024 + i));
   const whole = Buffer.concat(chunks);
   const name = 'dir/faafo bundle.tgz';
-  const { etag } = await cloud.swift.putObject(container, name, Readable.from(chunks), { contentType: 'application/gzip' });
+  const { etag } = await cloud.swift.putObject(container, name, Readable.from(chunks), {
+    contentType: 'application/gzip',
+  });
   assert.equal(etag, createHash('md5').update(whole).digest('hex'));
   const head = await cloud.swift.headObject(container, name);
   assert.equal(head?.['content-length'], String(whole.length));
 
   const t = await cloud.swift.tempUrl('GET', container, name, 300);
   assert.equal(t.digest, 'sha256');
-  assert.match(t.url, /^http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_[0-9a-f]+\/faafo-test-[^/]+\/dir\/faafo%20bundle\.tgz\?temp_url_sig=[0-9a-f]{64}&temp_url_expires=\d+$/);
+  assert.match(
+    t.url,
+    /^http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_[0-9a-f]+\/faafo-test-[^/]+\/dir\/faafo%20bundle\.tgz\?temp_url_sig=[0-9a-f]{64}&temp_url_expires=\d+$/,
+  );
   const res = await fetch(t.url);
   assert.equal(res.status, 200);
   assert.ok(Buffer.from(await res.arrayBuffer()).equals(whole), 'TempURL returns the uploaded bytes');
@@ -60,7 +69,11 @@ test('swift: the account TempURL key is reused, never part of the URL or message
 });
 
 test('swift: a stale cached TempURL key (another client set a new one) is detected and re-read', async () => {
-  const other = await connect({ cloud: 'faafo-local', env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') }, searchDirs: [] });
+  const other = await connect({
+    cloud: 'faafo-local',
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    searchDirs: [],
+  });
   await other.swift.ensureContainer(container);
   await other.swift.putObject(container, 'stale-key.txt', Buffer.from('hello'));
   (other.swift as unknown as { key: string }).key = 'a-key-that-is-no-longer-the-accounts';
@@ -72,7 +85,16 @@ test('swift: a stale cached TempURL key (another client set a new one) is detect
 
 test('swift: signTempUrl follows the documented HMAC (method, expires, path) for sha1/sha256/sha512', () => {
   const body = 'GET\n1700000000\n/v1/AUTH_p/c/o';
-  assert.equal(signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha256').url, `http://s/v1/AUTH_p/c/o?temp_url_sig=${createHmac('sha256', 'k').update(body).digest('hex')}&temp_url_expires=1700000000`);
-  assert.match(signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha1').url, /temp_url_sig=[0-9a-f]{40}&/);
-  assert.match(signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha512').url, /temp_url_sig=sha512%3A[A-Za-z0-9_-]+&/);
+  assert.equal(
+    signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha256').url,
+    `http://s/v1/AUTH_p/c/o?temp_url_sig=${createHmac('sha256', 'k').update(body).digest('hex')}&temp_url_expires=1700000000`,
+  );
+  assert.match(
+    signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha1').url,
+    /temp_url_sig=[0-9a-f]{40}&/,
+  );
+  assert.match(
+    signTempUrl('http://s', 'GET', '/v1/AUTH_p/c/o', 1700000000, 'k', 'sha512').url,
+    /temp_url_sig=sha512%3A[A-Za-z0-9_-]+&/,
+  );
 });

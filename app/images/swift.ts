@@ -9,9 +9,19 @@ import type { ImageStore } from '../types.js';
 import { assertImageKey } from './file.js';
 
 const AUTH_KEYS = [
-  'auth_url', 'username', 'user_id', 'user_domain_name', 'user_domain_id', 'project_name', 'project_id',
-  'project_domain_name', 'project_domain_id', 'application_credential_id', 'application_credential_name',
-  'region_name', 'interface',
+  'auth_url',
+  'username',
+  'user_id',
+  'user_domain_name',
+  'user_domain_id',
+  'project_name',
+  'project_id',
+  'project_domain_name',
+  'project_domain_id',
+  'application_credential_id',
+  'application_credential_name',
+  'region_name',
+  'interface',
 ] as const;
 type Key = (typeof AUTH_KEYS)[number];
 const SECRET_KEYS = ['password', 'application_credential_secret', 'token'];
@@ -25,13 +35,18 @@ export interface SwiftStoreConfig {
 /** Parses the URL and fills the gaps from OS_* variables; throws one line naming what is missing. */
 export function parseSwiftUrl(url: string, env: NodeJS.ProcessEnv = process.env): SwiftStoreConfig {
   const m = /^swift:(?:\/\/)?([^/?#]+)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(url.trim());
-  if (!m) throw new Error('swift: image URL must look like swift://CONTAINER[/PREFIX][?auth_url=...] (credentials from OS_* variables)');
+  if (!m)
+    throw new Error(
+      'swift: image URL must look like swift://CONTAINER[/PREFIX][?auth_url=...] (credentials from OS_* variables)',
+    );
   const container = decodeURIComponent(m[1]);
   const prefix = m[2] ? decodeURIComponent(m[2]).replace(/\/*$/, '/') : '';
   const q = new URLSearchParams(m[3] ?? '');
   for (const k of q.keys()) {
-    if (SECRET_KEYS.includes(k)) throw new Error(`swift: image URL must not carry ${k}; set OS_${k.toUpperCase()} in the environment instead`);
-    if (!(AUTH_KEYS as readonly string[]).includes(k)) throw new Error(`swift: image URL: unknown parameter "${k}" (known: ${AUTH_KEYS.join(', ')})`);
+    if (SECRET_KEYS.includes(k))
+      throw new Error(`swift: image URL must not carry ${k}; set OS_${k.toUpperCase()} in the environment instead`);
+    if (!(AUTH_KEYS as readonly string[]).includes(k))
+      throw new Error(`swift: image URL: unknown parameter "${k}" (known: ${AUTH_KEYS.join(', ')})`);
   }
   const auth: SwiftStoreConfig['auth'] = {};
   for (const k of AUTH_KEYS) {
@@ -73,7 +88,8 @@ function authBody(a: SwiftStoreConfig['auth']): unknown {
 }
 
 const rid = (res: Response) => res.headers.get('x-openstack-request-id') ?? res.headers.get('x-trans-id');
-const failure = (what: string, res: Response) => new Error(`swift image store: ${what}: HTTP ${res.status}${rid(res) ? ` (request id ${rid(res)})` : ''}`);
+const failure = (what: string, res: Response) =>
+  new Error(`swift image store: ${what}: HTTP ${res.status}${rid(res) ? ` (request id ${rid(res)})` : ''}`);
 
 export class SwiftImageStore implements ImageStore {
   private token?: Token;
@@ -85,19 +101,44 @@ export class SwiftImageStore implements ImageStore {
     const url = `${a.auth_url!.replace(/\/+$/, '').replace(/(?<!\/v3)$/, '/v3')}/auth/tokens`;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(authBody(a)), signal: AbortSignal.timeout(30_000) });
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(authBody(a)),
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (e) {
-      throw new Error(`swift image store: Keystone ${url} unreachable: ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`);
+      throw new Error(
+        `swift image store: Keystone ${url} unreachable: ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`,
+      );
     }
-    if (res.status !== 201) throw failure(`Keystone authentication for ${a.username ?? a.user_id ?? a.application_credential_id ?? a.application_credential_name} failed`, res);
-    const t = ((await res.json()) as { token: { expires_at: string; catalog?: { type: string; endpoints: { interface: string; region_id?: string; url: string }[] }[] } }).token;
+    if (res.status !== 201)
+      throw failure(
+        `Keystone authentication for ${a.username ?? a.user_id ?? a.application_credential_id ?? a.application_credential_name} failed`,
+        res,
+      );
+    const t = (
+      (await res.json()) as {
+        token: {
+          expires_at: string;
+          catalog?: { type: string; endpoints: { interface: string; region_id?: string; url: string }[] }[];
+        };
+      }
+    ).token;
     const iface = (a.interface ?? 'public').replace(/URL$/, '');
     const ep = (t.catalog ?? [])
       .filter((e) => e.type === 'object-store')
       .flatMap((e) => e.endpoints)
       .find((e) => e.interface === iface && (!a.region_name || e.region_id === a.region_name));
-    if (!ep) throw new Error(`swift image store: no object-store endpoint (interface ${iface}${a.region_name ? `, region ${a.region_name}` : ''}) in the catalog`);
-    return { id: res.headers.get('x-subject-token') ?? '', expiresAt: Date.parse(t.expires_at), storageUrl: ep.url.replace(/\/+$/, '') };
+    if (!ep)
+      throw new Error(
+        `swift image store: no object-store endpoint (interface ${iface}${a.region_name ? `, region ${a.region_name}` : ''}) in the catalog`,
+      );
+    return {
+      id: res.headers.get('x-subject-token') ?? '',
+      expiresAt: Date.parse(t.expires_at),
+      storageUrl: ep.url.replace(/\/+$/, ''),
+    };
   }
 
   private async current(force = false): Promise<Token> {
@@ -115,13 +156,17 @@ export class SwiftImageStore implements ImageStore {
   }
 
   /** One request with the token; re-authenticates once on 401 when the body can be sent again. */
-  private async call(method: string, uuid: string | undefined, init: { body?: Buffer | Readable; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async call(
+    method: string,
+    uuid: string | undefined,
+    init: { body?: Buffer | Readable; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const t = await this.current(attempt > 0);
       const res = await fetch(this.objectUrl(t, uuid), {
         method,
         headers: { ...init.headers, 'X-Auth-Token': t.id },
-        body: init.body as unknown as RequestInit["body"],
+        body: init.body as unknown as RequestInit['body'],
         ...(init.body instanceof Readable ? { duplex: 'half' } : {}),
       } as RequestInit);
       if (res.status !== 401 || attempt > 0 || init.body instanceof Readable) return res;

@@ -111,7 +111,8 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
   const dir = path.resolve(opts.outDir);
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, 'bin'), { recursive: true });
-  const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  const version =
+    (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
   const main = entry(root, 'app/cli/main');
   const thread = entry(root, 'app/render/thread');
   const common = {

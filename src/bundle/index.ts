@@ -94,9 +94,15 @@ export interface BundleOptions {
 }
 
 export async function bundle(opts: BundleOptions = {}): Promise<BundleResult> {
-  if (opts.container && opts.appUrl) throw new UsageError('--container and --app-url exclude each other', 'upload to Swift, or give the URL where you host the tarball');
-  if (opts.appUrl && !/^https?:\/\/\S+$/i.test(opts.appUrl)) throw new UsageError(`--app-url must be an http(s) URL, got "${opts.appUrl}"`);
-  if (opts.container && !/^[^/]{1,256}$/.test(opts.container)) throw new UsageError(`--container "${opts.container}" is not a Swift container name (no "/", 1-256 characters)`);
+  if (opts.container && opts.appUrl)
+    throw new UsageError(
+      '--container and --app-url exclude each other',
+      'upload to Swift, or give the URL where you host the tarball',
+    );
+  if (opts.appUrl && !/^https?:\/\/\S+$/i.test(opts.appUrl))
+    throw new UsageError(`--app-url must be an http(s) URL, got "${opts.appUrl}"`);
+  if (opts.container && !/^[^/]{1,256}$/.test(opts.container))
+    throw new UsageError(`--container "${opts.container}" is not a Swift container name (no "/", 1-256 characters)`);
   // Authenticate first: a wrong cloud or password should fail before a build is spent.
   let cloud: Cloud | undefined;
   if (opts.container) {
@@ -121,8 +127,20 @@ export async function bundle(opts: BundleOptions = {}): Promise<BundleResult> {
     uploaded: false,
   };
   if (cloud && opts.container) {
-    const up = await uploadBundle(cloud, { tarball, sha256, container: opts.container, object: opts.object, ttlS: opts.ttlS ?? DEFAULT_TTL_S });
-    Object.assign(result, { url: up.url, expires: up.expires, container: opts.container, object: up.object, uploaded: up.uploaded });
+    const up = await uploadBundle(cloud, {
+      tarball,
+      sha256,
+      container: opts.container,
+      object: opts.object,
+      ttlS: opts.ttlS ?? DEFAULT_TTL_S,
+    });
+    Object.assign(result, {
+      url: up.url,
+      expires: up.expires,
+      container: opts.container,
+      object: up.object,
+      uploaded: up.uploaded,
+    });
   }
   return result;
 }

@@ -30,7 +30,8 @@ function header(e: TarEntry, size: number, mtime: number): Buffer {
     const cut = name.lastIndexOf('/', name.length - 2 - (isDir ? 0 : 0));
     prefix = name.slice(0, cut);
     name = name.slice(cut + 1);
-    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`path too long for tar: ${e.name}`);
+    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155)
+      throw new Error(`path too long for tar: ${e.name}`);
   }
   h.write(name, 0, 100, 'utf8');
   h.write(octal(e.mode ?? (isDir ? 0o755 : 0o644), 8), 100, 8, 'ascii');

@@ -146,7 +146,12 @@ export class Cloud {
   /** One line, scrubbed of this cloud's secrets. */
   scrubbed(e: unknown): Error {
     if (e instanceof OpenStackError) {
-      const clean = new OpenStackError(this.scrubber.scrub(e.message), { status: e.status, requestId: e.requestId, code: e.code, hint: e.hint && this.scrubber.scrub(e.hint) });
+      const clean = new OpenStackError(this.scrubber.scrub(e.message), {
+        status: e.status,
+        requestId: e.requestId,
+        code: e.code,
+        hint: e.hint && this.scrubber.scrub(e.hint),
+      });
       return clean;
     }
     if (e instanceof Error && !(e as { isAxiosError?: boolean }).isAxiosError) {
@@ -156,14 +161,29 @@ export class Cloud {
     return new OpenStackError(this.scrubber.scrub(String((e as Error)?.message ?? e)));
   }
 
-  async request<T = unknown>(serviceType: string, method: string, path: string, opts: RequestOptions = {}): Promise<Response<T>> {
+  async request<T = unknown>(
+    serviceType: string,
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<Response<T>> {
     const base = /^https?:\/\//.test(path) ? '' : this.requireEndpoint(serviceType);
     const url = base + path;
     const what = `${serviceType} ${method.toUpperCase()} ${path.split('?')[0]}`;
     const send = async (): Promise<Response<T>> => {
-      const headers: Record<string, string> = { Accept: 'application/json', ...(opts.headers ?? {}), 'X-Auth-Token': await this.token() };
+      const headers: Record<string, string> = {
+        Accept: 'application/json',
+        ...(opts.headers ?? {}),
+        'X-Auth-Token': await this.token(),
+      };
       const hasBody = opts.body !== undefined;
-      if (hasBody && !isStream(opts.body) && !Buffer.isBuffer(opts.body) && typeof opts.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      if (
+        hasBody &&
+        !isStream(opts.body) &&
+        !Buffer.isBuffer(opts.body) &&
+        typeof opts.body !== 'string' &&
+        !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+      ) {
         headers['Content-Type'] = 'application/json';
       }
       const cfg: AxiosRequestConfig = {
@@ -203,6 +223,7 @@ export class Cloud {
 
 function flatHeaders(h: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  for (const [k, v] of Object.entries(h ?? {}))
+    if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
   return out;
 }

@@ -53,18 +53,45 @@ type Dict = Record<string, unknown>;
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 /** OS_* variables that only select or locate, never make an envvars cloud on their own. */
-const SELECTORS = new Set(['OS_CLOUD', 'OS_REGION_NAME', 'OS_CLIENT_CONFIG_FILE', 'OS_CLIENT_SECURE_FILE', 'OS_CLOUD_NAME']);
+const SELECTORS = new Set([
+  'OS_CLOUD',
+  'OS_REGION_NAME',
+  'OS_CLIENT_CONFIG_FILE',
+  'OS_CLIENT_SECURE_FILE',
+  'OS_CLOUD_NAME',
+]);
 /** Keys that belong in `auth:` even when given at the top level of a cloud or as OS_* variables. */
 const AUTH_KEYS = new Set([
-  'auth_url', 'username', 'user_id', 'password', 'project_name', 'project_id', 'tenant_name', 'tenant_id',
-  'user_domain_name', 'user_domain_id', 'project_domain_name', 'project_domain_id', 'domain_name', 'domain_id',
-  'default_domain', 'application_credential_id', 'application_credential_name', 'application_credential_secret',
-  'token', 'system_scope', 'trust_id',
+  'auth_url',
+  'username',
+  'user_id',
+  'password',
+  'project_name',
+  'project_id',
+  'tenant_name',
+  'tenant_id',
+  'user_domain_name',
+  'user_domain_id',
+  'project_domain_name',
+  'project_domain_id',
+  'domain_name',
+  'domain_id',
+  'default_domain',
+  'application_credential_id',
+  'application_credential_name',
+  'application_credential_secret',
+  'token',
+  'system_scope',
+  'trust_id',
 ]);
 const AUTH_TYPES: Record<string, AuthType> = {
-  password: 'password', v3password: 'password',
-  v3applicationcredential: 'v3applicationcredential', applicationcredential: 'v3applicationcredential', application_credential: 'v3applicationcredential',
-  token: 'token', v3token: 'token',
+  password: 'password',
+  v3password: 'password',
+  v3applicationcredential: 'v3applicationcredential',
+  applicationcredential: 'v3applicationcredential',
+  application_credential: 'v3applicationcredential',
+  token: 'token',
+  v3token: 'token',
 };
 
 export function defaultSearchDirs(env: NodeJS.ProcessEnv, cwd: string, home: string): string[] {
@@ -88,7 +115,9 @@ function readConfigFile(file: string): Dict {
     const doc = file.endsWith('.json') ? JSON.parse(text) : loadYaml(text);
     return doc && typeof doc === 'object' ? (doc as Dict) : {};
   } catch (e) {
-    throw new UsageError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((e as Error).message).split('\n')[0]}`);
+    throw new UsageError(
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${String((e as Error).message).split('\n')[0]}`,
+    );
   }
 }
 
@@ -110,7 +139,12 @@ export function deepMerge(base: Dict, over: Dict): Dict {
 /** openstacksdk's envvars cloud: every OS_* variable, lower-cased without the prefix; undefined if only selectors. */
 export function envvarsCloud(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
   const keys = Object.keys(env).filter(
-    (k) => k.startsWith('OS_') && !k.startsWith('OS_TEST') && !k.startsWith('OS_STD') && !k.startsWith('OS_LOG') && env[k] !== undefined,
+    (k) =>
+      k.startsWith('OS_') &&
+      !k.startsWith('OS_TEST') &&
+      !k.startsWith('OS_STD') &&
+      !k.startsWith('OS_LOG') &&
+      env[k] !== undefined,
   );
   if (!keys.some((k) => !SELECTORS.has(k))) return undefined;
   const out: Record<string, string> = {};
@@ -140,7 +174,10 @@ export function normalizeCloud(raw: Dict): Dict {
     }
   }
   if (c.auth_plugin && !c.auth_type) c.auth_type = c.auth_plugin;
-  for (const [old, neu] of [['tenant_name', 'project_name'], ['tenant_id', 'project_id']] as const) {
+  for (const [old, neu] of [
+    ['tenant_name', 'project_name'],
+    ['tenant_id', 'project_id'],
+  ] as const) {
     if (auth[old] !== undefined && auth[neu] === undefined) auth[neu] = auth[old];
     delete auth[old];
   }
@@ -150,12 +187,14 @@ export function normalizeCloud(raw: Dict): Dict {
   for (const kind of ['id', 'name'] as const) {
     const v = auth[`domain_${kind}`];
     if (v === undefined || !projectScoped) continue;
-    for (const who of ['user', 'project']) if (auth[`${who}_domain_${kind}`] === undefined) auth[`${who}_domain_${kind}`] = v;
+    for (const who of ['user', 'project'])
+      if (auth[`${who}_domain_${kind}`] === undefined) auth[`${who}_domain_${kind}`] = v;
     delete auth[`domain_${kind}`];
   }
   if (auth.default_domain !== undefined) {
     for (const who of ['user', 'project']) {
-      if (auth[`${who}_domain_id`] === undefined && auth[`${who}_domain_name`] === undefined) auth[`${who}_domain_id`] = auth.default_domain;
+      if (auth[`${who}_domain_id`] === undefined && auth[`${who}_domain_name`] === undefined)
+        auth[`${who}_domain_id`] = auth.default_domain;
     }
     delete auth.default_domain;
   }
@@ -195,7 +234,8 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
   if (secureFile) {
     const sec = readConfigFile(secureFile);
     if (isObject(sec.clouds)) {
-      for (const [n, c] of Object.entries(sec.clouds)) if (isObject(c)) clouds[n] = deepMerge(isObject(clouds[n]) ? clouds[n] : {}, c);
+      for (const [n, c] of Object.entries(sec.clouds))
+        if (isObject(c)) clouds[n] = deepMerge(isObject(clouds[n]) ? clouds[n] : {}, c);
     }
   }
   doc = { ...doc, clouds };
@@ -217,8 +257,12 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
     throw new UsageError(
       names.length
         ? `which cloud? ${names.length} clouds found (${names.join(', ')}; files read: ${read})`
-        : `no cloud configured: no clouds.yaml found (searched ${candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE).filter((f) => f.endsWith('.yaml')).join(', ')}) and no OS_AUTH_URL in the environment`,
-      names.length ? 'pass --os-cloud NAME or set OS_CLOUD' : 'create clouds.yaml (see `faafo-stack --help`), or source your openrc',
+        : `no cloud configured: no clouds.yaml found (searched ${candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE)
+            .filter((f) => f.endsWith('.yaml'))
+            .join(', ')}) and no OS_AUTH_URL in the environment`,
+      names.length
+        ? 'pass --os-cloud NAME or set OS_CLOUD'
+        : 'create clouds.yaml (see `faafo-stack --help`), or source your openrc',
     );
   }
   name = String(name);
@@ -232,21 +276,32 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
   let c = normalizeCloud(clouds[name] as Dict);
   // `openstack` CLI semantics: OS_* variables are the defaults of its --os-* options and win over the file.
   if (name !== envKey && fromEnv) {
-    const over = normalizeCloud(Object.fromEntries(Object.entries(fromEnv).filter(([k]) => !['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'].includes(k))));
+    const over = normalizeCloud(
+      Object.fromEntries(
+        Object.entries(fromEnv).filter(
+          ([k]) => !['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'].includes(k),
+        ),
+      ),
+    );
     c = deepMerge(c, over);
   }
   const auth: Record<string, string> = Object.fromEntries(
-    Object.entries(c.auth as Dict).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]),
+    Object.entries(c.auth as Dict)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => [k, String(v)]),
   );
   c.auth = auth;
 
   const region = resolveRegion(name, c, opts.region ?? env.OS_REGION_NAME);
   const verifyFlag = bool(c.verify);
   const insecure = bool(c.insecure);
-  const verify = insecure === true ? false : verifyFlag ?? true;
+  const verify = insecure === true ? false : (verifyFlag ?? true);
   const timeout = c.api_timeout !== undefined ? Number(c.api_timeout) : undefined;
   if (!auth.auth_url && c.auth_type !== 'none') {
-    throw new UsageError(`cloud "${name}" has no auth_url`, `add auth: {auth_url: https://keystone.example.com:5000/v3} (${read})`);
+    throw new UsageError(
+      `cloud "${name}" has no auth_url`,
+      `add auth: {auth_url: https://keystone.example.com:5000/v3} (${read})`,
+    );
   }
   return {
     name,
@@ -255,7 +310,11 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
     regionName: region,
     interface: String(c.interface ?? c.endpoint_type ?? 'public').replace(/URL$/, ''),
     verify,
-    cacert: c.cacert ? String(c.cacert) : typeof c.verify === 'string' && verifyFlag === undefined ? c.verify : undefined,
+    cacert: c.cacert
+      ? String(c.cacert)
+      : typeof c.verify === 'string' && verifyFlag === undefined
+        ? c.verify
+        : undefined,
     cert: c.cert ? String(c.cert) : undefined,
     key: c.key ? String(c.key) : undefined,
     apiTimeout: Number.isFinite(timeout) && timeout! > 0 ? timeout : undefined,
@@ -269,11 +328,16 @@ function resolveRegion(cloud: string, c: Dict, wanted?: string): string | undefi
   const known: string[] = Array.isArray(c.regions)
     ? c.regions.map((r: unknown) => (isObject(r) ? String(r.name) : String(r)))
     : c.region_name
-      ? String(c.region_name).split(',').map((s) => s.trim()).filter(Boolean)
+      ? String(c.region_name)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : [];
   if (!wanted) return known[0];
   if (Array.isArray(c.regions) && !known.includes(wanted)) {
-    throw new UsageError(`region ${wanted} is not a region of cloud ${cloud} (known: ${known.join(', ')}; region names are case sensitive)`);
+    throw new UsageError(
+      `region ${wanted} is not a region of cloud ${cloud} (known: ${known.join(', ')}; region names are case sensitive)`,
+    );
   }
   return wanted;
 }

@@ -36,7 +36,10 @@ export class Scrubber {
 export function serviceMessage(data: unknown): string {
   if (data == null) return '';
   if (typeof data === 'string') {
-    const s = data.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const s = data
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (s.startsWith('{')) {
       try {
         return serviceMessage(JSON.parse(s));

@@ -71,7 +71,13 @@ function body(input: StackInput & { name?: string }, extra: Record<string, unkno
 }
 
 function toInfo(s: Dict): StackInfo {
-  return { ...s, id: s.id, name: s.stack_name, status: s.stack_status, reason: s.stack_status_reason ?? '' } as StackInfo;
+  return {
+    ...s,
+    id: s.id,
+    name: s.stack_name,
+    status: s.stack_status,
+    reason: s.stack_status_reason ?? '',
+  } as StackInfo;
 }
 
 export class HeatClient {
@@ -85,7 +91,11 @@ export class HeatClient {
   private async ref(stack: StackRef): Promise<{ id: string; name: string }> {
     if (typeof stack !== 'string') return { id: stack.id, name: 'name' in stack ? stack.name : stack.stack_name };
     const s = await this.findStack(stack);
-    if (!s) throw new OpenStackError(`stack ${stack} not found`, { status: 404, hint: '`faafo-stack list` shows your stacks' });
+    if (!s)
+      throw new OpenStackError(`stack ${stack} not found`, {
+        status: 404,
+        hint: '`faafo-stack list` shows your stacks',
+      });
     return { id: s.id, name: s.name };
   }
 
@@ -95,7 +105,9 @@ export class HeatClient {
   }
 
   /** POST /stacks/preview: what a create would make (checks nested templates and required properties). */
-  async preview(input: StackInput & { name: string; timeoutMins?: number; disableRollback?: boolean }): Promise<Record<string, unknown>> {
+  async preview(
+    input: StackInput & { name: string; timeoutMins?: number; disableRollback?: boolean },
+  ): Promise<Record<string, unknown>> {
     const b = body(input, { timeout_mins: input.timeoutMins, disable_rollback: input.disableRollback ?? true });
     return (await this.req<{ stack: Record<string, unknown> }>('POST', '/stacks/preview', { body: b })).data.stack;
   }
@@ -132,12 +144,19 @@ export class HeatClient {
   }
 
   /** PUT (full update) or, with `existing: true`, PATCH (keep the template, change parameters). */
-  async updateStack(stack: StackRef, opts: Omit<StackOptions, 'template'> & { template?: StackInput['template'] }): Promise<void> {
+  async updateStack(
+    stack: StackRef,
+    opts: Omit<StackOptions, 'template'> & { template?: StackInput['template'] },
+  ): Promise<void> {
     const ref = await this.ref(stack);
     const b = !opts.template
       ? { parameters: opts.parameters ?? {}, timeout_mins: opts.timeoutMins }
-      : body({ ...opts, template: opts.template }, { timeout_mins: opts.timeoutMins, disable_rollback: opts.disableRollback });
-    if (!opts.template && !opts.existing) throw new OpenStackError('updateStack without a template needs existing: true (PATCH)');
+      : body(
+          { ...opts, template: opts.template },
+          { timeout_mins: opts.timeoutMins, disable_rollback: opts.disableRollback },
+        );
+    if (!opts.template && !opts.existing)
+      throw new OpenStackError('updateStack without a template needs existing: true (PATCH)');
     await this.req(opts.existing ? 'PATCH' : 'PUT', refPath(ref), { body: b });
   }
 
@@ -153,7 +172,10 @@ export class HeatClient {
     await this.req('DELETE', refPath(ref), { okStatuses: [200, 204, 404] });
   }
 
-  async events(stack: StackRef, opts: { nestedDepth?: number; marker?: string; limit?: number } = {}): Promise<HeatEvent[]> {
+  async events(
+    stack: StackRef,
+    opts: { nestedDepth?: number; marker?: string; limit?: number } = {},
+  ): Promise<HeatEvent[]> {
     const ref = await this.ref(stack);
     const query: Record<string, unknown> = { sort_dir: 'asc', sort_keys: 'created_at' };
     if (opts.nestedDepth) query.nested_depth = opts.nestedDepth;
@@ -165,7 +187,10 @@ export class HeatClient {
   async resources(stack: StackRef, opts: { nestedDepth?: number } = {}): Promise<HeatResource[]> {
     const ref = await this.ref(stack);
     const query = opts.nestedDepth ? { nested_depth: opts.nestedDepth } : undefined;
-    return (await this.req<{ resources: HeatResource[] }>('GET', `${refPath(ref)}/resources`, { query })).data.resources ?? [];
+    return (
+      (await this.req<{ resources: HeatResource[] }>('GET', `${refPath(ref)}/resources`, { query })).data.resources ??
+      []
+    );
   }
 
   async resource(stack: StackRef, name: string): Promise<HeatResource> {
@@ -175,7 +200,14 @@ export class HeatClient {
 
   async resourceMetadata(stack: StackRef, resource: string): Promise<Record<string, unknown>> {
     const ref = await this.ref(stack);
-    return (await this.req<{ metadata: Record<string, unknown> }>('GET', `${refPath(ref)}/resources/${enc(resource)}/metadata`)).data.metadata ?? {};
+    return (
+      (
+        await this.req<{ metadata: Record<string, unknown> }>(
+          'GET',
+          `${refPath(ref)}/resources/${enc(resource)}/metadata`,
+        )
+      ).data.metadata ?? {}
+    );
   }
 
   /** POST .../resources/<r>/signal (scaling policies, wait handles); Heat answers at once, work is async. */
@@ -203,7 +235,13 @@ export class HeatClient {
    */
   async waitFor(
     stack: StackRef,
-    opts: { until: string[]; onEvent?: (e: HeatEvent) => void; timeoutS?: number; intervalMs?: number; nestedDepth?: number },
+    opts: {
+      until: string[];
+      onEvent?: (e: HeatEvent) => void;
+      timeoutS?: number;
+      intervalMs?: number;
+      nestedDepth?: number;
+    },
   ): Promise<StackInfo | undefined> {
     const ref = await this.ref(stack);
     const deadline = Date.now() + (opts.timeoutS ?? 3600) * 1000;
@@ -226,7 +264,9 @@ export class HeatClient {
       }
       if (opts.until.includes(s.status) || s.status.endsWith('_FAILED')) return s;
       if (Date.now() > deadline) {
-        throw new OpenStackError(`stack ${ref.name} is still ${s.status} after ${opts.timeoutS} s (waiting for ${opts.until.join('/')})`);
+        throw new OpenStackError(
+          `stack ${ref.name} is still ${s.status} after ${opts.timeoutS} s (waiting for ${opts.until.join('/')})`,
+        );
       }
       await new Promise((res) => setTimeout(res, interval));
     }

@@ -44,7 +44,11 @@ function nameOrId(a: Record<string, string>, prefix: string): Json | undefined {
 
 function userRef(a: Record<string, string>): Json {
   if (a.user_id) return { id: a.user_id };
-  if (!a.username) throw new UsageError('the cloud config has neither username nor user_id', 'add auth: {username: ..., user_domain_name: ...}');
+  if (!a.username)
+    throw new UsageError(
+      'the cloud config has neither username nor user_id',
+      'add auth: {username: ..., user_domain_name: ...}',
+    );
   const domain = nameOrId(a, 'user_domain') ?? { id: 'default' };
   return { name: a.username, domain };
 }
@@ -52,7 +56,8 @@ function userRef(a: Record<string, string>): Json {
 /** Project scope (name needs a domain), else domain scope, else system scope, else unscoped. */
 export function scopeOf(a: Record<string, string>): Json | undefined {
   if (a.project_id) return { project: { id: a.project_id } };
-  if (a.project_name) return { project: { name: a.project_name, domain: nameOrId(a, 'project_domain') ?? { id: 'default' } } };
+  if (a.project_name)
+    return { project: { name: a.project_name, domain: nameOrId(a, 'project_domain') ?? { id: 'default' } } };
   const dom = nameOrId(a, 'domain');
   if (dom) return { domain: dom };
   if (a.system_scope) return { system: { [a.system_scope]: true } };
@@ -69,15 +74,25 @@ export function authBody(cfg: Pick<CloudConfig, 'authType' | 'auth'>, tokenOverr
     if (!id) throw new UsageError('auth_type token needs auth.token (or OS_TOKEN)');
     identity = { methods: ['token'], token: { id } };
   } else if (cfg.authType === 'v3applicationcredential') {
-    if (!a.application_credential_secret) throw new UsageError('an application credential needs application_credential_secret');
+    if (!a.application_credential_secret)
+      throw new UsageError('an application credential needs application_credential_secret');
     let cred: Json;
-    if (a.application_credential_id) cred = { id: a.application_credential_id, secret: a.application_credential_secret };
-    else if (a.application_credential_name) cred = { name: a.application_credential_name, secret: a.application_credential_secret, user: userRef(a) };
-    else throw new UsageError('an application credential needs application_credential_id, or application_credential_name with username/user_id');
+    if (a.application_credential_id)
+      cred = { id: a.application_credential_id, secret: a.application_credential_secret };
+    else if (a.application_credential_name)
+      cred = { name: a.application_credential_name, secret: a.application_credential_secret, user: userRef(a) };
+    else
+      throw new UsageError(
+        'an application credential needs application_credential_id, or application_credential_name with username/user_id',
+      );
     identity = { methods: ['application_credential'], application_credential: cred };
     scope = undefined; // the credential is bound to its project; Keystone rejects a scope
   } else {
-    if (a.password === undefined) throw new UsageError('password auth needs a password', 'add it to secure.yaml (auth: {password: ...}) or set OS_PASSWORD');
+    if (a.password === undefined)
+      throw new UsageError(
+        'password auth needs a password',
+        'add it to secure.yaml (auth: {password: ...}) or set OS_PASSWORD',
+      );
     identity = { methods: ['password'], password: { user: { ...userRef(a), password: a.password } } };
   }
   return { auth: scope ? { identity, scope } : { identity } };
@@ -94,7 +109,8 @@ function explainAuthFailure(cfg: Pick<CloudConfig, 'name' | 'authType' | 'auth'>
   const a = cfg.auth;
   const user = a.username ?? a.user_id ?? '?';
   const project = a.project_name ?? a.project_id;
-  if (cfg.authType === 'token' && (status === 401 || status === 404)) return 'the token was rejected (expired, revoked or malformed)';
+  if (cfg.authType === 'token' && (status === 401 || status === 404))
+    return 'the token was rejected (expired, revoked or malformed)';
   if (cfg.authType === 'v3applicationcredential' && status === 401) {
     return `application credential ${a.application_credential_name ?? a.application_credential_id} was rejected (wrong secret, expired or deleted?)`;
   }
@@ -102,7 +118,8 @@ function explainAuthFailure(cfg: Pick<CloudConfig, 'name' | 'authType' | 'auth'>
   if (/could not find domain|domain.*not found/i.test(msg)) return 'unknown domain';
   if (/invalid username or password|could not find user/i.test(msg)) return `wrong password or unknown user ${user}`;
   if (/has no access to|no role|not authorized/i.test(msg)) return `user ${user} has no role on project ${project}`;
-  if (status === 401) return `wrong password, unknown user ${user}${project ? `, or no access to project ${project}` : ''}`;
+  if (status === 401)
+    return `wrong password, unknown user ${user}${project ? `, or no access to project ${project}` : ''}`;
   if (status === 404 && /project/i.test(msg)) return `unknown project ${project}`;
   return msg.replace(/\s*\(Disable insecure_debug[^)]*\)/, '') || 'authentication failed';
 }
@@ -125,11 +142,18 @@ export async function issueToken(
   if (res.status !== 201 && res.status !== 200) {
     const msg = serviceMessage(res.data);
     const why = explainAuthFailure(cfg, res.status, msg);
-    throw new OpenStackError(`cloud ${cfg.name}: Keystone authentication failed: HTTP ${res.status} ${why}${ridText}`, { status: res.status, requestId: rid });
+    throw new OpenStackError(`cloud ${cfg.name}: Keystone authentication failed: HTTP ${res.status} ${why}${ridText}`, {
+      status: res.status,
+      requestId: rid,
+    });
   }
   const token = String(res.headers['x-subject-token'] ?? '');
   const t = (res.data as { token?: KeystoneToken })?.token;
-  if (!token || !t) throw new OpenStackError(`cloud ${cfg.name}: ${url} is not a Keystone v3 token endpoint (no X-Subject-Token)${ridText}`, { requestId: rid });
+  if (!token || !t)
+    throw new OpenStackError(
+      `cloud ${cfg.name}: ${url} is not a Keystone v3 token endpoint (no X-Subject-Token)${ridText}`,
+      { requestId: rid },
+    );
   return {
     token,
     expiresAt: t.expires_at ? Date.parse(t.expires_at) : Date.now() + 3600_000,
@@ -143,7 +167,12 @@ export async function issueToken(
 }
 
 /** Endpoint URL of a service type for an interface and (optional) region; undefined when the catalog has none. */
-export function catalogEndpoint(catalog: CatalogEntry[], serviceType: string, iface: string, region?: string): string | undefined {
+export function catalogEndpoint(
+  catalog: CatalogEntry[],
+  serviceType: string,
+  iface: string,
+  region?: string,
+): string | undefined {
   const want = iface.replace(/URL$/, '');
   for (const entry of catalog.filter((e) => e.type === serviceType)) {
     const ep = entry.endpoints.find(

@@ -37,7 +37,10 @@ export class SwiftClient {
     body: Buffer | Readable | string,
     opts: { contentType?: string; contentLength?: number; headers?: Record<string, string> } = {},
   ): Promise<{ etag: string }> {
-    const headers: Record<string, string> = { 'Content-Type': opts.contentType ?? 'application/octet-stream', ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = {
+      'Content-Type': opts.contentType ?? 'application/octet-stream',
+      ...(opts.headers ?? {}),
+    };
     if (opts.contentLength !== undefined) headers['Content-Length'] = String(opts.contentLength);
     const r = await this.cloud.request(SWIFT, 'PUT', objPath(container, name), { body, headers, okStatuses: [201] });
     return { etag: r.headers.etag ?? '' };
@@ -58,13 +61,19 @@ export class SwiftClient {
   }
 
   async listObjects(container: string): Promise<{ name: string; bytes: number }[]> {
-    const r = await this.cloud.request<{ name: string; bytes: number }[]>(SWIFT, 'GET', objPath(container), { query: { format: 'json' }, okStatuses: [200, 204, 404] });
+    const r = await this.cloud.request<{ name: string; bytes: number }[]>(SWIFT, 'GET', objPath(container), {
+      query: { format: 'json' },
+      okStatuses: [200, 204, 404],
+    });
     return r.status === 200 && Array.isArray(r.data) ? r.data : [];
   }
 
   /** Set the account's TempURL key (X-Account-Meta-Temp-URL-Key). */
   async setTempUrlKey(key: string): Promise<void> {
-    await this.cloud.request(SWIFT, 'POST', '', { headers: { 'X-Account-Meta-Temp-URL-Key': key }, okStatuses: [204, 200] });
+    await this.cloud.request(SWIFT, 'POST', '', {
+      headers: { 'X-Account-Meta-Temp-URL-Key': key },
+      okStatuses: [204, 200],
+    });
     this.key = key;
   }
 
@@ -88,9 +97,17 @@ export class SwiftClient {
   async tempUrlDigests(): Promise<TempUrlDigest[]> {
     if (this.digests) return this.digests;
     const info = new URL(this.accountUrl());
-    const r = await this.cloud.request<{ tempurl?: { allowed_digests?: string[] } }>(SWIFT, 'GET', `${info.origin}/info`, { okStatuses: [200, 404, 401, 403] });
+    const r = await this.cloud.request<{ tempurl?: { allowed_digests?: string[] } }>(
+      SWIFT,
+      'GET',
+      `${info.origin}/info`,
+      { okStatuses: [200, 404, 401, 403] },
+    );
     const tempurl = r.status === 200 ? r.data?.tempurl : undefined;
-    if (r.status === 200 && !tempurl) throw new OpenStackError(`cloud ${this.cloud.name}: Swift has no tempurl middleware (GET /info has no "tempurl")`);
+    if (r.status === 200 && !tempurl)
+      throw new OpenStackError(
+        `cloud ${this.cloud.name}: Swift has no tempurl middleware (GET /info has no "tempurl")`,
+      );
     const allowed = tempurl?.allowed_digests ?? ['sha1', 'sha256', 'sha512'];
     this.digests = (['sha256', 'sha512', 'sha1'] as const).filter((d) => allowed.includes(d));
     if (!this.digests.length) throw new OpenStackError(`Swift allows no known TempURL digest (${allowed.join(', ')})`);
@@ -101,13 +118,22 @@ export class SwiftClient {
    * A TempURL: HMAC(key, "<METHOD>\n<expires>\n<path>") over the unquoted object path, HMAC-SHA256 when allowed.
    * The URL itself needs no token; it stops working at `expires` (seconds since epoch).
    */
-  async tempUrl(method: string, container: string, object: string, ttlS: number): Promise<{ url: string; expires: number; digest: TempUrlDigest }> {
+  async tempUrl(
+    method: string,
+    container: string,
+    object: string,
+    ttlS: number,
+  ): Promise<{ url: string; expires: number; digest: TempUrlDigest }> {
     const account = new URL(this.accountUrl());
     const rawPath = `${decodeURIComponent(account.pathname.replace(/\/+$/, ''))}/${container}/${object}`;
     for (let attempt = 1; ; attempt++) {
       const [key, digests] = await Promise.all([this.tempUrlKey(), this.tempUrlDigests()]);
       const expires = Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlS));
-      const signed = { ...signTempUrl(account.origin, method, rawPath, expires, key, digests[0]), expires, digest: digests[0] };
+      const signed = {
+        ...signTempUrl(account.origin, method, rawPath, expires, key, digests[0]),
+        expires,
+        digest: digests[0],
+      };
       // Two clients that both found no key set different random keys at once: the last one wins. A GET TempURL
       // also allows HEAD, so check it (no token) and re-read the account key when Swift refuses the signature.
       if (method.toUpperCase() !== 'GET' || attempt >= 3) return signed;
@@ -119,7 +145,14 @@ export class SwiftClient {
 }
 
 /** Sign one TempURL (exported for tests against Swift's documented algorithm). */
-export function signTempUrl(origin: string, method: string, rawPath: string, expires: number, key: string, digest: TempUrlDigest): { url: string } {
+export function signTempUrl(
+  origin: string,
+  method: string,
+  rawPath: string,
+  expires: number,
+  key: string,
+  digest: TempUrlDigest,
+): { url: string } {
   const mac = createHmac(digest, key).update(`${method.toUpperCase()}\n${expires}\n${rawPath}`);
   const sig = digest === 'sha512' ? `sha512:${mac.digest('base64url')}` : mac.digest('hex');
   const quoted = rawPath.split('/').map(encodeURIComponent).join('/');
