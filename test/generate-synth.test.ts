@@ -211,7 +211,7 @@ test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-
   assert.equal(half.resources.mq_password, undefined);
   assert.equal(half.resources.db_password.type, 'OS::Heat::RandomString');
 
-  const url = parse((await gen({ 'alarm-action': 'alarm-url' })).files['faafo-stack.yaml']);
+  const url = parse((await gen({ 'alarm-action': 'alarm_url' })).files['faafo-stack.yaml']);
   assert.deepEqual(url.resources.api_cpu_high.properties.alarm_actions, [{ get_attr: ['api_scale_up', 'alarm_url'] }]);
 
   const aio = await gen({ topology: 'all-in-one' });

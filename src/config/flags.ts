@@ -47,8 +47,9 @@ export const generateFlags = {
   'evaluation-periods': int('consecutive windows beyond a threshold before the alarm fires'),
   cooldown: int('seconds after a scaling action before the next one'),
   'alarm-action': Flags.string({
-    description: 'how alarms reach the policies: signal (trust+signal_url) or alarm-url (EC2-signed)',
-    options: ['signal', 'alarm-url'],
+    description:
+      'how alarms reach the policies: signal (trust+signal_url) or alarm-url (EC2-signed); alarm_url/signal_url spellings too',
+    options: ['signal', 'alarm-url', 'signal_url', 'alarm_url'],
   }),
   'repeat-actions': Flags.boolean({
     allowNo: true,

@@ -194,7 +194,7 @@ function withDefaults(doc: Obj): StackConfig {
       granularity: (scaling.granularity as number | undefined) ?? DEFAULTS.granularity,
       evaluationPeriods: (scaling.evaluationPeriods as number | undefined) ?? DEFAULTS.evaluationPeriods,
       cooldown: (scaling.cooldown as number | undefined) ?? DEFAULTS.cooldown,
-      alarmAction: (scaling.alarmAction as StackConfig['scaling']['alarmAction'] | undefined) ?? DEFAULTS.alarmAction,
+      alarmAction: String(scaling.alarmAction ?? DEFAULTS.alarmAction).startsWith('alarm') ? 'alarm-url' : 'signal',
       repeatActions: (scaling.repeatActions as boolean | undefined) ?? DEFAULTS.repeatActions,
     },
     bootTimeout: (doc.bootTimeout as number | undefined) ?? DEFAULTS.bootTimeout,

@@ -146,7 +146,7 @@ export const configSchema = {
           description: 'seconds after a scaling action before the next',
         },
         alarmAction: {
-          enum: ['signal', 'alarm-url'],
+          enum: ['signal', 'alarm-url', 'signal_url', 'alarm_url'],
           description: 'trust+signal_url (native Heat API) or the EC2-signed alarm_url',
         },
         repeatActions: {
