@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Fractal } from '../app/types.js';
 import { openQueue } from '../app/queue/index.js';
+import { sweepStaleTmpDirs } from '../app/worker/index.js';
 import { freshPostgres, freshVhost } from './helpers/services.js';
 import { cleanEnv, spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
 import { until } from './helpers/poll.js';
@@ -59,6 +60,17 @@ test(
       const started = `processing task ${uuid}`;
       const victim = await until(() => workers.find((w) => w.lines.includes(started)), 'a worker to start the task');
       const survivor = workers.find((w) => w !== victim) as FaafoProcess;
+      const victimPid = victim.proc.pid as number;
+      // The victim was streaming its PNG into its temp folder (named with its pid): a partial file is there.
+      const victimTmp = await until(
+        () =>
+          fs
+            .readdirSync(os.tmpdir())
+            .filter((n) => n.startsWith(`faafo-worker-${victimPid}-`))
+            .map((n) => path.join(os.tmpdir(), n))
+            .find((d) => fs.readdirSync(d).some((f) => f.startsWith(uuid) && fs.statSync(path.join(d, f)).size > 0)),
+        'the victim to have written part of the PNG',
+      );
       assert.equal(await victim.stop('SIGKILL'), 'SIGKILL');
       const row0 = (await (await fetch(`${url}/v1/fractal/${uuid}`)).json()) as Fractal;
       assert.equal(row0.checksum, null, 'killed before the result was stored (the test needs a mid-render kill)');
@@ -77,6 +89,11 @@ test(
       assert.equal(fs.statSync(path.join(imgDir, uuid.slice(0, 2), `${uuid}.png`)).size, row.size);
       assert.equal(survivor.lines.filter((l) => l === started).length, 1);
       assert.equal(victim.lines.filter((l) => /processed in/.test(l)).length, 0);
+
+      // The dead worker's partial PNG is swept by the next worker start (here: directly).
+      assert.ok(fs.existsSync(victimTmp));
+      await sweepStaleTmpDirs(os.tmpdir());
+      assert.equal(fs.existsSync(victimTmp), false);
 
       // Nothing left on the queue.
       const q = await openQueue(vh.value, { log: () => undefined });

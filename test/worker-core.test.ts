@@ -9,7 +9,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { openQueue } from '../app/queue/index.js';
-import { startWorker } from '../app/worker/index.js';
+import { startWorker, sweepStaleTmpDirs } from '../app/worker/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Task } from '../app/types.js';
 import { CountingRenderer } from './helpers/counting-renderer.js';
 import { until } from './helpers/poll.js';
@@ -241,4 +244,28 @@ test('a redelivered task already stored is acked without rendering', { timeout: 
   await q.close();
   await api.close();
   await renderer.close();
+});
+
+test('temp folders of dead workers are swept at start; live ones and foreign names are kept', async () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-sweep-'));
+  try {
+    let dead = 4_000_000;
+    for (;;) {
+      try {
+        process.kill(dead, 0);
+        dead--;
+      } catch {
+        break;
+      }
+    }
+    const names = [`faafo-worker-${dead}-AbC123`, `faafo-worker-${process.pid}-xYz789`, 'faafo-worker-other'];
+    for (const n of names) {
+      fs.mkdirSync(path.join(base, n));
+      fs.writeFileSync(path.join(base, n, 'half.png'), 'x');
+    }
+    assert.equal(await sweepStaleTmpDirs(base), 1);
+    assert.deepEqual(fs.readdirSync(base).sort(), names.slice(1).sort());
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -62,6 +62,35 @@ interface Rendered {
   ci: number;
 }
 
+const TMP_PREFIX = 'faafo-worker-';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp folders of workers that died without cleaning up (SIGKILL, crash): a half-written
+ * 9999x9999 PNG is large. Folder names carry the owner's pid; folders of live processes are left alone.
+ */
+export async function sweepStaleTmpDirs(dir: string): Promise<number> {
+  let removed = 0;
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = new RegExp(`^${TMP_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await fsp.rm(path.join(dir, name), { recursive: true, force: true }).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,7 +113,8 @@ export class FractalWorker {
       this.tmpDir = this.opts.tmpDir;
       await fsp.mkdir(this.tmpDir, { recursive: true });
     } else {
-      this.tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'faafo-worker-'));
+      await sweepStaleTmpDirs(os.tmpdir());
+      this.tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), `${TMP_PREFIX}${process.pid}-`));
       this.ownsTmpDir = true;
     }
     this.consumer = await this.opts.queue.consume((h) => this.handle(h));
