@@ -25,6 +25,7 @@ function envLines(tier: Tier): { name: string; value: string }[] {
       { name: 'FAAFO_DATABASE_URL', value: '__DATABASE_URL__' },
       { name: 'FAAFO_QUEUE_URL', value: '__QUEUE_URL__' },
       { name: 'FAAFO_IMAGE_URL', value: '__IMAGE_STORE_URL__' },
+      { name: 'OS_APPLICATION_CREDENTIAL_SECRET', value: '__IMAGE_STORE_SECRET__' },
       { name: 'FAAFO_HOST', value: '0.0.0.0' },
       { name: 'PORT', value: String(PORTS.http) },
     ];
@@ -67,6 +68,10 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
   if (api) {
     parameters.database_url = str('database URL (holds a password)', { hidden: true });
     parameters.image_store_url = str('image store URL');
+    parameters.image_store_secret = str('application credential secret of a swift:// image store', {
+      hidden: true,
+      default: '',
+    });
     if (cfg.loadBalancer) parameters.pool = str('Octavia pool id');
     else parameters.external_network = str('external network for the floating IP');
   } else {
@@ -80,7 +85,11 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     __NODE_TARBALL_URL__: param('node_tarball_url'),
     __QUEUE_URL__: param('queue_url'),
     ...(api
-      ? { __DATABASE_URL__: param('database_url'), __IMAGE_STORE_URL__: param('image_store_url') }
+      ? {
+          __DATABASE_URL__: param('database_url'),
+          __IMAGE_STORE_URL__: param('image_store_url'),
+          __IMAGE_STORE_SECRET__: param('image_store_secret'),
+        }
       : { __ENDPOINT_URL__: param('endpoint_url') }),
   };
 

@@ -108,8 +108,16 @@ export function tierParameters(cfg: StackConfig): Part {
   Object.assign(p, {
     image_store_url: {
       type: 'string',
-      description: 'image store of the API servers (file: is per server; use swift: with more than one API server)',
+      description:
+        'image store of the API servers: file: is per server; with more than one API server use swift://CONTAINER?auth_url=...&application_credential_id=... and image_store_secret',
       default: cfg.imageStoreUrl,
+    },
+    image_store_secret: {
+      type: 'string',
+      hidden: true,
+      default: '',
+      description:
+        'application credential secret for a swift:// image store (put auth_url and application_credential_id in image_store_url)',
     },
     api_min_size: size('minimum number of API servers', cfg.api.min),
     api_max_size: size('maximum number of API servers', cfg.api.max),

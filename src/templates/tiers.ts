@@ -60,6 +60,7 @@ export function tiersPart(cfg: StackConfig): Part {
           ...common('api'),
           database_url: databaseUrl(cfg),
           image_store_url: param('image_store_url'),
+          image_store_secret: param('image_store_secret'),
           ...(cfg.loadBalancer ? { pool: ref('lb_pool') } : { external_network: param('external_network') }),
         },
         after,
