@@ -267,7 +267,7 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     const noYes = await run(['delete', NAME]);
     assert.equal(noYes.code, 2, 'no terminal and no --yes: refused');
     const follow = startCli(['events', NAME, '--follow', '--poll-interval', '1'], env);
-    await until('events --follow to print the history', async () => (/CREATE_COMPLETE/.test(follow.stdout()) ? true : undefined), 60);
+    await until('events --follow to print the history', async () => (/CREATE_COMPLETE/.test(follow.stdout()) ? true : undefined), 180);
     const r = await run(['delete', NAME, '--yes', '--wait']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const f = await follow.done;
