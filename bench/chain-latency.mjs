@@ -25,35 +25,47 @@ try {
   const t0 = Date.now();
   await chain.create(input);
   await chain.discover();
-  console.log(`stack ${chain.name} CREATE_COMPLETE in ${s(Date.now() - t0)} s (tiers: ${chain.tiers.map((t) => t.name).join(', ')})`);
+  console.log(
+    `stack ${chain.name} CREATE_COMPLETE in ${s(Date.now() - t0)} s (tiers: ${chain.tiers.map((t) => t.name).join(', ')})`,
+  );
   // Start early in a minute so the busy history (ending at the previous minute) stays valid while we wait.
   if (new Date().getUTCSeconds() > 40) await until('the next minute', async () => new Date().getUTCSeconds() <= 40, 30);
   chain.setPercent(95);
   const high = Date.now();
   await chain.tick('prev');
   const up = {};
-  await until('every tier to grow', async () => {
-    await chain.tick('prev');
-    for (const t of chain.tiers) {
-      if (up[t.name]) continue;
-      const n = await chain.settledSize(t);
-      if (n !== undefined && n > t.min) up[t.name] = Date.now();
-    }
-    return chain.tiers.every((t) => up[t.name]);
-  }, 240, 250);
+  await until(
+    'every tier to grow',
+    async () => {
+      await chain.tick('prev');
+      for (const t of chain.tiers) {
+        if (up[t.name]) continue;
+        const n = await chain.settledSize(t);
+        if (n !== undefined && n > t.min) up[t.name] = Date.now();
+      }
+      return chain.tiers.every((t) => up[t.name]);
+    },
+    240,
+    250,
+  );
   chain.setPercent(2);
   const idle = Date.now();
   await chain.tick('now');
   const down = {};
-  await until('every tier to shrink', async () => {
-    await chain.tick('now');
-    for (const t of chain.tiers) {
-      if (down[t.name]) continue;
-      const n = await chain.settledSize(t);
-      if (n === t.min) down[t.name] = Date.now();
-    }
-    return chain.tiers.every((t) => down[t.name]);
-  }, 240, 250);
+  await until(
+    'every tier to shrink',
+    async () => {
+      await chain.tick('now');
+      for (const t of chain.tiers) {
+        if (down[t.name]) continue;
+        const n = await chain.settledSize(t);
+        if (n === t.min) down[t.name] = Date.now();
+      }
+      return chain.tiers.every((t) => down[t.name]);
+    },
+    240,
+    250,
+  );
   for (const t of chain.tiers) rows.push({ tier: t.name, up: s(up[t.name] - high), down: s(down[t.name] - idle) });
 } finally {
   await chain.delete().catch((e) => console.error(`cleanup: ${e.message}`));

@@ -30,18 +30,37 @@ describe('faafo-stack doctor (local cloud)', () => {
   });
 
   test('--json with generate flags: the archive policy lacks 600 s -> that check fails with the fix', async () => {
-    const r = await runCli(['doctor', '--os-cloud', 'faafo-local', '--granularity', '600', '--max-workers', '4', '--json'], env);
+    const r = await runCli(
+      ['doctor', '--os-cloud', 'faafo-local', '--granularity', '600', '--max-workers', '4', '--json'],
+      env,
+    );
     assert.equal(r.code, 1, r.stderr);
     const rep = JSON.parse(r.stdout) as Report;
     assert.equal(rep.ok, false);
     const ap = rep.checks.find((c) => c.id === 'archive-policy')!;
     assert.equal(ap.status, 'fail');
     assert.match(ap.detail, /keeps 60, 300 s, not the alarm granularity 600 s/);
-    assert.deepEqual(rep.checks.map((c) => c.id), ['catalog', 'archive-policy', 'resource-type', 'trust', 'image', 'flavors', 'keypair', 'external-network', 'quotas']);
+    assert.deepEqual(
+      rep.checks.map((c) => c.id),
+      [
+        'catalog',
+        'archive-policy',
+        'resource-type',
+        'trust',
+        'image',
+        'flavors',
+        'keypair',
+        'external-network',
+        'quotas',
+      ],
+    );
   });
 
   test('without telemetry (metric + alarming hidden): catalog names them, telemetry checks skip', async () => {
-    const r = await runCli(['doctor', '--os-cloud', 'faafo-local', '--without-service', 'metric', '--without-service', 'alarming', '--json'], env);
+    const r = await runCli(
+      ['doctor', '--os-cloud', 'faafo-local', '--without-service', 'metric', '--without-service', 'alarming', '--json'],
+      env,
+    );
     assert.equal(r.code, 1, r.stderr);
     const rep = JSON.parse(r.stdout) as Report;
     const by = Object.fromEntries(rep.checks.map((c) => [c.id, c]));

@@ -40,7 +40,10 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     assert.match(r['archive-policy'].detail, /ceilometer-low-rate .*rate:mean at 300 s/);
     assert.match(r.flavors.detail, /m1.small \(1 vCPU, 2048 MiB\), m1.medium \(2 vCPU, 4096 MiB\)/);
     // instances 3+4+1 = 8 of 10-2 free; cores 3+4+2 = 9 of 18; RAM 7*2048+4096 = 18432 of 47104; FIP 1 of 1; LB 1 of 2-1.
-    assert.match(r.quotas.detail, /instances 8 needed, 8 free of 10; cores 9 needed, 18 free of 20; RAM MiB 18432 needed, 47104 free of 51200/);
+    assert.match(
+      r.quotas.detail,
+      /instances 8 needed, 8 free of 10; cores 9 needed, 18 free of 20; RAM MiB 18432 needed, 47104 free of 51200/,
+    );
     assert.match(r.quotas.detail, /floating IPs 1 needed, 1 free of 2; load balancers 1 needed, 1 free of 2/);
     // the trust probe deleted what it created
     assert.ok(cloud.calls.includes('identity DELETE /OS-TRUST/trusts/5c6d7e8f9a0b41c2d3e4f5a6b7c8d9e0'));
@@ -49,7 +52,10 @@ describe('doctor against recorded answers of a production-like cloud', () => {
   test('granularity 60 against ceilometer-low-rate (300 s only, what clouds ship): fail, fix --granularity 300', async () => {
     const r = await run(new FixtureCloud('production-cloud.json'), { granularity: 60 });
     assert.equal(r['archive-policy'].status, 'fail');
-    assert.match(r['archive-policy'].detail, /keeps 300 s, not the alarm granularity 60 s: the alarms would stay in insufficient data/);
+    assert.match(
+      r['archive-policy'].detail,
+      /keeps 300 s, not the alarm granularity 60 s: the alarms would stay in insufficient data/,
+    );
     assert.equal(r['archive-policy'].fix, 'use --granularity 300');
   });
 
@@ -59,7 +65,15 @@ describe('doctor against recorded answers of a production-like cloud', () => {
         'metric POST /v1/search/resource/instance': { status: 200, body: [{ id: 'i-1', metrics: { cpu: 'm-1' } }] },
         'metric GET /v1/metric/m-1': {
           status: 200,
-          body: { id: 'm-1', name: 'cpu', archive_policy: { name: 'ceilometer-low', definition: [{ granularity: '0:05:00' }], aggregation_methods: ['mean'] } },
+          body: {
+            id: 'm-1',
+            name: 'cpu',
+            archive_policy: {
+              name: 'ceilometer-low',
+              definition: [{ granularity: '0:05:00' }],
+              aggregation_methods: ['mean'],
+            },
+          },
         },
       },
     });
@@ -69,15 +83,25 @@ describe('doctor against recorded answers of a production-like cloud', () => {
   });
 
   test('no ceilometer-low-rate policy: the archive policy rule for cpu applies (here mean only -> fail)', async () => {
-    const cloud = new FixtureCloud('production-cloud.json', { routes: { 'metric GET /v1/archive_policy/ceilometer-low-rate': { status: 404, body: {} } } });
+    const cloud = new FixtureCloud('production-cloud.json', {
+      routes: { 'metric GET /v1/archive_policy/ceilometer-low-rate': { status: 404, body: {} } },
+    });
     const r = await run(cloud);
     assert.equal(r['archive-policy'].status, 'fail');
-    assert.match(r['archive-policy'].detail, /ceilometer-low \(from archive policy rule default \(\*\)\) has no rate:mean/);
+    assert.match(
+      r['archive-policy'].detail,
+      /ceilometer-low \(from archive policy rule default \(\*\)\) has no rate:mean/,
+    );
   });
 
   test('instance resource type without server_group: fail', async () => {
     const cloud = new FixtureCloud('production-cloud.json', {
-      routes: { 'metric GET /v1/resource_type/instance': { status: 200, body: { name: 'instance', attributes: { host: { type: 'string', required: true } } } } },
+      routes: {
+        'metric GET /v1/resource_type/instance': {
+          status: 200,
+          body: { name: 'instance', attributes: { host: { type: 'string', required: true } } },
+        },
+      },
     });
     const r = await run(cloud);
     assert.equal(r['resource-type'].status, 'fail');
@@ -89,11 +113,24 @@ describe('doctor against recorded answers of a production-like cloud', () => {
       routes: {
         'identity GET /auth/tokens': {
           status: 200,
-          body: { token: { methods: ['application_credential'], roles: [{ name: 'member' }], application_credential: { id: 'ac1', name: 'ci', restricted: true } } },
+          body: {
+            token: {
+              methods: ['application_credential'],
+              roles: [{ name: 'member' }],
+              application_credential: { id: 'ac1', name: 'ci', restricted: true },
+            },
+          },
         },
         'identity POST /OS-TRUST/trusts': {
           status: 403,
-          body: { error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: Using method \'application_credential\' is not allowed for managing trusts.' } },
+          body: {
+            error: {
+              code: 403,
+              title: 'Forbidden',
+              message:
+                "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing trusts.",
+            },
+          },
         },
       },
     });
@@ -109,9 +146,15 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     const twoImages = { id: 'a1', name: 'debian-12', status: 'active' };
     const cloud = new FixtureCloud('production-cloud.json', {
       routes: {
-        'image GET /v2/images?name=debian-12': { status: 200, body: { images: [twoImages, { ...twoImages, id: 'b2' }] } },
+        'image GET /v2/images?name=debian-12': {
+          status: 200,
+          body: { images: [twoImages, { ...twoImages, id: 'b2' }] },
+        },
         'image GET /v2/images?name=nope': { status: 200, body: { images: [] } },
-        'compute GET /os-keypairs/nokey': { status: 404, body: { itemNotFound: { code: 404, message: 'Keypair nokey not found for user x' } } },
+        'compute GET /os-keypairs/nokey': {
+          status: 404,
+          body: { itemNotFound: { code: 404, message: 'Keypair nokey not found for user x' } },
+        },
       },
     });
     const r = await run(cloud, { servers: [{ role: 'api', flavor: 'm9.huge', count: 1 }] });
@@ -144,7 +187,7 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     assert.match(r.quotas.detail, /cores 20 needed, 18 free of 20/);
     assert.match(r.quotas.detail, /floating IPs 2 needed, 1 free of 2/);
     assert.match(r.quotas.detail, /load balancers 2 needed, 1 free of 2/);
-    assert.doesNotMatch(r.quotas.detail, /RAM/, "RAM (40960 of 47104 free) is not short");
+    assert.doesNotMatch(r.quotas.detail, /RAM/, 'RAM (40960 of 47104 free) is not short');
     assert.match(r.quotas.fix!, /openstack quota show/);
   });
 
@@ -168,7 +211,10 @@ describe('doctor against recorded answers of a production-like cloud', () => {
   });
 
   test('the plan from generate flags: servers at their maximum per flavor, LB, floating IPs, Swift when no --app-url', async () => {
-    const cfg = await resolveConfig({ flags: { 'max-api': 4, 'max-workers': 8, 'worker-flavor': 'm1.medium', granularity: 60 }, cwd: '/nonexistent' });
+    const cfg = await resolveConfig({
+      flags: { 'max-api': 4, 'max-workers': 8, 'worker-flavor': 'm1.medium', granularity: 60 },
+      cwd: '/nonexistent',
+    });
     const p = planFromConfig(cfg);
     assert.deepEqual(p.servers, [
       { role: 'api', flavor: 'm1.small', count: 4 },
@@ -180,7 +226,12 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     assert.equal(p.loadBalancers, 1);
     assert.equal(p.floatingIps, 1);
     assert.equal(p.bundleToSwift, true, 'create uploads the bundle to Swift when no --app-url is given');
-    const noLb = planFromConfig(await resolveConfig({ flags: { lb: false, 'max-api': 3, 'app-url': 'https://example.org/f.tgz', 'alarm-action': 'alarm-url' }, cwd: '/nonexistent' }));
+    const noLb = planFromConfig(
+      await resolveConfig({
+        flags: { lb: false, 'max-api': 3, 'app-url': 'https://example.org/f.tgz', 'alarm-action': 'alarm-url' },
+        cwd: '/nonexistent',
+      }),
+    );
     assert.equal(noLb.floatingIps, 3, 'a floating IP per API server without the load balancer');
     assert.equal(noLb.loadBalancers, 0);
     assert.equal(noLb.bundleToSwift, false);

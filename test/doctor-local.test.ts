@@ -9,7 +9,14 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { connect } from '../src/openstack/index.js';
-import { runDoctor, withoutServices, failed, type CheckResult, type DoctorCloud, type DoctorPlan } from '../src/doctor/index.js';
+import {
+  runDoctor,
+  withoutServices,
+  failed,
+  type CheckResult,
+  type DoctorCloud,
+  type DoctorPlan,
+} from '../src/doctor/index.js';
 import { sharedDir } from './helpers/lifecycle-cli.js';
 
 const env = { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(sharedDir, 'openstack/clouds.yaml') };
@@ -42,15 +49,18 @@ describe('doctor on the local cloud (with telemetry)', () => {
   test('catalog fails naming exactly the services this cloud lacks; telemetry checks pass; the rest is skipped', async () => {
     const rs = byId(await runDoctor(cloud, plan()));
     assert.equal(rs.catalog.status, 'fail');
-    for (const s of ['compute', 'network', 'image', 'load-balancer']) assert.match(rs.catalog.detail, new RegExp(`\\b${s} \\(`));
-    for (const s of ['alarming', 'metric', 'object-store', 'orchestration']) assert.doesNotMatch(rs.catalog.detail, new RegExp(`\\b${s} \\(`));
+    for (const s of ['compute', 'network', 'image', 'load-balancer'])
+      assert.match(rs.catalog.detail, new RegExp(`\\b${s} \\(`));
+    for (const s of ['alarming', 'metric', 'object-store', 'orchestration'])
+      assert.doesNotMatch(rs.catalog.detail, new RegExp(`\\b${s} \\(`));
     assert.ok(rs.catalog.fix);
     assert.equal(rs['archive-policy'].status, 'ok', rs['archive-policy'].detail);
     assert.match(rs['archive-policy'].detail, /faafo-test .*rate:mean at 60 s/);
     assert.equal(rs['resource-type'].status, 'ok');
     assert.equal(rs.trust.status, 'ok', rs.trust.detail);
     // No Nova/Glance/Neutron/Octavia here: these cannot run (doctor-fixtures.test.ts covers their logic).
-    for (const id of ['image', 'flavors', 'keypair', 'external-network', 'quotas']) assert.equal(rs[id].status, 'skip', `${id}: ${rs[id].detail}`);
+    for (const id of ['image', 'flavors', 'keypair', 'external-network', 'quotas'])
+      assert.equal(rs[id].status, 'skip', `${id}: ${rs[id].detail}`);
   });
 
   test('a granularity the archive policy lacks fails with the granularities it has as the fix', async () => {
@@ -72,7 +82,11 @@ describe('doctor on the local cloud (with telemetry)', () => {
 
   test('the trust probe leaves no trust behind', async () => {
     const list = async () =>
-      (await cloud.request<{ trusts: unknown[] }>('identity', 'GET', '/OS-TRUST/trusts', { query: { trustor_user_id: cloud.userId } })).data.trusts.length;
+      (
+        await cloud.request<{ trusts: unknown[] }>('identity', 'GET', '/OS-TRUST/trusts', {
+          query: { trustor_user_id: cloud.userId },
+        })
+      ).data.trusts.length;
     const before = await list();
     await runDoctor(cloud, plan());
     assert.equal(await list(), before);

@@ -28,14 +28,24 @@ export const CHECKS: Check[] = [
   quotasCheck,
 ];
 
-export async function runDoctor(cloud: DoctorCloud, plan: DoctorPlan, checks: Check[] = CHECKS): Promise<CheckResult[]> {
+export async function runDoctor(
+  cloud: DoctorCloud,
+  plan: DoctorPlan,
+  checks: Check[] = CHECKS,
+): Promise<CheckResult[]> {
   const ctx: DoctorContext = { cloud, plan, facts: {} };
   const out: CheckResult[] = [];
   for (const c of checks) {
     try {
       out.push({ id: c.id, title: c.title, ...(await c.run(ctx)) });
     } catch (e) {
-      out.push({ id: c.id, title: c.title, status: 'fail', detail: `could not check: ${oneLine(e)}`, fix: 'see the error; rerun when the API answers' });
+      out.push({
+        id: c.id,
+        title: c.title,
+        status: 'fail',
+        detail: `could not check: ${oneLine(e)}`,
+        fix: 'see the error; rerun when the API answers',
+      });
     }
   }
   return out;

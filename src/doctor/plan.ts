@@ -9,7 +9,9 @@ export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean
     : [
         { role: 'api', flavor: cfg.api.flavor, count: cfg.api.max },
         { role: 'workers', flavor: cfg.workers.flavor, count: cfg.workers.max },
-        ...(cfg.database.external && cfg.queue.external ? [] : [{ role: 'services', flavor: cfg.services.flavor, count: 1 }]),
+        ...(cfg.database.external && cfg.queue.external
+          ? []
+          : [{ role: 'services', flavor: cfg.services.flavor, count: 1 }]),
       ];
   const loadBalancer = !allInOne && cfg.loadBalancer;
   return {

@@ -56,7 +56,9 @@ const enc = encodeURIComponent;
 /** The threshold rule of a Gnocchi alarm, whatever its type. */
 export function gnocchiRule(a: AodhAlarm): AodhGnocchiRule | undefined {
   return (
-    a.gnocchi_aggregation_by_resources_threshold_rule ?? a.gnocchi_resources_threshold_rule ?? a.gnocchi_aggregation_by_metrics_threshold_rule
+    a.gnocchi_aggregation_by_resources_threshold_rule ??
+    a.gnocchi_resources_threshold_rule ??
+    a.gnocchi_aggregation_by_metrics_threshold_rule
   );
 }
 
@@ -96,7 +98,9 @@ export class AodhClient {
 
   /** Newest first (Aodh's order). */
   async history(id: string): Promise<AodhHistoryEntry[]> {
-    const r = await this.cloud.request<AodhHistoryEntry[]>(ALARMING, 'GET', `/v2/alarms/${enc(id)}/history`, { okStatuses: [200, 404] });
+    const r = await this.cloud.request<AodhHistoryEntry[]>(ALARMING, 'GET', `/v2/alarms/${enc(id)}/history`, {
+      okStatuses: [200, 404],
+    });
     return r.status === 404 ? [] : r.data;
   }
 

@@ -119,7 +119,9 @@ export class GnocchiClient {
   }
 
   async archivePolicy(name: string): Promise<ArchivePolicy | undefined> {
-    const r = await this.cloud.request<ArchivePolicy>(METRIC, 'GET', `/v1/archive_policy/${enc(name)}`, { okStatuses: [200, 404] });
+    const r = await this.cloud.request<ArchivePolicy>(METRIC, 'GET', `/v1/archive_policy/${enc(name)}`, {
+      okStatuses: [200, 404],
+    });
     return r.status === 404 ? undefined : r.data;
   }
 
@@ -128,7 +130,9 @@ export class GnocchiClient {
   }
 
   async resourceType(name: string): Promise<ResourceType | undefined> {
-    const r = await this.cloud.request<ResourceType>(METRIC, 'GET', `/v1/resource_type/${enc(name)}`, { okStatuses: [200, 404] });
+    const r = await this.cloud.request<ResourceType>(METRIC, 'GET', `/v1/resource_type/${enc(name)}`, {
+      okStatuses: [200, 404],
+    });
     return r.status === 404 ? undefined : r.data;
   }
 
@@ -161,15 +165,27 @@ export class GnocchiClient {
   }
 
   async metric(id: string): Promise<GnocchiMetric | undefined> {
-    const r = await this.cloud.request<GnocchiMetric>(METRIC, 'GET', `/v1/metric/${enc(id)}`, { okStatuses: [200, 404] });
+    const r = await this.cloud.request<GnocchiMetric>(METRIC, 'GET', `/v1/metric/${enc(id)}`, {
+      okStatuses: [200, 404],
+    });
     return r.status === 404 ? undefined : r.data;
   }
 
-  async pushMeasures(type: string, resourceId: string, metric: string, measures: { timestamp: string; value: number }[]): Promise<void> {
-    await this.cloud.request(METRIC, 'POST', `/v1/resource/${enc(type)}/${enc(resourceId)}/metric/${enc(metric)}/measures`, {
-      body: measures,
-      okStatuses: [202],
-    });
+  async pushMeasures(
+    type: string,
+    resourceId: string,
+    metric: string,
+    measures: { timestamp: string; value: number }[],
+  ): Promise<void> {
+    await this.cloud.request(
+      METRIC,
+      'POST',
+      `/v1/resource/${enc(type)}/${enc(resourceId)}/metric/${enc(metric)}/measures`,
+      {
+        body: measures,
+        okStatuses: [202],
+      },
+    );
   }
 
   async measures(
@@ -209,14 +225,24 @@ export class GnocchiClient {
     if (a.granularity) query.granularity = a.granularity;
     if (a.start) query.start = a.start;
     if (a.stop) query.stop = a.stop;
-    const r = await this.cloud.request<{ measures?: { aggregated?: Measure[] }; description?: unknown }>(METRIC, 'POST', '/v1/aggregates', {
-      body: { operations: a.operations, resource_type: a.resourceType, search: a.search },
-      query,
-      okStatuses: [200, 400],
-    });
+    const r = await this.cloud.request<{ measures?: { aggregated?: Measure[] }; description?: unknown }>(
+      METRIC,
+      'POST',
+      '/v1/aggregates',
+      {
+        body: { operations: a.operations, resource_type: a.resourceType, search: a.search },
+        query,
+        okStatuses: [200, 400],
+      },
+    );
     if (r.status === 400) {
       const d = r.data?.description as { cause?: string; detail?: unknown } | string | undefined;
-      const why = typeof d === 'string' ? d : d?.cause ? `${d.cause}${d.detail ? ` ${JSON.stringify(d.detail)}` : ''}` : 'HTTP 400';
+      const why =
+        typeof d === 'string'
+          ? d
+          : d?.cause
+            ? `${d.cause}${d.detail ? ` ${JSON.stringify(d.detail)}` : ''}`
+            : 'HTTP 400';
       return { measures: [], rejected: why };
     }
     return { measures: r.data?.measures?.aggregated ?? [] };

@@ -53,7 +53,8 @@ function attrRefs(v: unknown, attrs: string[], out: string[] = []): string[] {
   if (Array.isArray(v)) v.forEach((x) => attrRefs(x, attrs, out));
   else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'get_attr' && Array.isArray(x) && typeof x[0] === 'string' && attrs.includes(String(x[1]))) out.push(x[0]);
+      if (k === 'get_attr' && Array.isArray(x) && typeof x[0] === 'string' && attrs.includes(String(x[1])))
+        out.push(x[0]);
       else attrRefs(x, attrs, out);
     }
   }
@@ -84,7 +85,10 @@ export function alarmWiring(template: object | string, params: Record<string, st
  * Unit of a Gnocchi threshold, and the threshold as percent of one vCPU. Ceilometer's `cpu` is cumulative CPU
  * time in ns, so `rate:mean` at granularity G is ns per G-second bucket: 100 % of one vCPU = G x 1e9.
  */
-export function thresholdUnits(rule: AodhGnocchiRule | undefined, vcpus = 1): { unit: string | null; percent: number | null } {
+export function thresholdUnits(
+  rule: AodhGnocchiRule | undefined,
+  vcpus = 1,
+): { unit: string | null; percent: number | null } {
   if (!rule?.metric && !rule?.metrics) return { unit: null, percent: null };
   const metric = rule.metric ?? '';
   const g = rule.granularity ?? 0;
@@ -122,7 +126,11 @@ const fmtQuery = (q: unknown) => JSON.stringify(q)?.replace(/"/g, '') ?? '?';
  * Why an alarm does not evaluate: what Aodh's evaluator would get from Gnocchi, step by step. Returns null when
  * Gnocchi has values for it (then the alarm is simply not evaluated yet, or is fine).
  */
-export async function diagnoseAlarm(gnocchi: GnocchiClient, alarm: AodhAlarm, nowMs = Date.now()): Promise<string | null> {
+export async function diagnoseAlarm(
+  gnocchi: GnocchiClient,
+  alarm: AodhAlarm,
+  nowMs = Date.now(),
+): Promise<string | null> {
   const rule = gnocchiRule(alarm);
   if (!rule) return null;
   if (rule.metric === 'cpu_util') {
@@ -146,7 +154,8 @@ export async function diagnoseAlarm(gnocchi: GnocchiClient, alarm: AodhAlarm, no
       );
     }
     const withMetric = matched.filter((r) => r.metrics?.[rule.metric!]);
-    if (!withMetric.length) return `${matched.length} ${type} resource(s) match but none has a ${rule.metric} metric (is Ceilometer polling ${rule.metric}?)`;
+    if (!withMetric.length)
+      return `${matched.length} ${type} resource(s) match but none has a ${rule.metric} metric (is Ceilometer polling ${rule.metric}?)`;
     const m = await gnocchi.metric(withMetric[0].metrics[rule.metric!]).catch(() => undefined);
     if (m) {
       const gs = granularities(m.archive_policy);
@@ -162,7 +171,9 @@ export async function diagnoseAlarm(gnocchi: GnocchiClient, alarm: AodhAlarm, no
   const periods = rule.evaluation_periods ?? 1;
   const start = new Date(nowMs - g * (periods + 1) * 1000).toISOString();
   const agg = rule.aggregation_method ?? 'mean';
-  const metricOp = agg.startsWith('rate:') ? ['metric', rule.metric ?? 'cpu', agg.slice(5)] : ['metric', rule.metric ?? 'cpu', agg];
+  const metricOp = agg.startsWith('rate:')
+    ? ['metric', rule.metric ?? 'cpu', agg.slice(5)]
+    : ['metric', rule.metric ?? 'cpu', agg];
   const operations = agg.startsWith('rate:') ? ['aggregate', agg, metricOp] : ['aggregate', agg, metricOp];
   if (rule.query === undefined) return null;
   const r = await gnocchi
@@ -212,7 +223,8 @@ export async function describeAlarm(
   const units = thresholdUnits(rule, vcpus);
   const last = await aodh.lastTransition(id).catch(() => undefined);
   let why: string | null = null;
-  if (a.state === 'insufficient data' && gnocchi) why = await diagnoseAlarm(gnocchi, a).catch((e: Error) => `diagnosis failed: ${e.message}`);
+  if (a.state === 'insufficient data' && gnocchi)
+    why = await diagnoseAlarm(gnocchi, a).catch((e: Error) => `diagnosis failed: ${e.message}`);
   return {
     ...base,
     state: a.state,
@@ -245,7 +257,11 @@ export async function stackAlarms(heat: HeatApi, cloud: AlarmCloud, stack: HeatS
   const [resources, template] = await Promise.all([heat.resources(stack), heat.template(stack)]);
   const wiring = alarmWiring(template, stack.parameters ?? {});
   const alarms = resources.filter((r) => r.resource_type.startsWith('OS::Aodh::') && r.physical_resource_id);
-  const out = await Promise.all(alarms.map((r) => describeAlarm(aodh, gnocchi, r.resource_name, r.physical_resource_id, wiring.get(r.resource_name))));
+  const out = await Promise.all(
+    alarms.map((r) =>
+      describeAlarm(aodh, gnocchi, r.resource_name, r.physical_resource_id, wiring.get(r.resource_name)),
+    ),
+  );
   return out.sort((x, y) => (x.tier ?? '~').localeCompare(y.tier ?? '~') || x.resource.localeCompare(y.resource));
 }
 
@@ -264,10 +280,13 @@ export function formatAlarm(a: TierAlarm): string[] {
   const head = `  alarm ${(a.tier ?? '-').padEnd(8)} ${(a.direction ?? '').padEnd(4)} ${a.resource}: ${a.state ?? 'unknown'}${cond ? `  ${cond}` : ''}`;
   const lines = [head];
   if (a.lastTransition) {
-    lines.push(`        last transition ${a.lastTransition.at.replace('T', ' ').replace(/\.\d+$/, '')} -> ${a.lastTransition.state}: ${a.lastTransition.reason ?? ''}`);
+    lines.push(
+      `        last transition ${a.lastTransition.at.replace('T', ' ').replace(/\.\d+$/, '')} -> ${a.lastTransition.state}: ${a.lastTransition.reason ?? ''}`,
+    );
   } else if (a.reason) lines.push(`        ${a.reason}`);
   if (a.why) lines.push(`        why: ${a.why}`);
-  if (a.repeatActions && a.state === 'alarm') lines.push('        repeat_actions: signals its policy at every evaluation (the cooldown throttles it)');
+  if (a.repeatActions && a.state === 'alarm')
+    lines.push('        repeat_actions: signals its policy at every evaluation (the cooldown throttles it)');
   return lines;
 }
 
@@ -282,7 +301,11 @@ export interface AlarmEvent {
 }
 
 /** Heat's event time format (seconds, `Z`) from Aodh's `2026-11-25T21:10:03.123456`. */
-const heatTime = (t: string) => `${t.replace(/Z$/, '').replace(/\.\d+$/, '').replace(/\+00:00$/, '')}Z`;
+const heatTime = (t: string) =>
+  `${t
+    .replace(/Z$/, '')
+    .replace(/\.\d+$/, '')
+    .replace(/\+00:00$/, '')}Z`;
 
 /**
  * Yields each new state transition of the stack's alarms once (Aodh's alarm history), as event lines:

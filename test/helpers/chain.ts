@@ -9,7 +9,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { AodhClient, gnocchiRule, type AodhAlarm } from '../../src/openstack/aodh.js';
-import { HeatApi, linkStackId, linkStackName, type HeatResource, type HeatStack, type Requester, type StackInput } from '../../src/stack/heat-api.js';
+import {
+  HeatApi,
+  linkStackId,
+  linkStackName,
+  type HeatResource,
+  type HeatStack,
+  type Requester,
+  type StackInput,
+} from '../../src/stack/heat-api.js';
 import { alarmWiring, innerQuery } from '../../src/stack/alarms.js';
 import { findTiers, groupSize, type Tier } from '../../src/stack/tiers.js';
 import { parseTemplate } from '../../src/stack/tpl.js';
@@ -21,7 +29,12 @@ export const CLOUD_ENV = { OS_CLIENT_CONFIG_FILE: path.join(OS_DIR, 'clouds.yaml
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutS = 180, everyMs = 500): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutS = 180,
+  everyMs = 500,
+): Promise<T> {
   const end = Date.now() + timeoutS * 1000;
   let last: unknown;
   for (;;) {
@@ -31,7 +44,10 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutS} s waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${timeoutS} s waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -73,7 +89,8 @@ function paramNumber(v: unknown, params: Record<string, string>): number | undef
 export function serverGroupOf(q: unknown): string | undefined {
   if (!q || typeof q !== 'object') return undefined;
   for (const [k, v] of Object.entries(q)) {
-    if ((k === '=' || k === 'eq') && v && typeof v === 'object' && 'server_group' in v) return String((v as Record<string, unknown>).server_group);
+    if ((k === '=' || k === 'eq') && v && typeof v === 'object' && 'server_group' in v)
+      return String((v as Record<string, unknown>).server_group);
     const inner = Array.isArray(v) ? v.map(serverGroupOf).find(Boolean) : serverGroupOf(v);
     if (inner) return inner;
   }
@@ -109,7 +126,7 @@ export class ChainStack {
       if (s?.stack_status === 'CREATE_FAILED') throw new Error(`CREATE_FAILED: ${s.stack_status_reason}`);
       return s?.stack_status === 'CREATE_COMPLETE' ? s : undefined;
     });
-    const owner = await (localRequester('demo', 'demo').auth());
+    const owner = await localRequester('demo', 'demo').auth();
     this.ceilometer = new FakeCeilometer({ projectId: owner.projectId, userId: owner.userId });
   }
 
@@ -128,7 +145,10 @@ export class ChainStack {
     this.tiers = findTiers(template, params).map((t) => {
       const up = res[t.up!]?.properties ?? {};
       const of = (dir: 'up' | 'down') =>
-        [...wiring.entries()].filter(([, w]) => w.tier === t.name && w.direction === dir).map(([n]) => alarms.get(n)!).filter(Boolean);
+        [...wiring.entries()]
+          .filter(([, w]) => w.tier === t.name && w.direction === dir)
+          .map(([n]) => alarms.get(n)!)
+          .filter(Boolean);
       // The alarms tied to this stack's members (the sample also has one that deliberately matches nothing).
       const tied = (list: AodhAlarm[]) => {
         const ok = list.filter((a) => serverGroupOf(innerQuery(gnocchiRule(a)?.query))?.includes(this.stack.id));
@@ -180,10 +200,14 @@ export class ChainStack {
   /** Server ids of a tier's members (the `server` of each member stack; the member stack id when it has none). */
   memberServers(t: Tier, resources: HeatResource[]): string[] {
     const members = resources.filter((r) => r.parent_resource === t.group && r.resource_status !== 'DELETE_COMPLETE');
-    return members.map((m) => {
-      const server = resources.find((r) => r.parent_resource === m.resource_name && r.resource_type === 'OS::Nova::Server');
-      return server?.physical_resource_id || m.physical_resource_id;
-    }).filter(Boolean);
+    return members
+      .map((m) => {
+        const server = resources.find(
+          (r) => r.parent_resource === m.resource_name && r.resource_type === 'OS::Nova::Server',
+        );
+        return server?.physical_resource_id || m.physical_resource_id;
+      })
+      .filter(Boolean);
   }
 
   /**
@@ -193,7 +217,12 @@ export class ChainStack {
    */
   async memberServerGroup(t: Tier): Promise<string | null> {
     const template = parseTemplate(await this.heat.template(this.stack));
-    const group = (template.resources as Record<string, { properties?: { resource?: { properties?: { metadata?: Record<string, unknown> } } } }>)[t.group];
+    const group = (
+      template.resources as Record<
+        string,
+        { properties?: { resource?: { properties?: { metadata?: Record<string, unknown> } } } }
+      >
+    )[t.group];
     const v = group?.properties?.resource?.properties?.metadata?.['metering.server_group'];
     return v === undefined ? null : this.resolve(v);
   }
@@ -201,7 +230,8 @@ export class ChainStack {
   private async resolve(v: unknown): Promise<string> {
     if (typeof v === 'string' || typeof v === 'number') return String(v);
     const o = v as Record<string, unknown>;
-    if ('get_param' in o) return o.get_param === 'OS::stack_id' ? this.stack.id : String(this.stack.parameters?.[String(o.get_param)]);
+    if ('get_param' in o)
+      return o.get_param === 'OS::stack_id' ? this.stack.id : String(this.stack.parameters?.[String(o.get_param)]);
     if ('get_attr' in o) {
       const [res, ...path] = o.get_attr as string[];
       let x: unknown = (await this.heat.resource(this.stack, res)).attributes;
@@ -224,8 +254,15 @@ export class ChainStack {
     await this.signalWaitHandles(resources);
     const initial = this.ceilometer.instances.length === 0; // the first servers get 5 min of history at once
     for (const t of this.tiers) {
-      if (!this.groups.has(t.group)) this.groups.set(t.group, this.brokenTieIn ? null : await this.memberServerGroup(t));
-      await this.ceilometer.syncServers(this.groups.get(t.group)!, this.memberServers(t, resources), this.percent, { historyMin: initial ? undefined : 1 });
+      if (!this.groups.has(t.group))
+        this.groups.set(t.group, this.brokenTieIn ? null : await this.memberServerGroup(t));
+      await this.ceilometer.syncServers(
+        t.group,
+        this.groups.get(t.group)!,
+        this.memberServers(t, resources),
+        this.percent,
+        { historyMin: initial ? undefined : 1 },
+      );
     }
     await this.ceilometer.push(last);
   }
@@ -240,7 +277,10 @@ export class ChainStack {
   }
 
   async groupMeta(t: Tier): Promise<{ scaling_in_progress?: boolean; cooldown_end?: Record<string, string> }> {
-    return (await this.heat.resourceMetadata(this.stack, t.group)) as { scaling_in_progress?: boolean; cooldown_end?: Record<string, string> };
+    return (await this.heat.resourceMetadata(this.stack, t.group)) as {
+      scaling_in_progress?: boolean;
+      cooldown_end?: Record<string, string>;
+    };
   }
 
   /** Size once the group has settled (no resize running). */
@@ -267,16 +307,26 @@ export class ChainStack {
       if (!s) return;
       this.stack = s;
     }
-    await until(`no resize running on ${this.name}`, async () => {
-      for (const t of this.tiers) if ((await this.groupMeta(t).catch(() => ({}) as { scaling_in_progress?: boolean })).scaling_in_progress) return false;
-      return true;
-    }, 60).catch(() => undefined);
+    await until(
+      `no resize running on ${this.name}`,
+      async () => {
+        for (const t of this.tiers)
+          if ((await this.groupMeta(t).catch(() => ({}) as { scaling_in_progress?: boolean })).scaling_in_progress)
+            return false;
+        return true;
+      },
+      60,
+    ).catch(() => undefined);
     await this.heat.delete(this.stack);
-    await until(`stack ${this.name} deleted`, async () => {
-      const s = await this.heat.find(this.stack.id);
-      if (s?.stack_status === 'DELETE_FAILED') await this.heat.delete(this.stack);
-      return !s || s.stack_status === 'DELETE_COMPLETE';
-    }, 240);
+    await until(
+      `stack ${this.name} deleted`,
+      async () => {
+        const s = await this.heat.find(this.stack.id);
+        if (s?.stack_status === 'DELETE_FAILED') await this.heat.delete(this.stack);
+        return !s || s.stack_status === 'DELETE_COMPLETE';
+      },
+      240,
+    );
     await this.ceilometer?.cleanup();
   }
 }
@@ -293,7 +343,9 @@ export async function chainInput(generateFlags: string[]): Promise<StackInput & 
   if (r.code !== 0) throw new Error(`generate failed (${r.code}): ${r.stderr.trim()}`);
   const names = await readdir(dir);
   const files: Record<string, string> = {};
-  for (const n of names) if (n !== 'faafo-stack.yaml' && n !== 'env.yaml' && /\.ya?ml$/.test(n)) files[n] = await readFile(path.join(dir, n), 'utf8');
+  for (const n of names)
+    if (n !== 'faafo-stack.yaml' && n !== 'env.yaml' && /\.ya?ml$/.test(n))
+      files[n] = await readFile(path.join(dir, n), 'utf8');
   const env = load(await readFile(path.join(dir, 'env.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
   const none = await telemetryEnvironment();
   return {
@@ -302,7 +354,10 @@ export async function chainInput(generateFlags: string[]): Promise<StackInput & 
     files,
     environment: {
       ...env,
-      resource_registry: { ...(env.resource_registry ?? {}), ...((none as Record<string, Record<string, unknown>>).resource_registry ?? {}) },
+      resource_registry: {
+        ...(env.resource_registry ?? {}),
+        ...((none as Record<string, Record<string, unknown>>).resource_registry ?? {}),
+      },
     },
     parameters: {},
   };

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { GnocchiClient, type Requester } from '../../src/openstack/gnocchi.js';
 
-const KEYSTONE = process.env.FAKE_CEILOMETER_AUTH_URL ?? `http://127.0.0.1:${process.env.OS_LOCAL_KEYSTONE_PORT ?? 5000}/v3`;
+const KEYSTONE =
+  process.env.FAKE_CEILOMETER_AUTH_URL ?? `http://127.0.0.1:${process.env.OS_LOCAL_KEYSTONE_PORT ?? 5000}/v3`;
 const PASSWORD = 'secret'; // test-only credentials of the local cloud (shared README, "Credentials")
 export const ARCHIVE_POLICY = 'faafo-test';
 const MIN = 60_000;
@@ -30,7 +31,10 @@ export async function localToken(user: string, project: string): Promise<Auth> {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: PASSWORD } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: user, domain: { id: 'default' }, password: PASSWORD } },
+        },
         scope: { project: { name: project, domain: { id: 'default' } } },
       },
     }),
@@ -71,7 +75,12 @@ export function localRequester(user: string, project: string): Requester & { aut
       serviceType: string,
       method: string,
       path: string,
-      opts: { body?: unknown; query?: Record<string, unknown>; okStatuses?: number[]; headers?: Record<string, string> } = {},
+      opts: {
+        body?: unknown;
+        query?: Record<string, unknown>;
+        okStatuses?: number[];
+        headers?: Record<string, string>;
+      } = {},
     ) {
       const a = await get();
       const base = a.endpoints[serviceType];
@@ -120,6 +129,8 @@ export interface FakeInstance {
   historyMin?: number;
   /** The server is gone: Ceilometer set ended_at and sends no more points. */
   ended?: boolean;
+  /** Which group the test made it for (server_group may be absent: the broken tie-in). */
+  group?: string;
 }
 
 /** Ceilometer for a set of fake servers: create their Gnocchi resources, then feed one cpu point per minute. */
@@ -136,7 +147,10 @@ export class FakeCeilometer {
   }
 
   /** The Gnocchi `instance` resource Ceilometer makes for a server with metadata metering.server_group. */
-  async instance(serverGroup: string | null, opts: { id?: string; percent?: number; historyMin?: number } = {}): Promise<FakeInstance> {
+  async instance(
+    serverGroup: string | null,
+    opts: { id?: string; percent?: number; historyMin?: number; group?: string } = {},
+  ): Promise<FakeInstance> {
     const id = opts.id ?? randomUUID();
     const body: Record<string, unknown> = {
       id,
@@ -151,7 +165,13 @@ export class FakeCeilometer {
     };
     if (serverGroup !== null) body.server_group = serverGroup;
     await this.gnocchi.createResource('instance', body);
-    const inst: FakeInstance = { id, serverGroup, percent: opts.percent ?? 0, historyMin: opts.historyMin };
+    const inst: FakeInstance = {
+      id,
+      serverGroup,
+      percent: opts.percent ?? 0,
+      historyMin: opts.historyMin,
+      group: opts.group,
+    };
     this.instances.push(inst);
     return inst;
   }
@@ -186,14 +206,22 @@ export class FakeCeilometer {
   }
 
   /** Ceilometer's view of a group's servers: a resource for each new one, ended_at for each one gone. */
-  async syncServers(serverGroup: string | null, serverIds: string[], percent: number, opts: { historyMin?: number } = {}): Promise<void> {
+  async syncServers(
+    group: string,
+    serverGroup: string | null,
+    serverIds: string[],
+    percent: number,
+    opts: { historyMin?: number } = {},
+  ): Promise<void> {
     for (const id of serverIds) {
-      if (!this.instances.some((i) => i.id === id)) await this.instance(serverGroup, { id, percent, historyMin: opts.historyMin });
+      if (!this.instances.some((i) => i.id === id))
+        await this.instance(serverGroup, { id, percent, historyMin: opts.historyMin, group });
     }
     for (const i of this.instances) {
-      if (i.serverGroup !== serverGroup || i.ended || serverIds.includes(i.id)) continue;
+      if (i.group !== group || i.ended || serverIds.includes(i.id)) continue;
+      // (millisecond precision: ended_at must not be before started_at, which Gnocchi set at creation)
       await this.gnocchi.cloud.request('metric', 'PATCH', `/v1/resource/instance/${encodeURIComponent(i.id)}`, {
-        body: { ended_at: iso(Date.now()) },
+        body: { ended_at: new Date().toISOString() },
       });
       i.ended = true;
     }

@@ -41,7 +41,12 @@ export class FixtureCloud implements DoctorCloud {
     return 'recorded-token';
   }
 
-  async request<T>(service: string, method: string, p: string, opts: { query?: Record<string, unknown>; okStatuses?: number[] } = {}) {
+  async request<T>(
+    service: string,
+    method: string,
+    p: string,
+    opts: { query?: Record<string, unknown>; okStatuses?: number[] } = {},
+  ) {
     if (!this.hasService(service)) throw new Error(`${service} not in the catalog`);
     const q = Object.entries(opts.query ?? {})
       .filter(([, v]) => v !== undefined)

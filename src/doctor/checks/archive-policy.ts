@@ -15,8 +15,14 @@ async function cpuPolicy(g: GnocchiClient): Promise<{ policy?: ArchivePolicy; so
   const ceilometer = await g.archivePolicy('ceilometer-low-rate');
   if (ceilometer) return { policy: ceilometer, source: "Ceilometer's default policy for cpu" };
   const rule = ruleForMetric(await g.archivePolicyRules(), 'cpu');
-  if (rule) return { policy: await g.archivePolicy(rule.archive_policy_name), source: `archive policy rule ${rule.name} (${rule.metric_pattern})` };
-  return { source: 'no instance with a cpu metric, no ceilometer-low-rate policy, no archive policy rule matching cpu' };
+  if (rule)
+    return {
+      policy: await g.archivePolicy(rule.archive_policy_name),
+      source: `archive policy rule ${rule.name} (${rule.metric_pattern})`,
+    };
+  return {
+    source: 'no instance with a cpu metric, no ceilometer-low-rate policy, no archive policy rule matching cpu',
+  };
 }
 
 export const archivePolicyCheck: Check = {
@@ -26,11 +32,18 @@ export const archivePolicyCheck: Check = {
     if (!plan.alarms) return skip('no autoscaling alarms');
     if (!cloud.hasService('metric')) return skip('no metric (Gnocchi) endpoint');
     const { policy, source } = await cpuPolicy(new GnocchiClient(cloud));
-    if (!policy) return fail(source, 'ask the operator to run ceilometer-upgrade (creates the ceilometer-* archive policies) or add an archive policy rule for cpu');
+    if (!policy)
+      return fail(
+        source,
+        'ask the operator to run ceilometer-upgrade (creates the ceilometer-* archive policies) or add an archive policy rule for cpu',
+      );
     const gs = granularities(policy);
     const name = `${policy.name} (from ${source})`;
     if (!policy.aggregation_methods.includes('rate:mean')) {
-      return fail(`${name} has no rate:mean (has ${policy.aggregation_methods.join(', ')})`, 'the cpu metric needs an archive policy with rate:mean, e.g. ceilometer-low-rate');
+      return fail(
+        `${name} has no rate:mean (has ${policy.aggregation_methods.join(', ')})`,
+        'the cpu metric needs an archive policy with rate:mean, e.g. ceilometer-low-rate',
+      );
     }
     if (!gs.includes(plan.granularity)) {
       return fail(

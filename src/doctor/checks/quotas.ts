@@ -15,15 +15,31 @@ const free = (n: Need) => (n.limit < 0 ? Infinity : n.limit - n.used);
 
 async function novaNeeds(ctx: DoctorContext): Promise<Need[]> {
   const { cloud, plan } = ctx;
-  const r = await cloud.request<{ limits: { absolute: Record<string, number> } }>('compute', 'GET', apiPath(cloud, 'compute', 'v2.1', '/limits'));
+  const r = await cloud.request<{ limits: { absolute: Record<string, number> } }>(
+    'compute',
+    'GET',
+    apiPath(cloud, 'compute', 'v2.1', '/limits'),
+  );
   const a = r.data.limits.absolute;
   const instances = plan.servers.reduce((s, x) => s + x.count, 0);
-  const needs: Need[] = [{ what: 'instances', need: instances, limit: a.maxTotalInstances, used: a.totalInstancesUsed ?? 0 }];
+  const needs: Need[] = [
+    { what: 'instances', need: instances, limit: a.maxTotalInstances, used: a.totalInstancesUsed ?? 0 },
+  ];
   const flavors = ctx.facts.flavors ?? {};
   if (plan.servers.every((s) => flavors[s.flavor])) {
     needs.push(
-      { what: 'cores', need: plan.servers.reduce((s, x) => s + x.count * flavors[x.flavor]!.vcpus, 0), limit: a.maxTotalCores, used: a.totalCoresUsed ?? 0 },
-      { what: 'RAM MiB', need: plan.servers.reduce((s, x) => s + x.count * flavors[x.flavor]!.ram, 0), limit: a.maxTotalRAMSize, used: a.totalRAMUsed ?? 0 },
+      {
+        what: 'cores',
+        need: plan.servers.reduce((s, x) => s + x.count * flavors[x.flavor]!.vcpus, 0),
+        limit: a.maxTotalCores,
+        used: a.totalCoresUsed ?? 0,
+      },
+      {
+        what: 'RAM MiB',
+        need: plan.servers.reduce((s, x) => s + x.count * flavors[x.flavor]!.ram, 0),
+        limit: a.maxTotalRAMSize,
+        used: a.totalRAMUsed ?? 0,
+      },
     );
   }
   return needs;
@@ -43,14 +59,24 @@ async function floatingIpNeed(ctx: DoctorContext): Promise<Need> {
 async function loadBalancerNeed(ctx: DoctorContext): Promise<Need> {
   const { cloud, plan } = ctx;
   const p = (x: string) => apiPath(cloud, 'load-balancer', 'v2', x);
-  const q = await cloud.request<{ quota: { load_balancer?: number | null; loadbalancer?: number | null } }>('load-balancer', 'GET', p(`/lbaas/quotas/${cloud.projectId}`));
+  const q = await cloud.request<{ quota: { load_balancer?: number | null; loadbalancer?: number | null } }>(
+    'load-balancer',
+    'GET',
+    p(`/lbaas/quotas/${cloud.projectId}`),
+  );
   let limit = q.data.quota.load_balancer ?? q.data.quota.loadbalancer;
   if (limit === null || limit === undefined) {
     // null = the project uses the default quota
-    const d = await cloud.request<{ quota: { load_balancer?: number; loadbalancer?: number } }>('load-balancer', 'GET', p('/lbaas/quotas/defaults'));
+    const d = await cloud.request<{ quota: { load_balancer?: number; loadbalancer?: number } }>(
+      'load-balancer',
+      'GET',
+      p('/lbaas/quotas/defaults'),
+    );
     limit = d.data.quota.load_balancer ?? d.data.quota.loadbalancer ?? -1;
   }
-  const lbs = await cloud.request<{ loadbalancers: unknown[] }>('load-balancer', 'GET', p('/lbaas/loadbalancers'), { query: { project_id: cloud.projectId } });
+  const lbs = await cloud.request<{ loadbalancers: unknown[] }>('load-balancer', 'GET', p('/lbaas/loadbalancers'), {
+    query: { project_id: cloud.projectId },
+  });
   return { what: 'load balancers', need: plan.loadBalancers, limit, used: lbs.data.loadbalancers.length };
 }
 
@@ -72,7 +98,8 @@ export const quotasCheck: Check = {
       else skipped.push('load balancers (no load-balancer endpoint)');
     }
     if (!needs.length) return skip(`not checked: ${skipped.join(', ')}`);
-    const fmt = (n: Need) => `${n.what} ${n.need} needed, ${free(n) === Infinity ? 'unlimited' : `${free(n)} free of ${n.limit}`}`;
+    const fmt = (n: Need) =>
+      `${n.what} ${n.need} needed, ${free(n) === Infinity ? 'unlimited' : `${free(n)} free of ${n.limit}`}`;
     const short = needs.filter((n) => free(n) < n.need);
     const tail = skipped.length ? `; not checked: ${skipped.join(', ')}` : '';
     if (short.length) {

@@ -10,9 +10,16 @@ export const resourceTypeCheck: Check = {
     if (!plan.alarms) return skip('no autoscaling alarms');
     if (!cloud.hasService('metric')) return skip('no metric (Gnocchi) endpoint');
     const rt = await new GnocchiClient(cloud).resourceType('instance');
-    if (!rt) return fail('Gnocchi has no instance resource type', "ask the operator to run ceilometer-upgrade (creates Ceilometer's resource types)");
+    if (!rt)
+      return fail(
+        'Gnocchi has no instance resource type',
+        "ask the operator to run ceilometer-upgrade (creates Ceilometer's resource types)",
+      );
     if (!rt.attributes?.server_group) {
-      return fail('resource type instance has no server_group attribute: alarm queries cannot select the group', 'ask the operator to run ceilometer-upgrade (Ceilometer >= Pike adds server_group)');
+      return fail(
+        'resource type instance has no server_group attribute: alarm queries cannot select the group',
+        'ask the operator to run ceilometer-upgrade (Ceilometer >= Pike adds server_group)',
+      );
     }
     return ok('instance has server_group');
   },

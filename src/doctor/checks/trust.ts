@@ -18,7 +18,10 @@ export const trustCheck: Check = {
     if (plan.alarmAction === 'alarm_url') {
       return cloud.hasService('cloudformation')
         ? ok('alarm_url: Heat signs the URL (cloudformation endpoint present); no trust needed')
-        : fail('--alarm-action alarm-url needs heat-api-cfn, but the catalog has no cloudformation endpoint', 'use the default trust+ actions (--alarm-action signal)');
+        : fail(
+            '--alarm-action alarm-url needs heat-api-cfn, but the catalog has no cloudformation endpoint',
+            'use the default trust+ actions (--alarm-action signal)',
+          );
     }
     if (!cloud.hasService('identity')) return skip('no identity endpoint in the catalog');
     const token = await cloud.token();
@@ -30,28 +33,36 @@ export const trustCheck: Check = {
     );
     const roles = (self.data.token.roles ?? []).map((r) => ({ name: r.name }));
     const expires = new Date(Date.now() + 10 * 60_000).toISOString().replace('Z', '000Z');
-    const r = await cloud.request<{ trust?: { id: string }; error?: { message?: string } }>('identity', 'POST', v3(cloud, '/OS-TRUST/trusts'), {
-      body: {
-        trust: {
-          trustor_user_id: cloud.userId,
-          trustee_user_id: cloud.userId,
-          project_id: cloud.projectId,
-          impersonation: true,
-          roles,
-          expires_at: expires,
+    const r = await cloud.request<{ trust?: { id: string }; error?: { message?: string } }>(
+      'identity',
+      'POST',
+      v3(cloud, '/OS-TRUST/trusts'),
+      {
+        body: {
+          trust: {
+            trustor_user_id: cloud.userId,
+            trustee_user_id: cloud.userId,
+            project_id: cloud.projectId,
+            impersonation: true,
+            roles,
+            expires_at: expires,
+          },
         },
+        okStatuses: [201, 400, 403, 404],
       },
-      okStatuses: [201, 400, 403, 404],
-    });
+    );
     if (r.status === 201 && r.data.trust?.id) {
-      await cloud.request('identity', 'DELETE', v3(cloud, `/OS-TRUST/trusts/${r.data.trust.id}`), { okStatuses: [204, 404] }).catch(() => undefined);
+      await cloud
+        .request('identity', 'DELETE', v3(cloud, `/OS-TRUST/trusts/${r.data.trust.id}`), { okStatuses: [204, 404] })
+        .catch(() => undefined);
       return ok(`can create trusts (roles ${roles.map((x) => x.name).join(', ')}): trust+ alarm actions work`);
     }
     const why = r.data?.error?.message ?? `HTTP ${r.status}`;
     const fix = cloud.hasService('cloudformation')
       ? 'use --alarm-action alarm-url (Heat-signed URL, no trust), or authenticate with a password / an unrestricted application credential'
       : 'authenticate with a password or an unrestricted application credential (no cloudformation endpoint for alarm_url)';
-    if (self.data.token.application_credential) return fail(`Keystone refuses a trust for this application credential: ${why}`, fix);
+    if (self.data.token.application_credential)
+      return fail(`Keystone refuses a trust for this application credential: ${why}`, fix);
     if (r.status === 404) return warn(`Keystone has no OS-TRUST API: ${why}`, fix);
     return fail(`Keystone refuses to create a trust: ${why}`, fix);
   },
