@@ -118,12 +118,28 @@ test('generated stack: create --wait, status, diff of a flag change, update with
   });
 
   await t.test('update under the default policy (broadening) needs no approval for that: applied without a TTY', async () => {
-    const r = await runCli(['update', ...flags(), '--max-workers', '7', '--wait'], env);
+    // Narrowing SSH (0.0.0.0/0 by default -> 10.0.0.0/8) is not broadening either.
+    const r = await runCli(['update', ...flags(), '--max-workers', '7', '--ssh-cidr', '10.0.0.0/8', '--wait'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`Stack ${NAME} UPDATE_COMPLETE`));
     const s = JSON.parse((await runCli(['status', NAME, '--json'], env)).stdout);
     assert.equal(s.tiers.find((x: { name: string }) => x.name === 'workers').max, 7);
     assert.equal(s.stack.status, 'UPDATE_COMPLETE');
+  });
+
+  await t.test('opening SSH to the world again is broadening: diff shows [!], update refuses without a TTY', async () => {
+    const args = [...flags(), '--max-workers', '7', '--ssh-cidr', '0.0.0.0/0'];
+    const d = JSON.parse((await runCli(['diff', ...args, '--json'], env)).stdout);
+    assert.deepEqual(d.parameters, [{ name: 'ssh_cidr', from: '10.0.0.0/8', to: '0.0.0.0/0' }]);
+    assert.ok(d.widening.length >= 2, JSON.stringify(d.widening));
+    for (const w of d.widening) assert.equal(w.rule, 'ingress tcp port 22 from 0.0.0.0/0');
+    assert.ok(d.widening.some((w: { group: string }) => w.group === 'api_sg'));
+    const before = (await heat.find(NAME))!;
+    const r = await runCli(['update', ...args, '--wait'], env);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\[!\] security group api_sg opens: ingress tcp port 22 from 0\.0\.0\.0\/0$/m);
+    assert.match(r.stderr.trim(), /^Error: update of stack \S+ needs approval \(.*opens security group api_sg wider: ingress tcp port 22 from 0\.0\.0\.0\/0.*\) and there is no terminal/);
+    assert.equal((await heat.find(NAME))!.updated_time, before.updated_time);
   });
 
   await t.test('delete --wait', async () => {

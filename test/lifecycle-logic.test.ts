@@ -58,6 +58,13 @@ describe('security group widening', () => {
     };
     assert.deepEqual(securityGroupWidening(old, neu, { cidr: '10.0.0.0/8' }), [{ group: 'sg', rule: 'ingress tcp port 8080 from 0.0.0.0/0' }]);
   });
+  test('the same template with a wider CIDR parameter widens; a narrower one does not', () => {
+    const t = sg([{ protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_mode: 'remote_ip_prefix', remote_ip_prefix: { get_param: 'ssh_cidr' } }]);
+    assert.deepEqual(securityGroupWidening(t, t, { ssh_cidr: '10.0.0.0/8' }, { ssh_cidr: '0.0.0.0/0' }), [
+      { group: 'sg', rule: 'ingress tcp port 22 from 0.0.0.0/0' },
+    ]);
+    assert.deepEqual(securityGroupWidening(t, t, { ssh_cidr: '0.0.0.0/0' }, { ssh_cidr: '10.0.0.0/8' }), []);
+  });
 });
 
 describe('approval', () => {

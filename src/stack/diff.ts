@@ -83,7 +83,11 @@ export async function computeDiff(heat: HeatApi, stack: HeatStack, input: StackI
     parameters: params,
     ignored: ignored.sort(sort),
     unchanged: preview.unchanged.filter(top).length,
-    widening: securityGroupWidening(oldTemplate as Tpl, newT, { ...(stack.parameters ?? {}), ...input.parameters }),
+    widening: securityGroupWidening(oldTemplate as Tpl, newT, stack.parameters ?? {}, {
+      ...(stack.parameters ?? {}),
+      ...((input.environment as { parameters?: Record<string, unknown> })?.parameters ?? {}),
+      ...input.parameters,
+    }),
   };
 }
 

@@ -17,9 +17,15 @@ interface Rule {
   remote: string; // CIDR, or `group:<ref>`
 }
 
-export function securityGroupWidening(oldT: Tpl, newT: Tpl, params: Record<string, unknown> = {}): Widening[] {
-  const oldRules = rulesByGroup(oldT, params);
-  const newRules = rulesByGroup(newT, params);
+/** `oldParams`: the stack's current parameter values; `newParams`: the values the update would use. */
+export function securityGroupWidening(
+  oldT: Tpl,
+  newT: Tpl,
+  oldParams: Record<string, unknown> = {},
+  newParams: Record<string, unknown> = oldParams,
+): Widening[] {
+  const oldRules = rulesByGroup(oldT, oldParams);
+  const newRules = rulesByGroup(newT, newParams);
   const out: Widening[] = [];
   for (const [group, rules] of newRules) {
     const before = oldRules.get(group) ?? [];
