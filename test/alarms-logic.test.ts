@@ -293,3 +293,26 @@ describe('why an alarm stays in insufficient data (recorded Gnocchi answers)', (
     assert.equal(await diagnoseAlarm(g, { ...alarm(), enabled: false }), 'the alarm is disabled');
   });
 });
+
+describe('generator checks found by the chain', () => {
+  test('--no-repeat-actions with a cooldown is flagged: signals inside the cooldown would be lost for good', async () => {
+    const { validateSet } = await import('../src/validate/index.js');
+    const { synthesize: synth } = await import('../src/templates/index.js');
+    const { load } = await import('js-yaml');
+    const codes = async (flags: Record<string, unknown>) => {
+      const sy = synth(await resolveConfig({ flags, cwd: '/nonexistent' }));
+      const templates: Record<string, Record<string, unknown>> = {
+        [sy.main]: load(sy.files[sy.main]) as Record<string, unknown>,
+      };
+      for (const [f, text] of Object.entries(sy.childFiles)) templates[f] = load(text) as Record<string, unknown>;
+      return validateSet({ main: sy.main, templates, environment: sy.environment as Record<string, unknown> }).map(
+        (f) => f.code,
+      );
+    };
+    assert.ok((await codes({ 'repeat-actions': false })).includes('alarm.repeat-off'));
+    assert.ok(
+      !(await codes({})).includes('alarm.repeat-off'),
+      'the default (repeat on, cooldown 300 = one window) is clean',
+    );
+  });
+});

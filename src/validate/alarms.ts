@@ -167,6 +167,17 @@ export function checkAlarms(file: string, t: Doc): Finding[] {
             `resources.${policyName}.properties.cooldown`,
             `repeat_actions re-signals every evaluation while in alarm and the cooldown (${cooldown} s) is shorter than a window (${gran} s): the group may grow faster than the metric can show`,
           );
+        // (added by the chain tests' helper) repeat_actions off + a cooldown loses signals: Heat drops a signal
+        // inside the cooldown without an event, and the alarm never sends it again. Proven on the local chain
+        // (--cooldown 40 --no-repeat-actions): the scale-down alarm fired 8 s after a scale-up and the group was
+        // still at 2 with the alarm in 'alarm' 45 s after the cooldown ended.
+        if (p.repeat_actions === false && cooldown !== undefined && cooldown > 0)
+          add(
+            'warning',
+            'alarm.repeat-off',
+            `${at}.repeat_actions`,
+            `repeat_actions is false and ${policyName} has a ${cooldown} s cooldown: a signal inside the cooldown (e.g. scale-down right after a scale-up) is dropped and never repeated, so the group can stay at the wrong size; keep repeat_actions on`,
+          );
         // tie-in: the alarm's query must select the metadata value of the group this policy scales
         const groupRef = pp.auto_scaling_group_id;
         const groupName =
