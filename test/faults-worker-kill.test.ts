@@ -90,8 +90,8 @@ test(
       assert.equal(survivor.lines.filter((l) => l === started).length, 1);
       assert.equal(victim.lines.filter((l) => /processed in/.test(l)).length, 0);
 
-      // The dead worker's partial PNG is swept by the next worker start (here: directly).
-      assert.ok(fs.existsSync(victimTmp));
+      // The dead worker's partial PNG is swept by the next worker start (here: directly). A worker started by
+      // another test file in parallel may have swept it already: the folder only has to be gone afterwards.
       await sweepStaleTmpDirs(os.tmpdir());
       assert.equal(fs.existsSync(victimTmp), false);
 
