@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../lib/command.js';
+import { cloudFlags } from '../lib/cloud-flags.js';
 import { UsageError } from '../lib/errors.js';
 import { parseMix, parseSize } from '../load/mix.js';
 import { runLoad, type LoadResult } from '../load/run.js';
@@ -34,7 +35,7 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     settle: Flags.integer({ default: 0, min: 0, description: 'seconds to keep watching tiers after the load until they are back at their starting size' }),
     'watch-stack': Flags.string({ description: 'Heat stack whose tier sizes and alarms to follow' }),
     'watch-local': Flags.boolean({ description: 'follow the tiers of the `local up` run in this folder (default when it is the target)' }),
-    'os-cloud': Flags.string({ description: 'cloud in clouds.yaml for --watch-stack', env: 'OS_CLOUD' }),
+    ...cloudFlags,
     out: Flags.string({ default: 'faafo-load', description: 'folder for timeline.csv, timeline.json, chart.svg' }),
   };
 
@@ -51,14 +52,14 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     let watcher: TierWatcher | undefined;
     const local = await findLocalRun(process.cwd());
     if (flags['watch-stack']) {
-      watcher = await stackWatcher(flags['watch-stack'], { cloud: flags['os-cloud'] });
+      watcher = await stackWatcher(flags['watch-stack'], { cloud: flags['os-cloud'], region: flags['os-region-name'] });
     } else if (local && (flags['watch-local'] || !url)) {
       watcher = localWatcher(local.controlUrl);
     } else if (flags['watch-local']) {
       throw new UsageError('--watch-local: no `faafo-stack local up` is running in this folder', 'start one with faafo-stack local up');
     }
-    url ??= local?.appUrl;
-    if (!url) throw new UsageError('no target: give --url', 'or run `faafo-stack local up` in this folder first');
+    url ??= watcher?.appUrl ?? local?.appUrl;
+    if (!url) throw new UsageError('no target: give --url', 'or run `faafo-stack local up` in this folder first, or --watch-stack a stack with an app_url output');
     try {
       new URL(url);
     } catch {

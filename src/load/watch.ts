@@ -10,6 +10,8 @@ export interface TierSnapshot {
 export interface TierWatcher {
   describe: string;
   read(): Promise<TierSnapshot>;
+  /** The app's URL when the source knows it (the stack's app_url output, the local balancer). */
+  appUrl?: string;
 }
 
 /** The tier sizes a running `faafo-stack local up` reports on its control page's /api/state. */
@@ -46,17 +48,16 @@ interface CloudLike {
   heat: { findStack(n: string): Promise<{ id: string; name: string } | undefined> };
 }
 
-export async function stackWatcher(stack: string, opts: { cloud?: string } = {}): Promise<TierWatcher> {
+export async function stackWatcher(stack: string, opts: { cloud?: string; region?: string } = {}): Promise<TierWatcher> {
   // Loaded only when a stack is watched (keeps `load --url` free of the OpenStack client's start-up cost).
-  const modPath = '../openstack/index.js';
-  const { connect } = (await import(modPath)) as unknown as {
-    connect(o?: { cloud?: string }): Promise<CloudLike>;
-  };
-  const cloud = await connect({ cloud: opts.cloud });
+  const { connect } = await import('../openstack/index.js');
+  const cloud = await connect({ cloud: opts.cloud, region: opts.region });
   const found = await cloud.heat.findStack(stack);
   if (!found) throw new Error(`stack ${stack} not found`);
   const base = `/stacks/${encodeURIComponent(found.name)}/${found.id}`;
-  return stackWatcherFor(cloud, base, `stack ${found.name}`);
+  const outputs = await cloud.heat.outputs({ id: found.id, name: found.name }).catch(() => ({}) as Record<string, unknown>);
+  const appUrl = typeof outputs.app_url === 'string' && /^https?:\/\//.test(outputs.app_url) ? outputs.app_url : undefined;
+  return { ...stackWatcherFor(cloud as unknown as CloudLike, base, `stack ${found.name}`), appUrl };
 }
 
 export function stackWatcherFor(cloud: CloudLike, stackPath: string, describe: string): TierWatcher {
