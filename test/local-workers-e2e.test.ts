@@ -25,20 +25,20 @@ test('local up + load --mode tasks: workers scale 1 -> >=2 -> 1, each task done 
     const r = await runLoad({
       url: e.run.appUrl,
       mode: 'tasks',
-      rate: 2,
+      rate: 10,
       durationS: 8,
-      maxRequests: 16,
+      maxRequests: 30,
       timeoutS: 30,
       mix: { list: 0, get: 0, create: 1 },
-      size: { width: 3000, height: 3000, iterations: 512 },
+      size: { width: 4000, height: 4000, iterations: 1024 },
       intervalS: 1,
       drainTimeoutS: 400,
       settleS: 300,
       watcher: localWatcher(e.run.controlUrl),
       outDir: out,
     });
-    assert.equal(r.tasks!.accepted, 16, JSON.stringify(r.requests));
-    assert.equal(r.tasks!.completed, 16, 'every task rendered');
+    assert.equal(r.tasks!.accepted, 30, JSON.stringify(r.requests));
+    assert.equal(r.tasks!.completed, 30, 'every task rendered');
     const sizes = r.timeline.map((row) => row.tiers.workers ?? 0);
     assert.ok(Math.max(...sizes) >= 2, `workers grew: ${sizes.join(',')}`);
     assert.equal(sizes.at(-1), 1, `back to 1: ${sizes.join(',')}`);
@@ -50,11 +50,11 @@ test('local up + load --mode tasks: workers scale 1 -> >=2 -> 1, each task done 
     const processed = await processedByWorkers(e.dir);
     for (const uuid of r.tasks!.uuids) assert.equal(processed.get(uuid), 1, `task ${uuid} processed once`);
     const rows = await allFractals(e.run.appUrl);
-    assert.equal(rows.length, 16);
+    assert.equal(rows.length, 30);
     assert.ok(rows.every((row) => row.checksum));
     assert.ok(new Set(rows.map((row) => row.generated_by)).size >= 2, 'more than one worker rendered');
     assert.equal(await metric(e.run.appUrl, 'faafo_queue_depth'), 0);
-    assert.equal(await metric(e.run.appUrl, 'faafo_fractals_stored_total'), 16, 'stored once each');
+    assert.equal(await metric(e.run.appUrl, 'faafo_fractals_stored_total'), 30, 'stored once each');
     // The run's files and the supervisor's own decisions.
     for (const f of ['timeline.csv', 'timeline.json', 'chart.svg']) assert.ok(existsSync(path.join(out, f)), f);
     assert.match(readFileSync(path.join(out, 'timeline.csv'), 'utf8'), /^t_s,.*workers_size/);
