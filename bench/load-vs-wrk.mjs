@@ -9,6 +9,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { faafoCommand, freePort, spawnService, stopService } from '../src/local/procs.ts';
@@ -37,15 +39,17 @@ const url = `http://127.0.0.1:${port}`;
 try {
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
+      if ((await globalThis.fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(200);
   }
   for (let i = 0; i < 50; i++) {
-    await fetch(`${url}/v1/fractal`, {
+    await globalThis.fetch(`${url}/v1/fractal`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ uuid: crypto.randomUUID(), width: 64, height: 64, iterations: 64, xa: -1, xb: 1, ya: -1, yb: 1 }),
+      body: JSON.stringify({ uuid: randomUUID(), width: 64, height: 64, iterations: 64, xa: -1, xb: 1, ya: -1, yb: 1 }),
     });
   }
   const target = `${url}/v1/fractal`;

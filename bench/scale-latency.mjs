@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocal } from '../src/local/supervisor.ts';
@@ -49,7 +50,7 @@ async function measure(metric) {
     stopGraceS: 60,
   });
   const t0 = Date.now();
-  const ac = new AbortController();
+  const ac = new globalThis.AbortController();
   const load = runLoad({
     url: run.appUrl,
     mode: 'tasks',
@@ -75,7 +76,7 @@ async function measure(metric) {
         break;
       }
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   ac.abort();
   await load.catch(() => {});

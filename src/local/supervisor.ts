@@ -186,7 +186,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
   controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  const loop: { timer?: NodeJS.Timeout } = {};
   // If this process goes away without stop() (crash, test runner killed), its children must not live on.
   const killAll = () => {
     for (const t of tiers) for (const m of t.members) m.child.kill('SIGKILL');
@@ -196,7 +196,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     if (stopped) return;
     stopped = true;
     process.off('exit', killAll);
-    if (timer) clearInterval(timer);
+    if (loop.timer) clearInterval(loop.timer);
     // Workers first (they finish their task and upload through the balancer), then the API.
     await workerTier.close();
     await apiTier.close();
@@ -218,7 +218,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
 
   // The autoscaler loop: sample each tier's metric, decide at period ends, publish the state.
   let busy = false;
-  timer = setInterval(() => {
+  loop.timer = setInterval(() => {
     if (busy || stopped) return;
     busy = true;
     void (async () => {
