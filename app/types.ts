@@ -2,13 +2,10 @@
 // URL and implements one of these interfaces, so the embedded default and the scaled-out cloud run the same code.
 import type { Readable } from 'node:stream';
 
-/** A fractal row as the original faafo API returns it (Flask-Restless object, every column but `image`). */
-export interface Fractal {
-  uuid: string;
-  checksum: string | null;
-  url: string | null;
-  duration: number | null;
-  size: number | null;
+/** What one fractal image is made from: its size, the iteration limit, the rectangle of the complex plane
+ *  (x from xa to xb, y from ya to yb) and the Julia constant. The one definition the API row, the task, the
+ *  worker and the renderer derive theirs from. */
+export interface FractalParams {
   width: number;
   height: number;
   iterations: number;
@@ -16,10 +13,19 @@ export interface Fractal {
   xb: number;
   ya: number;
   yb: number;
-  generated_by: string | null;
   /** New, optional: the Julia constant; null means "the worker picks one at random, as the original did". */
   cr?: number | null;
   ci?: number | null;
+}
+
+/** A fractal row as the original faafo API returns it (Flask-Restless object, every column but `image`). */
+export interface Fractal extends FractalParams {
+  uuid: string;
+  checksum: string | null;
+  url: string | null;
+  duration: number | null;
+  size: number | null;
+  generated_by: string | null;
 }
 
 /** The message on exchange `tasks`, routing key `normal`: the created row without `image` (faafo wire format). */

@@ -1,12 +1,8 @@
 // What the main thread asks a render thread for: rows y0..y1-1 of one image, as filtered PNG scanlines.
-export interface BandJob {
-  width: number;
-  height: number;
-  iterations: number;
-  xa: number;
-  xb: number;
-  ya: number;
-  yb: number;
+import type { FractalParams } from '../types.js';
+
+export interface BandJob extends FractalParams {
+  /** Chosen before the bands are handed out: always set here. */
   cr: number;
   ci: number;
   y0: number;

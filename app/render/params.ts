@@ -1,15 +1,8 @@
 // Render parameters: validation and the pixel -> complex-plane mapping of the original worker and julia_ref.c.
-export interface RenderParams {
-  width: number;
-  height: number;
-  iterations: number;
-  xa: number;
-  xb: number;
-  ya: number;
-  yb: number;
-  cr?: number | null;
-  ci?: number | null;
-}
+import type { FractalParams } from '../types.js';
+
+/** What a render needs: exactly the fractal's parameters (cr/ci absent or null: a constant is chosen). */
+export type RenderParams = FractalParams;
 
 /** Largest side accepted: the PNG encoder and the thread buffers are sized for it. */
 export const MAX_SIDE = 65535;

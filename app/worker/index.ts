@@ -8,24 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
-import type { Consumer, TaskHandle, TaskQueue } from '../types.js';
+import type { Consumer, FractalParams, TaskHandle, TaskQueue } from '../types.js';
 import { parseTask, type RenderTask } from './task.js';
 import { fetchFractal, uploadImage } from './upload.js';
 
 /** What the worker needs of the renderer (contract C4's Renderer.render). */
 export interface FractalRenderer {
   render(
-    p: {
-      width: number;
-      height: number;
-      iterations: number;
-      xa: number;
-      xb: number;
-      ya: number;
-      yb: number;
-      cr?: number | null;
-      ci?: number | null;
-    },
+    p: FractalParams,
     out: NodeJS.WritableStream,
   ): Promise<{ duration: number; size: number; checksum: string; cr: number; ci: number }>;
 }

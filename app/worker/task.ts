@@ -1,18 +1,10 @@
 // Validation of a task message before rendering. The original worker crashed before its ack on a float or string
 // width, so such a message came back forever; here a bad task is recognised, logged in one line and dropped.
-import type { Task } from '../types.js';
+import type { FractalParams, Task } from '../types.js';
 
-export interface RenderTask {
+/** A validated task: every parameter present (cr/ci null when the worker is to choose the constant). */
+export interface RenderTask extends Required<FractalParams> {
   uuid: string;
-  width: number;
-  height: number;
-  iterations: number;
-  xa: number;
-  xb: number;
-  ya: number;
-  yb: number;
-  cr: number | null;
-  ci: number | null;
 }
 
 export const LIMITS = { maxSide: 16384, maxIterations: 100000 } as const;
