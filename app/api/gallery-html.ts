@@ -12,6 +12,14 @@ const esc = (v: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/** Seconds for people: 3 decimals ("0.027"), trailing zeros dropped; below a millisecond 3 significant digits.
+ *  Only the page is rounded; the JSON API keeps the stored value. */
+export function formatDuration(d: number | null | undefined): string {
+  if (typeof d !== 'number' || !Number.isFinite(d)) return '';
+  const rounded = d === 0 || Math.abs(d) >= 0.001 ? Number(d.toFixed(3)) : Number(d.toPrecision(3));
+  return String(rounded);
+}
+
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#222}
 .container{max-width:960px;margin:0 auto;padding:16px}
@@ -69,7 +77,7 @@ function fractalBlock(f: Fractal): string {
 <a class="fractal-link" href="/fractal/${u}"><img class="fractal-image" src="/fractal/${u}" alt="Fractal ${u}" loading="lazy"></a>
 <table class="fractal-details">
 <tr><th>UUID</th><td class="uuid">${u}</td></tr>
-<tr><th>Duration</th><td class="duration">${esc(f.duration)} seconds</td></tr>
+<tr><th>Duration</th><td class="duration">${esc(formatDuration(f.duration))} seconds</td></tr>
 <tr><th>Dimensions</th><td class="dimensions">${f.width} x ${f.height} px</td></tr>
 <tr><th>Iterations</th><td class="iterations">${f.iterations}</td></tr>
 <tr><th>Parameters</th><td class="parameters"><pre>${esc(params)}</pre></td></tr>
