@@ -10,6 +10,8 @@ const SERVICE_FLAGS = `Service settings (flag, environment variable, default):
   --threads N          FAAFO_THREADS       all cores (render threads per worker)
   --generated-by NAME  FAAFO_GENERATED_BY  this host's name`;
 
+const API_FLAGS = `  --trust-proxy        FAAFO_TRUST_PROXY   off  (use X-Forwarded-Proto/-Host of a load balancer in Location/Link)`;
+
 export const HELP: Record<string, string> = {
   '': `faafo: the fractal service (faafo-compatible API, workers, client)
 
@@ -42,6 +44,7 @@ SIGTERM: workers finish their current fractal first.
 
   --workers N          FAAFO_WORKERS       ${DEFAULTS.workers}
 ${SERVICE_FLAGS}
+${API_FLAGS}
 `,
   api: `Usage: faafo api [settings]
 
@@ -49,6 +52,7 @@ Runs the REST API (/v1/fractal), the gallery (/), /healthz, /readyz and /metrics
 shared queue (--queue-url amqp://...) and database (--database-url postgresql://... or mysql://...).
 
 ${SERVICE_FLAGS}
+${API_FLAGS}
 `,
   worker: `Usage: faafo worker --queue-url amqp://... [--endpoint-url URL] [--threads N] [--generated-by NAME]
 

@@ -16,6 +16,7 @@ import { FractalWorker } from '../worker/index.js';
 import { parse, str, type OptionSpec, type Parsed } from './args.js';
 import { CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { trustProxyFrom } from './startup.js';
 
 export const SERVICE_OPTIONS = {
   port: { type: 'string' },
@@ -27,7 +28,13 @@ export const SERVICE_OPTIONS = {
   'generated-by': { type: 'string' },
 } as const satisfies OptionSpec;
 
-export const SERVE_OPTIONS = { ...SERVICE_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
+/** `faafo api` and `faafo serve` only: they listen behind the load balancer. */
+export const API_OPTIONS = {
+  ...SERVICE_OPTIONS,
+  'trust-proxy': { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+export const SERVE_OPTIONS = { ...API_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
 
 /** Shared by the service commands: the resolved settings, or a UsageError naming the bad one. */
 export function settingsFrom(p: Parsed, env: NodeJS.ProcessEnv): ServiceSettings {
@@ -132,13 +139,14 @@ function localUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
-function startApi(b: Required<Backends>, verbose: boolean): FastifyInstance {
+function startApi(b: Required<Backends>, verbose: boolean, trustProxy: boolean): FastifyInstance {
   // JSON log lines (pino): warnings and errors by default, every request with --verbose/--debug.
   return buildApi({
     repo: b.repo,
     queue: b.queue,
     images: b.images,
     logger: { level: verbose ? 'info' : 'warn' },
+    trustProxy,
   }) as FastifyInstance;
 }
 
@@ -166,12 +174,13 @@ const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVE_OPTIONS, 0, 'serve');
   const s = settingsFrom(p, io.env);
+  const trustProxy = trustProxyFrom(p, io.env);
   const b = await openBackends(s, io, { repo: true, images: true });
   let app: FastifyInstance | undefined;
   let renderer: Renderer | undefined;
   const workers: FractalWorker[] = [];
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug));
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy);
     const port = await listen(app, s);
     const url = localUrl(s.host, port);
     if (s.queueUrl.startsWith('memory:')) {
@@ -208,8 +217,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
 }
 
 export async function apiCommand(argv: string[], io: Io): Promise<number> {
-  const p = parse(argv, SERVICE_OPTIONS, 0, 'api');
+  const p = parse(argv, API_OPTIONS, 0, 'api');
   const s = settingsFrom(p, io.env);
+  const trustProxy = trustProxyFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
     io.stderr(
       'faafo api: note: the memory: queue is in-process, so only `faafo serve` workers could take its tasks; use --queue-url amqp://... for separate workers\n',
@@ -218,7 +228,7 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const b = await openBackends(s, io, { repo: true, images: true });
   let app: FastifyInstance | undefined;
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug));
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy);
     const port = await listen(app, s);
     io.stdout(
       `faafo api: listening on ${localUrl(s.host, port)}/ (database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)})\n`,
