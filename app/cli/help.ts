@@ -10,7 +10,8 @@ const SERVICE_FLAGS = `Service settings (flag, environment variable, default):
   --threads N          FAAFO_THREADS       all cores (render threads per worker)
   --generated-by NAME  FAAFO_GENERATED_BY  this host's name`;
 
-const API_FLAGS = `  --trust-proxy        FAAFO_TRUST_PROXY   off  (use X-Forwarded-Proto/-Host of a load balancer in Location/Link)`;
+const API_FLAGS = `  --trust-proxy        FAAFO_TRUST_PROXY      off  (use X-Forwarded-Proto/-Host of a load balancer in Location/Link)
+  --startup-timeout S  FAAFO_STARTUP_TIMEOUT  120  (seconds to keep retrying a database not reachable yet; 0: none)`;
 
 export const HELP: Record<string, string> = {
   '': `faafo: the fractal service (faafo-compatible API, workers, client)

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { toTask } from '../api/publish.js';
 import { buildApi } from '../api/server.js';
 import { redactUrl, resolveSettings, SettingsError, type SettingsInput } from '../config.js';
-import { openRepository } from '../db/index.js';
+import { DatabaseUrlError, openRepository } from '../db/index.js';
 import { openImageStore } from '../images/index.js';
 import { openQueue } from '../queue/index.js';
 import { Renderer } from '../render/index.js';
@@ -16,7 +16,7 @@ import { FractalWorker } from '../worker/index.js';
 import { parse, str, type OptionSpec, type Parsed } from './args.js';
 import { CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
-import { trustProxyFrom } from './startup.js';
+import { openWithRetry, startupTimeoutFrom, trustProxyFrom } from './startup.js';
 
 export const SERVICE_OPTIONS = {
   port: { type: 'string' },
@@ -28,10 +28,11 @@ export const SERVICE_OPTIONS = {
   'generated-by': { type: 'string' },
 } as const satisfies OptionSpec;
 
-/** `faafo api` and `faafo serve` only: they listen behind the load balancer. */
+/** `faafo api` and `faafo serve` only: they listen behind the load balancer and need the database. */
 export const API_OPTIONS = {
   ...SERVICE_OPTIONS,
   'trust-proxy': { type: 'boolean' },
+  'startup-timeout': { type: 'string' },
 } as const satisfies OptionSpec;
 
 export const SERVE_OPTIONS = { ...API_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
@@ -88,18 +89,35 @@ interface Backends {
   images?: ImageStore;
 }
 
+/** Opens the database; a network one not reachable yet is retried for `timeoutS` (one log line per attempt). */
+async function openDatabase(s: ServiceSettings, io: Io, command: string, timeoutS: number) {
+  const shown = redactUrl(s.databaseUrl);
+  const retry = timeoutS > 0 && !/^sqlite:/i.test(s.databaseUrl);
+  const open = () => openRepository(s.databaseUrl);
+  try {
+    return retry
+      ? await openWithRetry(open, {
+          timeoutS,
+          what: `faafo ${command}: database ${shown}`,
+          log: (l) => io.stderr(`${l}\n`),
+          permanent: (e) => e instanceof DatabaseUrlError,
+        })
+      : await open();
+  } catch (e) {
+    const after = retry && !(e instanceof DatabaseUrlError) ? ` (gave up after ${timeoutS} s)` : '';
+    throw new CliError(`cannot open the database ${shown}${after}: ${errText(e)}`);
+  }
+}
+
 async function openBackends(
   s: ServiceSettings,
   io: Io,
   need: { repo: boolean; images: boolean },
+  startup: { command: string; timeoutS: number } = { command: 'worker', timeoutS: 0 },
 ): Promise<Required<Backends>> {
   const opened: Backends = {};
   try {
-    if (need.repo) {
-      opened.repo = await openRepository(s.databaseUrl).catch((e: unknown) => {
-        throw new CliError(`cannot open the database ${redactUrl(s.databaseUrl)}: ${errText(e)}`);
-      });
-    }
+    if (need.repo) opened.repo = await openDatabase(s, io, startup.command, startup.timeoutS);
     opened.queue = await openQueue(s.queueUrl, { log: (l) => io.stderr(`${l}\n`) }).catch((e: unknown) => {
       throw new CliError(`cannot open the queue ${redactUrl(s.queueUrl)}: ${errText(e)}`);
     });
@@ -175,7 +193,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVE_OPTIONS, 0, 'serve');
   const s = settingsFrom(p, io.env);
   const trustProxy = trustProxyFrom(p, io.env);
-  const b = await openBackends(s, io, { repo: true, images: true });
+  const timeoutS = startupTimeoutFrom(p, io.env);
+  const b = await openBackends(s, io, { repo: true, images: true }, { command: 'serve', timeoutS });
   let app: FastifyInstance | undefined;
   let renderer: Renderer | undefined;
   const workers: FractalWorker[] = [];
@@ -220,12 +239,13 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, API_OPTIONS, 0, 'api');
   const s = settingsFrom(p, io.env);
   const trustProxy = trustProxyFrom(p, io.env);
+  const timeoutS = startupTimeoutFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
     io.stderr(
       'faafo api: note: the memory: queue is in-process, so only `faafo serve` workers could take its tasks; use --queue-url amqp://... for separate workers\n',
     );
   }
-  const b = await openBackends(s, io, { repo: true, images: true });
+  const b = await openBackends(s, io, { repo: true, images: true }, { command: 'api', timeoutS });
   let app: FastifyInstance | undefined;
   try {
     app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy);
