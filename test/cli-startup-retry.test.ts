@@ -48,7 +48,11 @@ test('faafo api waits for a database that comes up later, then serves', { timeou
   await ready.arrayBuffer();
   const retries = api.lines.filter((l) => /not reachable yet/.test(l));
   assert.ok(retries.length >= 2);
-  for (const l of retries) assert.match(l, /^faafo api: database postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ not reachable yet \(attempt \d+: .+\); retrying in \d+\.\d s, giving up in \d+ s$/);
+  for (const l of retries)
+    assert.match(
+      l,
+      /^faafo api: database postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ not reachable yet \(attempt \d+: .+\); retrying in \d+\.\d s, giving up in \d+ s$/,
+    );
   assert.ok(!api.lines.some((l) => l.includes(SECRET)), 'password never printed');
   assert.equal(await api.stop(), 0);
   await proxy.down();
@@ -57,12 +61,27 @@ test('faafo api waits for a database that comes up later, then serves', { timeou
 test('faafo serve gives up after --startup-timeout with one line and exit 1', { timeout: 240_000 }, async () => {
   await proxy.down();
   const serve = spawnFaafo(
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--workers', '0', '--startup-timeout', '3', '--database-url', dbUrl],
+    [
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      '0',
+      '--startup-timeout',
+      '3',
+      '--database-url',
+      dbUrl,
+    ],
     { cwd: dir, env: cleanEnv(), name: 'serve' },
   );
   running.push(serve);
   assert.equal(await serve.exited, 1);
-  assert.ok(serve.lines.some((l) => /^faafo serve: database .* not reachable yet \(attempt 1:/.test(l)), serve.lines.join('\n'));
+  assert.ok(
+    serve.lines.some((l) => /^faafo serve: database .* not reachable yet \(attempt 1:/.test(l)),
+    serve.lines.join('\n'),
+  );
   const fatal = serve.lines.filter((l) => /cannot open the database/.test(l));
   assert.equal(fatal.length, 1, serve.lines.join('\n'));
   assert.match(fatal[0]!, /cannot open the database postgresql:\/\/postgres:\*\*\*@.* \(gave up after 3 s\): /);
@@ -86,5 +105,8 @@ test('--startup-timeout 0 fails at once; a bad value is a usage error', { timeou
   });
   running.push(bad);
   assert.equal(await bad.exited, 2);
-  assert.ok(bad.lines.some((l) => /startup-timeout must be whole seconds/.test(l)), bad.lines.join('\n'));
+  assert.ok(
+    bad.lines.some((l) => /startup-timeout must be whole seconds/.test(l)),
+    bad.lines.join('\n'),
+  );
 });

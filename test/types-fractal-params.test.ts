@@ -33,7 +33,10 @@ test('a drifted shape is caught by the same check', { timeout: 180_000 }, () => 
       fs
         .readFileSync(fixture, 'utf8')
         .replaceAll("'../../app/", "'../../../app/")
-        .replace('Assert<Equal<RenderParams, FractalParams>>', 'Assert<Equal<RenderParams, Omit<FractalParams, "ci">>>'),
+        .replace(
+          'Assert<Equal<RenderParams, FractalParams>>',
+          'Assert<Equal<RenderParams, Omit<FractalParams, "ci">>>',
+        ),
     );
     const errs = diagnostics(wrong);
     assert.ok(errs.length > 0, 'expected a type error for the drifted shape');
