@@ -81,12 +81,20 @@ test('bundle: tarball checksum matches, layout is self-contained (no package.jso
     'faafo/bin/faafo',
     'faafo/bin/faafo.js',
     'faafo/faafo.mjs',
+    'faafo/scaler.mjs',
     'faafo/thread.mjs',
   ]);
   assert.ok(statSync(path.join(app, 'bin/faafo')).mode & 0o100, 'bin/faafo is executable');
   for (const p of ['package.json', 'node_modules']) assert.ok(!existsSync(path.join(app, p)));
   for (let d = app; path.dirname(d) !== d; d = path.dirname(d))
     assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
+});
+
+test('bundle: scaler.mjs (the queue scaler) runs on its own; started bare it prints one line about the missing environment', async () => {
+  const r = run([], {}, 'scaler.mjs');
+  const code = await new Promise<number | null>((res) => r.child.on('exit', res));
+  assert.equal(code, 2);
+  assert.equal(r.out(), 'faafo-queue-scaler: FAAFO_API_URL and FAAFO_STACK must be set\n');
 });
 
 test('bundle: the same sources give the same sha256 (reproducible)', async () => {

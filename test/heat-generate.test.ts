@@ -157,7 +157,7 @@ test(
 );
 
 test(
-  'variants pass the real Heat validate and preview: --no-lb, all-in-one, external database/queue, alarm-url',
+  'variants pass the real Heat validate and preview: --no-lb, all-in-one, external database/queue, alarm-url, queue scaling',
   { timeout: 300_000 },
   async () => {
     const cloud = await connect({ cloud: 'faafo-local' });
@@ -166,6 +166,7 @@ test(
       { topology: 'all-in-one' },
       { 'database-url': 'postgresql://u:p@192.0.2.1:5432/faafo', 'queue-url': 'amqp://u:p@192.0.2.1:5672/' },
       { 'alarm-action': 'alarm-url', 'repeat-actions': false, 'api-vcpus': 4 },
+      { 'worker-scaling': 'queue', 'queue-url': 'amqp://u:p@192.0.2.1:5672/' },
     ];
     for (const flags of variants) {
       const synth = synthesize(await resolveConfig({ flags, cwd: repoRoot + '/test' }));
@@ -178,6 +179,14 @@ test(
           ...synth.parameters,
           app_url: 'https://bundles.example.invalid/faafo.tgz',
           app_sha256: 'a'.repeat(64),
+          // queue scaling: the application credential (hidden parameters, no defaults)
+          ...(flags['worker-scaling'] === 'queue'
+            ? {
+                scaler_auth_url: 'http://127.0.0.1:5000/v3',
+                scaler_app_cred_id: 'f'.repeat(32),
+                scaler_app_cred_secret: 'not-a-real-secret',
+              }
+            : {}),
         },
       });
     }

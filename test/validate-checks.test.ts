@@ -44,6 +44,7 @@ test('the generated sets have no findings (all variants)', async () => {
     { topology: 'all-in-one' },
     { 'database-url': 'mysql://u:p@h/db', 'queue-url': 'amqp://u:p@h/' },
     { 'alarm-action': 'alarm-url', cooldown: 600 },
+    { 'worker-scaling': 'queue' },
   ]) {
     assert.deepEqual(validateSet(await baseSet(flags)), [], JSON.stringify(flags));
   }

@@ -1,6 +1,7 @@
 // Builds the fractal service into a self-contained folder with esbuild: faafo.mjs (app/cli/main.ts + every
 // dependency, one ESM file), thread.mjs (the renderer's worker-thread entry, found through FAAFO_RENDER_THREAD
-// which faafo.mjs sets to the file beside it) and bin/faafo (a sh wrapper). No package.json, no node_modules: the
+// which faafo.mjs sets to the file beside it), scaler.mjs (monitoring/scaler-main.ts, the queue scaler) and
+// bin/faafo (a sh wrapper). No package.json, no node_modules: the
 // servers need only `node`. better-sqlite3 (native) is left out: the sqlite: backend then fails with one clear line.
 import { build, type Plugin } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
@@ -115,6 +116,8 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
     (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
   const main = entry(root, 'app/cli/main');
   const thread = entry(root, 'app/render/thread');
+  // The queue scaler (--worker-scaling queue runs it on the services server): monitoring/ only, no oclif, no src/.
+  const scaler = entry(root, 'monitoring/scaler-main');
   const common = {
     bundle: true,
     platform: 'node' as const,
@@ -145,6 +148,8 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
       outfile: path.join(dir, 'faafo.mjs'),
     });
     await build({ ...common, entryPoints: [thread], outfile: path.join(dir, 'thread.mjs') });
+    // Built from the module itself (not a wrapper): it starts when it is the file node runs.
+    await build({ ...common, entryPoints: [scaler], outfile: path.join(dir, 'scaler.mjs') });
   } catch (e) {
     const errs = (e as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];
     const first = errs[0];
@@ -162,7 +167,8 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
     `faafo ${version} - the First App fractal service, bundled by faafo-stack bundle.\n` +
       `Needs only Node.js >= 20. Run: bin/faafo api | worker | serve | --help (or node faafo.mjs ..., node bin/faafo.js ...)\n` +
       `Settings: FAAFO_DATABASE_URL (postgresql:// or mysql://; sqlite: needs better-sqlite3), FAAFO_QUEUE_URL,\n` +
-      `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n`,
+      `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n` +
+      `Queue scaler: node scaler.mjs with FAAFO_API_URL, FAAFO_STACK, OS_AUTH_URL, OS_APPLICATION_CREDENTIAL_ID/SECRET.\n`,
   );
-  return { dir, files: ['README.txt', 'bin/faafo', 'bin/faafo.js', 'faafo.mjs', 'thread.mjs'], version };
+  return { dir, files: ['README.txt', 'bin/faafo', 'bin/faafo.js', 'faafo.mjs', 'scaler.mjs', 'thread.mjs'], version };
 }

@@ -20,6 +20,10 @@ export const DEFAULTS = {
   cooldown: 300,
   alarmAction: 'signal',
   repeatActions: true,
+  // queue scaler thresholds: the same defaults as monitoring/scaler-main.ts (FAAFO_SCALE_UP/DOWN_BACKLOG)
+  workerScaling: 'cpu',
+  scaleUpBacklog: 2,
+  scaleDownBacklog: 0.5,
   bootTimeout: 1200,
 } as const;
 

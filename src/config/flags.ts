@@ -5,6 +5,11 @@ import { Flags } from '@oclif/core';
 
 const int = (description: string) => Flags.integer({ description });
 const str = (description: string) => Flags.string({ description });
+// A decimal number; a non-number is passed on as text so the schema check names the key.
+const num = (description: string) =>
+  Flags.custom<number | string>({ parse: async (s) => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : s) })({
+    description,
+  });
 
 export const generateFlags = {
   config: Flags.string({ char: 'c', description: 'configuration file (default: ./faafo-stack.yaml when it exists)' }),
@@ -56,6 +61,13 @@ export const generateFlags = {
     description: 'alarms re-signal every evaluation while in alarm (default on; the cooldown paces growth)',
   }),
   'boot-timeout': int('seconds a server may take from boot to a healthy service'),
+  'worker-scaling': Flags.string({
+    description:
+      'what scales the worker tier: cpu (Aodh CPU alarms) or queue (the queue scaler on the services server, from the task backlog; needs an application credential)',
+    options: ['cpu', 'queue'],
+  }),
+  'scale-up-backlog': num('queue scaling: add a worker when the backlog per worker is above this (default 2)'),
+  'scale-down-backlog': num('queue scaling: remove a worker when the backlog per worker is below this (default 0.5)'),
 };
 
 export type GenerateFlagValues = { [K in keyof typeof generateFlags]?: unknown };
@@ -94,6 +106,9 @@ export const FLAG_PATHS: Record<string, string> = {
   'alarm-action': 'scaling.alarmAction',
   'repeat-actions': 'scaling.repeatActions',
   'boot-timeout': 'bootTimeout',
+  'worker-scaling': 'scaling.workerScaling',
+  'scale-up-backlog': 'scaling.scaleUpBacklog',
+  'scale-down-backlog': 'scaling.scaleDownBacklog',
 };
 
 /** "api.max" -> "--max-api" (for messages); undefined when no flag sets that key. */

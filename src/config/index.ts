@@ -14,7 +14,7 @@ import { applyRules } from './rules.js';
 import { schemaErrorLine } from './messages.js';
 import type { StackConfig, TierConfig } from './types.js';
 
-export type { StackConfig, TierConfig, Topology, AlarmAction } from './types.js';
+export type { StackConfig, TierConfig, Topology, AlarmAction, WorkerScaling } from './types.js';
 export { generateFlags, FLAG_PATHS, flagFor } from './flags.js';
 export { configSchema } from './schema.js';
 export { DEFAULTS, DEFAULT_CONFIG_FILE } from './defaults.js';
@@ -196,6 +196,9 @@ function withDefaults(doc: Obj): StackConfig {
       cooldown: (scaling.cooldown as number | undefined) ?? DEFAULTS.cooldown,
       alarmAction: String(scaling.alarmAction ?? DEFAULTS.alarmAction).startsWith('alarm') ? 'alarm-url' : 'signal',
       repeatActions: (scaling.repeatActions as boolean | undefined) ?? DEFAULTS.repeatActions,
+      workerScaling: (scaling.workerScaling as StackConfig['scaling']['workerScaling'] | undefined) ?? DEFAULTS.workerScaling,
+      scaleUpBacklog: (scaling.scaleUpBacklog as number | undefined) ?? DEFAULTS.scaleUpBacklog,
+      scaleDownBacklog: (scaling.scaleDownBacklog as number | undefined) ?? DEFAULTS.scaleDownBacklog,
     },
     bootTimeout: (doc.bootTimeout as number | undefined) ?? DEFAULTS.bootTimeout,
     allInOneFlavor: (doc.allInOneFlavor as string | undefined) ?? flavor,

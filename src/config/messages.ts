@@ -20,6 +20,8 @@ const HINTS: Record<string, string> = {
   'queue.url': 'use amqp://USER:PASS@HOST:5672/VHOST',
   imageStoreUrl: 'use file:/var/lib/faafo/images or swift:CONTAINER',
   name: 'start with a letter; letters, digits, _ . - only',
+  'scaling.scaleUpBacklog': 'give the tasks waiting per worker, e.g. 2',
+  'scaling.scaleDownBacklog': 'give the tasks waiting per worker, e.g. 0.5',
 };
 
 export function schemaErrorLine(err: AjvError | undefined, origin: Origin): { message: string; hint?: string } {
@@ -37,6 +39,8 @@ export function schemaErrorLine(err: AjvError | undefined, origin: Origin): { me
   const what = label(p, origin);
   const isPercent = /Cpu$/.test(p);
   switch (err.keyword) {
+    case 'exclusiveMinimum':
+      return { message: `${what} must be > ${String(err.params.limit)}`, hint: HINTS[p] ?? 'change the value' };
     case 'minimum':
     case 'maximum':
       if (isPercent)

@@ -32,4 +32,32 @@ export function applyRules(cfg: StackConfig, origin: Origin): void {
       'the all-in-one server runs its own SQLite database and in-process queue: drop --database-url/--queue-url',
     );
   }
+  if (cfg.scaling.workerScaling === 'queue') queueScalingRules(cfg, L);
+}
+
+/** The queue scaler runs on the services server and reaches the API through the load balancer's VIP. */
+function queueScalingRules(cfg: StackConfig, L: (p: string) => string): void {
+  const ws = L('scaling.workerScaling');
+  if (cfg.topology === 'all-in-one') {
+    throw new UsageError(`${ws} queue needs --topology tiers`, 'the all-in-one server has no worker tier to scale: use cpu');
+  }
+  if (cfg.database.external && cfg.queue.external) {
+    throw new UsageError(
+      `${ws} queue runs the scaler on the services server, which external database and queue URLs remove`,
+      'drop --database-url or --queue-url (keep one service on the stack), or use --worker-scaling cpu',
+    );
+  }
+  if (!cfg.loadBalancer) {
+    throw new UsageError(
+      `${ws} queue needs the load balancer: the scaler reads the API's /metrics through its VIP`,
+      'drop --no-lb, or use --worker-scaling cpu',
+    );
+  }
+  const { scaleUpBacklog: up, scaleDownBacklog: down } = cfg.scaling;
+  if (down >= up) {
+    throw new UsageError(
+      `${L('scaling.scaleDownBacklog')} (${down}) is not below ${L('scaling.scaleUpBacklog')} (${up})`,
+      'make the scale-down backlog lower than the scale-up backlog (e.g. 0.5 and 2) so the tier cannot flap',
+    );
+  }
 }

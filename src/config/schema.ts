@@ -153,6 +153,22 @@ export const configSchema = {
           type: 'boolean',
           description: 'alarm re-signals every evaluation while in alarm (cooldown paces it)',
         },
+        workerScaling: {
+          enum: ['cpu', 'queue'],
+          description: 'worker tier driven by CPU alarms (cpu) or by the queue scaler on the services server (queue)',
+        },
+        scaleUpBacklog: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 10000,
+          description: 'queue scaling: backlog per worker above which a worker is added',
+        },
+        scaleDownBacklog: {
+          type: 'number',
+          minimum: 0,
+          maximum: 10000,
+          description: 'queue scaling: backlog per worker below which a worker is removed',
+        },
       },
     },
     bootTimeout: {

@@ -3,6 +3,8 @@
 
 export type Topology = 'tiers' | 'all-in-one';
 export type AlarmAction = 'signal' | 'alarm-url';
+/** What drives the worker tier: Aodh CPU alarms, or the queue scaler on the services server. */
+export type WorkerScaling = 'cpu' | 'queue';
 
 export interface TierConfig {
   min: number;
@@ -41,6 +43,10 @@ export interface StackConfig {
     cooldown: number;
     alarmAction: AlarmAction;
     repeatActions: boolean;
+    workerScaling: WorkerScaling;
+    /** queue mode: backlog per worker above which the scaler adds a worker, below which it removes one. */
+    scaleUpBacklog: number;
+    scaleDownBacklog: number;
   };
   /** Seconds a server may take from boot to a healthy service (wait condition timeout). */
   bootTimeout: number;

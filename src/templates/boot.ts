@@ -12,7 +12,7 @@ let hb: typeof Handlebars | undefined;
 function engine(): typeof Handlebars {
   if (hb) return hb;
   hb = Handlebars.create();
-  for (const p of ['prelude', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
+  for (const p of ['prelude', 'node-install', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
   return hb;
 }
 
@@ -26,6 +26,8 @@ export interface BootContext {
   env?: { name: string; value: string }[];
   database?: boolean;
   queue?: boolean;
+  /** services server of --worker-scaling queue: the scaler's settings known at generate time */
+  scaler?: { scaleUpBacklog: number; scaleDownBacklog: number; granularity: number; evaluationPeriods: number };
 }
 
 export function renderBoot(role: BootRole, ctx: BootContext): string {

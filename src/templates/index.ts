@@ -44,7 +44,9 @@ function description(cfg: StackConfig): string {
     `Topology: ${!cfg.database.external || !cfg.queue.external ? 'services server' : 'external database and queue'}, API tier ${cfg.loadBalancer ? 'behind an Octavia load balancer' : 'with a floating IP per server'}, worker tier.`,
     `Scaling on Gnocchi cpu rate:mean, granularity ${s.granularity} s, ${s.evaluationPeriods} evaluation period(s), cooldown ${s.cooldown} s, repeat_actions ${s.repeatActions}, actions ${s.alarmAction === 'signal' ? 'trust+signal_url' : 'alarm_url'}.`,
     tier('API', cfg.api) + '.',
-    tier('Workers', cfg.workers) + '.',
+    s.workerScaling === 'queue'
+      ? `Workers ${cfg.workers.min}..${cfg.workers.max} servers, scaled by the queue scaler on the services server: up above ${s.scaleUpBacklog} waiting task(s) per worker, down below ${s.scaleDownBacklog}.`
+      : tier('Workers', cfg.workers) + '.',
   ].join('\n');
 }
 

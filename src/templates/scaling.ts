@@ -66,6 +66,8 @@ export function scalingPart(cfg: StackConfig): Part {
   ] as const) {
     resources[`${tier}_scale_up`] = policy(tier, 1);
     resources[`${tier}_scale_down`] = policy(tier, -1);
+    // queue mode: the scaler on the services server signals the worker policies instead of CPU alarms
+    if (tier === 'worker' && cfg.scaling.workerScaling === 'queue') continue;
     resources[`${tier}_cpu_high`] = alarm(cfg, tier, t, 'high');
     resources[`${tier}_cpu_low`] = alarm(cfg, tier, t, 'low');
   }

@@ -3,7 +3,7 @@
 // script signals when both answer. Also the database/queue URLs the tiers get.
 import type { StackConfig } from '../config/types.js';
 import { renderBoot, userData } from './boot.js';
-import { attr, join, param, ref, type Part, type Value } from './hot.js';
+import { attr, join, param, ref, STACK_ID, type Parameter, type Part, type Value } from './hot.js';
 import { serverPort } from './network.js';
 import { PORTS } from './security.js';
 
@@ -16,7 +16,12 @@ const password = () => ({
 
 export function servicesPart(cfg: StackConfig): Part {
   if (!hasServicesServer(cfg)) return {};
-  const script = renderBoot('services', { database: !cfg.database.external, queue: !cfg.queue.external });
+  const queueScaler = cfg.scaling.workerScaling === 'queue';
+  const script = renderBoot('services', {
+    database: !cfg.database.external,
+    queue: !cfg.queue.external,
+    ...(queueScaler ? { scaler: scalerSettings(cfg) } : {}),
+  });
   const resources: NonNullable<Part['resources']> = {};
   if (!cfg.database.external) resources.db_password = password();
   if (!cfg.queue.external) resources.mq_password = password();
@@ -36,6 +41,7 @@ export function servicesPart(cfg: StackConfig): Part {
           __WC_NOTIFY__: attr('services_wait_handle', 'curl_cli'),
           __DB_PASSWORD__: attr('db_password', 'value'),
           __MQ_PASSWORD__: attr('mq_password', 'value'),
+          ...(queueScaler ? scalerPlaceholders() : {}),
         }),
       },
     },
@@ -46,8 +52,57 @@ export function servicesPart(cfg: StackConfig): Part {
     },
   });
   return {
+    ...(queueScaler ? { parameters: scalerParameters() } : {}),
     resources,
     outputs: { services_address: { description: 'private address of the services server', value: servicesAddress() } },
+  };
+}
+
+const scalerSettings = (cfg: StackConfig) => ({
+  scaleUpBacklog: cfg.scaling.scaleUpBacklog,
+  scaleDownBacklog: cfg.scaling.scaleDownBacklog,
+  granularity: cfg.scaling.granularity,
+  evaluationPeriods: cfg.scaling.evaluationPeriods,
+});
+
+/**
+ * The queue scaler's Keystone access: an application credential (hidden parameters, no defaults), never a
+ * password. The secret reaches only the server's root-only scaler.env, never an output or a generated file.
+ */
+function scalerParameters(): Record<string, Parameter> {
+  return {
+    scaler_auth_url: {
+      type: 'string',
+      description: 'Keystone v3 URL the queue scaler authenticates at (e.g. https://keystone.example:5000/v3)',
+    },
+    scaler_app_cred_id: {
+      type: 'string',
+      hidden: true,
+      description:
+        'id of a restricted application credential for the queue scaler (may read this stack and signal its policies)',
+    },
+    scaler_app_cred_secret: {
+      type: 'string',
+      hidden: true,
+      description: 'secret of that application credential (written only to a root-only file on the services server)',
+    },
+  };
+}
+
+function scalerPlaceholders(): Record<string, Value> {
+  return {
+    __NODE_TARBALL_URL__: param('node_tarball_url'),
+    __APP_URL__: param('app_url'),
+    __APP_SHA256__: param('app_sha256'),
+    // the load balancer's VIP: the services server cannot use API member addresses (the API tier starts after it)
+    __SCALER_API_URL__: join(['http://', attr('lb', 'vip_address')]),
+    __STACK_ID__: STACK_ID,
+    __SCALER_AUTH_URL__: param('scaler_auth_url'),
+    __SCALER_APP_CRED_ID__: param('scaler_app_cred_id'),
+    __SCALER_APP_CRED_SECRET__: param('scaler_app_cred_secret'),
+    __WORKER_MIN_SIZE__: param('worker_min_size'),
+    __WORKER_MAX_SIZE__: param('worker_max_size'),
+    __SCALING_COOLDOWN__: param('scaling_cooldown'),
   };
 }
 
