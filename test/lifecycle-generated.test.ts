@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../src/openstack/index.js';
-import { HeatApi, linkStackId, linkStackName } from '../src/stack/heat-api.js';
+import { HeatClient, linkStackId, linkStackName } from '../src/openstack/heat.js';
 import { runCli, sharedDir, startCli } from './helpers/lifecycle-cli.js';
 
 const OS = path.join(sharedDir, 'openstack');
 const env = { OS_CLIENT_CONFIG_FILE: path.join(OS, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
 const NAME = `lc-gen-${randomBytes(3).toString('hex')}`;
-let heat: HeatApi;
+let heat: HeatClient;
 let dir: string;
 let config: string;
 const signalled = new Set<string>();
@@ -52,7 +52,7 @@ const flags = () => [
 ];
 
 before(async () => {
-  heat = new HeatApi(await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } }));
+  heat = (await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } })).heat;
   dir = await mkdtemp(path.join(tmpdir(), 'faafo-lc-gen-'));
   config = path.join(dir, 'faafo-stack.yaml');
   await writeFile(config, `# the stack name commands use when none is given\nname: ${NAME}\n`);
@@ -60,7 +60,7 @@ before(async () => {
 
 after(async () => {
   const s = await heat?.find(NAME).catch(() => undefined);
-  if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.delete(s).catch(() => undefined);
+  if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.deleteStack(s).catch(() => undefined);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -167,7 +167,7 @@ test('create without --app-url bundles the service to Swift and hands the server
     assert.equal(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'), p.app_sha256);
   } finally {
     const s = await heat.find(name).catch(() => undefined);
-    if (s) await heat.delete(s).catch(() => undefined);
+    if (s) await heat.deleteStack(s).catch(() => undefined);
     for (const o of await cloud.swift.listObjects(container).catch(() => [])) await cloud.swift.deleteObject(container, o.name).catch(() => undefined);
     await cloud.swift.deleteContainer(container).catch(() => undefined);
   }

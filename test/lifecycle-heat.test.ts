@@ -11,7 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { connect } from '../src/openstack/index.js';
-import { HeatApi, type HeatStack } from '../src/stack/heat-api.js';
+import { HeatClient, type HeatStack } from '../src/openstack/heat.js';
 import { groupSize } from '../src/stack/tiers.js';
 import { repoRoot, runCli, sharedDir, startCli } from './helpers/lifecycle-cli.js';
 
@@ -24,7 +24,7 @@ const NAME = `lc-${suffix}`;
 const FAIL_NAME = `lc-fail-${suffix}`;
 const EVENT_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ? {2}[A-Z]+_[A-Z_]+ +\S+/;
 
-let heat: HeatApi;
+let heat: HeatClient;
 let dir: string;
 let template: string;
 const created: string[] = [];
@@ -56,7 +56,7 @@ async function signalWaitHandle(stackName: string): Promise<void> {
 
 before(async () => {
   const cloud = await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } });
-  heat = new HeatApi(cloud);
+  heat = cloud.heat;
   dir = await mkdtemp(path.join(tmpdir(), 'faafo-lifecycle-'));
   // The realistic sample (API + worker groups, LB, alarms, wait condition) with its member templates.
   for (const f of ['faafo-autoscaling.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml']) {
@@ -68,7 +68,7 @@ before(async () => {
 after(async () => {
   for (const name of created) {
     const s = await heat.find(name).catch(() => undefined);
-    if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.delete(s).catch(() => undefined);
+    if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.deleteStack(s).catch(() => undefined);
   }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -102,7 +102,7 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     assert.equal(written[NAME].wait_data, '{"1": "controller up"}');
     assert.equal(written[NAME].db_password, '<redacted>');
     assert.equal(written[NAME].api_scale_up_alarm_url, '<redacted>');
-    const real = (await heat.get((await heat.find(NAME))!)).outputs!.find((o) => o.output_key === 'db_password')!;
+    const real = (await heat.getStack((await heat.find(NAME))!)).outputs!.find((o) => o.output_key === 'db_password')!;
     assert.ok(!r.stdout.includes(String(real.output_value)), 'the generated password is never printed');
   });
 

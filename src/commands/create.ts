@@ -3,7 +3,7 @@ import { BaseCommand } from '../lib/command.js';
 import { cloudFlags } from '../lib/cloud-flags.js';
 import { createStack, failureError } from '../stack/apply.js';
 import { eventPrinter } from '../stack/progress.js';
-import { applyFlags, inputFlags, shouldWait } from '../stack/flags.js';
+import { applyFlags, applyOptions, inputFlags } from '../stack/flags.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 import { DEFAULT_BUNDLE_CONTAINER, provideAppBundle } from '../stack/app-bundle.js';
 import { resultLines } from '../stack/print.js';
@@ -43,13 +43,9 @@ export default class Create extends BaseCommand {
       await provideAppBundle(cloud, input.stack, { container: flags.container, log: (l) => this.logToStderr(l) });
     }
     const printer = json ? undefined : eventPrinter((l) => this.log(l));
-    const result = await createStack(heat, name, input.stack, {
-      wait: shouldWait(flags.wait),
-      timeoutMins: flags.timeout,
-      disableRollback: flags['no-rollback'],
-      outputsFile: flags['outputs-file'],
-      onEvent: printer?.onEvent,
-    }).finally(() => printer?.stop());
+    const result = await createStack(heat, name, input.stack, applyOptions(flags, printer?.onEvent)).finally(() =>
+      printer?.stop(),
+    );
     if (json) {
       if (!result.ok) {
         this.logJson(result);

@@ -11,7 +11,7 @@ export default class List extends BaseCommand {
   async run() {
     const { flags } = await this.parse(List);
     const { heat } = await openSession(flags);
-    const stacks = (await heat.list()).map((s) => ({
+    const stacks = (await heat.listStacks()).map((s) => ({
       id: s.id,
       name: s.name,
       status: s.stack_status,

@@ -5,7 +5,7 @@ import { failureError, updateStack } from '../stack/apply.js';
 import { approvalReasons, requireApproval, terminalPrompter, type ApprovalPolicy } from '../stack/approval.js';
 import { computeDiff, formatDiff, hasChanges } from '../stack/diff.js';
 import { eventPrinter } from '../stack/progress.js';
-import { applyFlags, approvalFlag, inputFlags, shouldWait, stackFlag } from '../stack/flags.js';
+import { applyFlags, applyOptions, approvalFlag, inputFlags, stackFlag } from '../stack/flags.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
@@ -44,13 +44,9 @@ export default class Update extends BaseCommand {
     if (!hasChanges(diff)) return { diff, result: null };
     const reasons = approvalReasons(flags['require-approval'] as ApprovalPolicy, diff);
     await requireApproval(`update of stack ${stack.name}`, reasons, terminalPrompter());
-    const result = await updateStack(heat, stack, input.stack, {
-      wait: shouldWait(flags.wait),
-      timeoutMins: flags.timeout,
-      disableRollback: flags['no-rollback'],
-      outputsFile: flags['outputs-file'],
-      onEvent: printer?.onEvent,
-    }).finally(() => printer?.stop());
+    const result = await updateStack(heat, stack, input.stack, applyOptions(flags, printer?.onEvent)).finally(() =>
+      printer?.stop(),
+    );
     if (!result.ok) {
       if (json) {
         this.logJson({ diff, result });

@@ -37,6 +37,22 @@ export type { CatalogEntry, IssuedToken } from './keystone.js';
 export type { RequestOptions, Response } from './cloud.js';
 export { RENEW_BEFORE_MS } from './cloud.js';
 export { HeatClient } from './heat.js';
-export type { StackInfo, StackInput, StackOptions, StackRef, HeatEvent, HeatResource } from './heat.js';
+export { linkStackId, linkStackName } from './heat.js';
+export type {
+  StackInfo,
+  StackInput,
+  StackOptions,
+  StackRef,
+  StackLike,
+  TemplateInput,
+  HeatStack,
+  HeatEvent,
+  HeatResource,
+  HeatLink,
+  HeatOutput,
+  PreviewResource,
+  ResourceChanges,
+  Requester,
+} from './heat.js';
 export { SwiftClient, signTempUrl } from './swift.js';
 export type { TempUrlDigest } from './swift.js';

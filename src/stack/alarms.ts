@@ -5,7 +5,7 @@
 // evaluator asks it (diagnoseAlarm).
 import { AodhClient, gnocchiRule, transitionOf, type AodhAlarm, type AodhGnocchiRule } from '../openstack/aodh.js';
 import { GnocchiClient, granularities, type Requester } from '../openstack/gnocchi.js';
-import { HeatApi, type HeatStack } from './heat-api.js';
+import { HeatClient, type HeatStack } from '../openstack/heat.js';
 import { findTiers } from './tiers.js';
 import { parseTemplate } from './tpl.js';
 
@@ -250,7 +250,7 @@ export interface AlarmCloud extends Requester {
 }
 
 /** The stack's alarms (top-level OS::Aodh::* resources), tier by tier; null when Aodh is not in the catalog. */
-export async function stackAlarms(heat: HeatApi, cloud: AlarmCloud, stack: HeatStack): Promise<TierAlarm[] | null> {
+export async function stackAlarms(heat: HeatClient, cloud: AlarmCloud, stack: HeatStack): Promise<TierAlarm[] | null> {
   if (cloud.hasService && !cloud.hasService('alarming')) return null;
   const aodh = new AodhClient(cloud);
   const gnocchi = !cloud.hasService || cloud.hasService('metric') ? new GnocchiClient(cloud) : undefined;
@@ -316,7 +316,7 @@ export class AlarmEventPoller {
   private alarms?: { resource: string; id: string }[];
 
   constructor(
-    private readonly heat: HeatApi,
+    private readonly heat: HeatClient,
     private readonly cloud: AlarmCloud,
     private readonly stack: HeatStack,
   ) {}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { bundle } from '../bundle/index.js';
 import type { Cloud } from '../openstack/index.js';
 import { UsageError } from '../lib/errors.js';
-import type { StackInput } from './heat-api.js';
+import type { StackInput } from '../openstack/heat.js';
 
 export const DEFAULT_BUNDLE_CONTAINER = 'faafo-bundles';
 

@@ -1,7 +1,7 @@
 // Create, update and delete a stack and (optionally) wait for the end, collecting what the commands print:
 // streamed events, the failure summary, the outputs. The commands only format this result.
 import { FaafoError, UsageError } from '../lib/errors.js';
-import { HeatApi, type HeatStack, type StackInput, type StackRef } from './heat-api.js';
+import { HeatClient, type HeatStack, type StackInput, type StackRef } from '../openstack/heat.js';
 import { EventPoller, type StackEvent } from './events.js';
 import { collectFailures, type FailedResource } from './failures.js';
 import { stackOutputs, writeOutputsFile } from './outputs.js';
@@ -28,7 +28,7 @@ export interface ApplyOptions {
   pollMs?: number;
 }
 
-export async function createStack(heat: HeatApi, name: string, input: StackInput, opts: ApplyOptions): Promise<ApplyResult> {
+export async function createStack(heat: HeatClient, name: string, input: StackInput, opts: ApplyOptions): Promise<ApplyResult> {
   if (!/^[A-Za-z][A-Za-z0-9_.-]{0,254}$/.test(name)) {
     throw new UsageError(`invalid stack name "${name}"`, 'start with a letter; letters, digits, _ . - only');
   }
@@ -36,26 +36,26 @@ export async function createStack(heat: HeatApi, name: string, input: StackInput
   if (existing) {
     throw new UsageError(`stack ${name} already exists (${existing.stack_status})`, 'use `faafo-stack update` to change it');
   }
-  const ref = await heat.create(name, input, { timeoutMins: opts.timeoutMins, disableRollback: opts.disableRollback });
+  const ref = await heat.createStack({ name, ...input, timeoutMins: opts.timeoutMins, disableRollback: opts.disableRollback });
   return finish(heat, ref, 'CREATE', opts, null, undefined);
 }
 
-export async function updateStack(heat: HeatApi, stack: HeatStack, input: StackInput, opts: ApplyOptions): Promise<ApplyResult> {
+export async function updateStack(heat: HeatClient, stack: HeatStack, input: StackInput, opts: ApplyOptions): Promise<ApplyResult> {
   const poller = new EventPoller(heat, stack);
   if (opts.wait) await poller.skipExisting();
-  await heat.update(stack, input, { timeoutMins: opts.timeoutMins, disableRollback: opts.disableRollback });
+  await heat.updateStack(stack, { ...input, existing: true, timeoutMins: opts.timeoutMins, disableRollback: opts.disableRollback });
   return finish(heat, stack, 'UPDATE', opts, stack.updated_time, poller);
 }
 
-export async function deleteStack(heat: HeatApi, stack: HeatStack, opts: ApplyOptions): Promise<ApplyResult> {
+export async function deleteStack(heat: HeatClient, stack: HeatStack, opts: ApplyOptions): Promise<ApplyResult> {
   const poller = new EventPoller(heat, stack);
   if (opts.wait) await poller.skipExisting();
-  await heat.delete(stack);
+  await heat.deleteStack(stack);
   return finish(heat, stack, 'DELETE', opts, stack.updated_time, poller);
 }
 
 async function finish(
-  heat: HeatApi,
+  heat: HeatClient,
   ref: StackRef,
   action: StackAction,
   opts: ApplyOptions,
@@ -94,7 +94,7 @@ async function finish(
   };
   if (!w.ok && w.stack) result.failures = await collectFailures(heat, ref, w.events);
   if (w.ok && action !== 'DELETE' && w.stack) {
-    result.outputs = stackOutputs(await heat.get(ref));
+    result.outputs = stackOutputs(await heat.getStack(ref));
     if (opts.outputsFile) result.outputsFile = await writeOutputsFile(opts.outputsFile, ref.name, result.outputs);
   }
   return result;

@@ -6,7 +6,7 @@
 // reference are unchanged (comparing with the stack's stored template); they are listed as `ignored`.
 import { parseTemplate, type Tpl } from './tpl.js';
 import { securityGroupWidening, type Widening } from './security-groups.js';
-import { HeatApi, type HeatStack, type PreviewResource, type StackInput } from './heat-api.js';
+import { HeatClient, type HeatStack, type PreviewResource, type StackInput } from '../openstack/heat.js';
 
 export type ChangeAction = 'add' | 'delete' | 'update' | 'replace';
 
@@ -32,9 +32,9 @@ export interface StackDiff {
   widening: Widening[];
 }
 
-export async function computeDiff(heat: HeatApi, stack: HeatStack, input: StackInput): Promise<StackDiff> {
+export async function computeDiff(heat: HeatClient, stack: HeatStack, input: StackInput): Promise<StackDiff> {
   const [preview, oldTemplate, oldFiles, oldEnv] = await Promise.all([
-    heat.previewUpdate(stack, input),
+    heat.previewUpdate(stack, { ...input, existing: true }),
     heat.template(stack),
     heat.files(stack).catch(() => undefined),
     heat.environment(stack).catch(() => undefined),

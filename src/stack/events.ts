@@ -1,7 +1,7 @@
 // Stack events, one line each (time, status, resource with its nested path, reason), and a poller that yields
 // each new event once, in time order, across nested stacks - what `openstack stack event list --nested-depth N
 // --follow` prints, readable in CI logs.
-import { HeatApi, linkStackId, type HeatEvent, type StackRef } from './heat-api.js';
+import { HeatClient, linkStackId, type HeatEvent, type StackRef } from '../openstack/heat.js';
 import { NESTED_DEPTH, NestedPaths } from './nested-paths.js';
 
 /** The stable `--json` shape of one event. */
@@ -46,7 +46,7 @@ export class EventPoller {
   readonly paths: NestedPaths;
 
   constructor(
-    private readonly heat: HeatApi,
+    private readonly heat: HeatClient,
     private readonly root: StackRef,
   ) {
     this.paths = new NestedPaths(root, heat);

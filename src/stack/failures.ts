@@ -1,6 +1,6 @@
 // Every FAILED resource of a stack, however deep: Heat's own stack reason names only the first one it met,
 // so walk the nested resources (and, for resources already rolled back, this operation's FAILED events).
-import { HeatApi, type StackRef } from './heat-api.js';
+import { HeatClient, type StackRef } from '../openstack/heat.js';
 import { fullName, type StackEvent } from './events.js';
 import { NESTED_DEPTH, NestedPaths } from './nested-paths.js';
 
@@ -15,7 +15,7 @@ export interface FailedResource {
   cause: boolean;
 }
 
-export async function collectFailures(heat: HeatApi, ref: StackRef, events: StackEvent[] = []): Promise<FailedResource[]> {
+export async function collectFailures(heat: HeatClient, ref: StackRef, events: StackEvent[] = []): Promise<FailedResource[]> {
   const resources = await heat.resources(ref, NESTED_DEPTH);
   const paths = new NestedPaths(ref);
   paths.learn(resources);

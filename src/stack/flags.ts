@@ -1,5 +1,6 @@
 // Flags shared by the lifecycle commands (declared once, spread into each command's `flags`).
 import { Flags } from '@oclif/core';
+import type { ApplyOptions } from './apply.js';
 import { APPROVAL_POLICIES } from './approval.js';
 
 export const stackFlag = Flags.string({
@@ -44,4 +45,18 @@ export const approvalFlag = Flags.string({
 /** --wait defaults to "stdout is a terminal" (CI logs and pipes get an immediate return unless --wait). */
 export function shouldWait(flag: boolean | undefined): boolean {
   return flag ?? Boolean(process.stdout.isTTY);
+}
+
+/** What create and update pass to apply.ts from their applyFlags (read in one place for both commands). */
+export function applyOptions(
+  flags: { wait?: boolean; timeout?: number; 'no-rollback'?: boolean; 'outputs-file'?: string },
+  onEvent?: ApplyOptions['onEvent'],
+): ApplyOptions {
+  return {
+    wait: shouldWait(flags.wait),
+    timeoutMins: flags.timeout,
+    disableRollback: flags['no-rollback'],
+    outputsFile: flags['outputs-file'],
+    onEvent,
+  };
 }

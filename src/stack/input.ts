@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve, isAbsolute } from 'node:path';
 import { load } from 'js-yaml';
 import { UsageError } from '../lib/errors.js';
-import type { StackInput } from './heat-api.js';
+import type { StackInput } from '../openstack/heat.js';
 
 export function parseParameters(list: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};

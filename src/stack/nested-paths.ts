@@ -2,7 +2,7 @@
 // an autoscaling group member is shown where it lives. Built from `resources?nested_depth=N` (each resource with
 // a `nested` link owns that stack); for stacks already gone (rolled back, deleted) the path is read from
 // Heat's nested stack names instead: `<parent stack name>-<resource>-<12 char suffix>`.
-import { HeatApi, linkStackId, linkStackName, type HeatResource, type StackRef } from './heat-api.js';
+import { HeatClient, linkStackId, linkStackName, type HeatResource, type StackRef } from '../openstack/heat.js';
 
 export const NESTED_DEPTH = 10;
 
@@ -12,7 +12,7 @@ export class NestedPaths {
 
   constructor(
     private readonly root: StackRef,
-    private readonly heat?: HeatApi,
+    private readonly heat?: HeatClient,
   ) {
     this.byId.set(root.id, '');
   }

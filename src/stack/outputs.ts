@@ -2,7 +2,7 @@
 // URLs that scale a group without a token), and `--outputs-file` written atomically.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { HeatStack } from './heat-api.js';
+import type { HeatStack } from '../openstack/heat.js';
 
 const SECRET = /(password|passwd|secret|token|credential|private_key|alarm_url)/i;
 export const REDACTED = '<redacted>';

@@ -4,7 +4,7 @@
 // `scaling_in_progress: false`; unchanged metadata = ignored, explained with the cooldown's end when there is one.
 // `scale <tier> --to N`: a stack update (existing template) of the parameter that sets the group's size.
 import { FaafoError, UsageError } from '../lib/errors.js';
-import { HeatApi, type HeatStack } from './heat-api.js';
+import { HeatClient, type HeatStack } from '../openstack/heat.js';
 import { EventPoller, type StackEvent } from './events.js';
 import { findTiers, groupSize, pickTier, type Tier } from './tiers.js';
 import { watchStack } from './watch.js';
@@ -38,7 +38,7 @@ export interface ScaleOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function resolveTier(heat: HeatApi, stack: HeatStack, wanted: string): Promise<Tier> {
+export async function resolveTier(heat: HeatClient, stack: HeatStack, wanted: string): Promise<Tier> {
   const tiers = findTiers(await heat.template(stack), stack.parameters ?? {});
   const tier = pickTier(tiers, wanted);
   if (!tier) {
@@ -50,7 +50,7 @@ export async function resolveTier(heat: HeatApi, stack: HeatStack, wanted: strin
   return tier;
 }
 
-export async function scaleTier(heat: HeatApi, stack: HeatStack, opts: ScaleOptions): Promise<ScaleResult> {
+export async function scaleTier(heat: HeatClient, stack: HeatStack, opts: ScaleOptions): Promise<ScaleResult> {
   const tier = await resolveTier(heat, stack, opts.tier);
   const before = await groupSize(heat, stack, tier.group);
   const base = { stack: stack.name, tier: tier.name, group: tier.group, before };
@@ -100,7 +100,7 @@ export async function scaleTier(heat: HeatApi, stack: HeatStack, opts: ScaleOpti
 }
 
 async function scaleTo(
-  heat: HeatApi,
+  heat: HeatClient,
   stack: HeatStack,
   tier: Tier,
   opts: ScaleOptions,
@@ -116,7 +116,7 @@ async function scaleTo(
   }
   const poller = new EventPoller(heat, stack);
   await poller.skipExisting();
-  await heat.patchParameters(stack, { [tier.sizeParam]: n });
+  await heat.updateStack(stack, { existing: true, parameters: { [tier.sizeParam]: n } });
   const w = await watchStack(heat, stack, {
     action: 'UPDATE',
     updatedBefore: stack.updated_time,

@@ -2,11 +2,11 @@
 // shared --os-cloud/--os-region-name flags, resolve the stack name, look the stack up with a one-line error.
 import { connect, type Cloud } from '../openstack/index.js';
 import { FaafoError, UsageError } from '../lib/errors.js';
-import { HeatApi, type HeatStack } from './heat-api.js';
+import { HeatClient, type HeatStack } from '../openstack/heat.js';
 
 export interface Session {
   cloud: Cloud;
-  heat: HeatApi;
+  heat: HeatClient;
 }
 
 export async function openSession(flags: { 'os-cloud'?: string; 'os-region-name'?: string }): Promise<Session> {
@@ -14,7 +14,7 @@ export async function openSession(flags: { 'os-cloud'?: string; 'os-region-name'
   if (!cloud.hasService('orchestration')) {
     throw new FaafoError(`cloud ${cloud.name} has no orchestration (Heat) endpoint in its service catalog`);
   }
-  return { cloud, heat: new HeatApi(cloud) };
+  return { cloud, heat: cloud.heat };
 }
 
 /** Positional name, then --stack, then FAAFO_STACK_NAME, then the name in faafo-stack.yaml. */
@@ -24,7 +24,7 @@ export function stackName(arg?: string, flag?: string, configName?: string): str
   return name.trim();
 }
 
-export async function requireStack(heat: HeatApi, nameOrId: string): Promise<HeatStack> {
+export async function requireStack(heat: HeatClient, nameOrId: string): Promise<HeatStack> {
   const s = await heat.find(nameOrId);
   if (!s) throw new FaafoError(`stack ${nameOrId} not found`, { hint: '`faafo-stack list` shows your stacks' });
   return s;

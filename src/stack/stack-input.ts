@@ -2,7 +2,7 @@
 // from the same flags and faafo-stack.yaml as `generate` (C6); then `-e` environments and `--parameter` values.
 import { generateFlags, resolveConfig } from '../config/index.js';
 import { synthesize } from '../templates/index.js';
-import type { StackInput } from './heat-api.js';
+import type { StackInput } from '../openstack/heat.js';
 import { loadTemplateInput, synthInput } from './input.js';
 import { parseTemplate } from './tpl.js';
 

@@ -1,6 +1,6 @@
 // `status`: the stack's status, each tier's current size (and min/max), the app URL from the outputs, and the
 // state of the stack's Aodh alarms when the alarming API is in the catalog and answers.
-import { HeatApi, type HeatStack, type Requester } from './heat-api.js';
+import { HeatClient, type HeatStack, type Requester } from '../openstack/heat.js';
 import { stackOutputs } from './outputs.js';
 import { tierSizes, type TierSize } from './tiers.js';
 import { formatAlarm, stackAlarms, type TierAlarm } from './alarms.js';
@@ -40,7 +40,7 @@ export function appUrl(outputs: Record<string, unknown>): string | null {
   return null;
 }
 
-export async function stackStatus(heat: HeatApi, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport> {
+export async function stackStatus(heat: HeatClient, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport> {
   const [tiers, alarms] = await Promise.all([
     tierSizes(heat, stack).catch(() => [] as TierSize[]),
     alarmStates(heat, cloud, stack),
@@ -60,7 +60,7 @@ export async function stackStatus(heat: HeatApi, cloud: AlarmCapable, stack: Hea
   };
 }
 
-async function alarmStates(heat: HeatApi, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport['alarms']> {
+async function alarmStates(heat: HeatClient, cloud: AlarmCapable, stack: HeatStack): Promise<StackStatusReport['alarms']> {
   if (cloud.hasService && !cloud.hasService('alarming')) return null;
   // Each tier's alarms with thresholds, last transition and diagnosis (./alarms.ts); the plain listing below
   // stays as the fallback when that fails (e.g. an alarm type without a Gnocchi rule).

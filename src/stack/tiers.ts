@@ -1,7 +1,7 @@
 // The scalable tiers of a stack, read from its template: each OS::Heat::AutoScalingGroup, the
 // OS::Heat::ScalingPolicy resources pointing at it (up: positive adjustment, down: negative), the parameter
 // that sets its size, and its current size (members of the group's nested stack).
-import { HeatApi, type HeatStack } from './heat-api.js';
+import { HeatClient, type HeatStack } from '../openstack/heat.js';
 import { parseTemplate, type Tpl } from './tpl.js';
 
 export interface Tier {
@@ -69,7 +69,7 @@ export function pickTier(tiers: Tier[], wanted: string): Tier | undefined {
 }
 
 /** Members of the group's nested stack (Heat's `current_size` attribute reads null through the API here). */
-export async function groupSize(heat: HeatApi, stack: HeatStack, group: string): Promise<number | null> {
+export async function groupSize(heat: HeatClient, stack: HeatStack, group: string): Promise<number | null> {
   const r = await heat.resource(stack, group).catch(() => undefined);
   if (!r?.physical_resource_id) return null;
   const nested = await heat.find(r.physical_resource_id);
@@ -77,7 +77,7 @@ export async function groupSize(heat: HeatApi, stack: HeatStack, group: string):
   return (await heat.resources(nested)).length;
 }
 
-export async function tierSizes(heat: HeatApi, stack: HeatStack): Promise<TierSize[]> {
+export async function tierSizes(heat: HeatClient, stack: HeatStack): Promise<TierSize[]> {
   const tiers = findTiers(await heat.template(stack), stack.parameters ?? {});
   return Promise.all(tiers.map(async (t) => ({ ...t, current: await groupSize(heat, stack, t.group) })));
 }

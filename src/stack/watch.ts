@@ -3,7 +3,7 @@
 // IN_PROGRESS asynchronously after accepting an update, so the old *_COMPLETE is not taken as the end unless
 // the stack was seen in progress or its updated_time moved.
 import { FaafoError } from '../lib/errors.js';
-import { HeatApi, type HeatStack, type StackRef } from './heat-api.js';
+import { HeatClient, type HeatStack, type StackRef } from '../openstack/heat.js';
 import { EventPoller, type StackEvent } from './events.js';
 import { NESTED_DEPTH } from './nested-paths.js';
 
@@ -29,7 +29,7 @@ export interface WatchOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function watchStack(heat: HeatApi, ref: StackRef, opts: WatchOptions): Promise<WatchResult> {
+export async function watchStack(heat: HeatClient, ref: StackRef, opts: WatchOptions): Promise<WatchResult> {
   const poller = opts.poller ?? new EventPoller(heat, ref);
   const events: StackEvent[] = [];
   const deadline = Date.now() + (opts.timeoutS ?? 3600) * 1000;
@@ -70,7 +70,7 @@ export async function watchStack(heat: HeatApi, ref: StackRef, opts: WatchOption
   }
 }
 
-async function settle(heat: HeatApi, ref: StackRef, drain: () => Promise<void>, pollMs: number): Promise<void> {
+async function settle(heat: HeatClient, ref: StackRef, drain: () => Promise<void>, pollMs: number): Promise<void> {
   const end = Date.now() + 30_000;
   while (Date.now() < end) {
     const busy = (await heat.resources(ref, NESTED_DEPTH).catch(() => [])).some((r) => r.resource_status.endsWith('_IN_PROGRESS'));
