@@ -10,14 +10,14 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { AodhClient, gnocchiRule, type AodhAlarm } from '../../src/openstack/aodh.js';
 import {
-  HeatApi,
+  HeatClient,
   linkStackId,
   linkStackName,
   type HeatResource,
   type HeatStack,
   type Requester,
   type StackInput,
-} from '../../src/stack/heat-api.js';
+} from '../../src/openstack/heat.js';
 import { alarmWiring, innerQuery } from '../../src/stack/alarms.js';
 import { findTiers, groupSize, type Tier } from '../../src/stack/tiers.js';
 import { parseTemplate } from '../../src/stack/tpl.js';
@@ -98,7 +98,7 @@ export function serverGroupOf(q: unknown): string | undefined {
 }
 
 export class ChainStack {
-  readonly heat: HeatApi;
+  readonly heat: HeatClient;
   readonly aodh: AodhClient;
   stack!: HeatStack;
   tiers: ChainTier[] = [];
@@ -108,7 +108,7 @@ export class ChainStack {
     readonly cloud: Requester,
     readonly name: string,
   ) {
-    this.heat = new HeatApi(cloud);
+    this.heat = new HeatClient(cloud);
     this.aodh = new AodhClient(cloud);
   }
 
@@ -119,7 +119,7 @@ export class ChainStack {
   private groups = new Map<string, string | null>();
 
   async create(input: StackInput): Promise<void> {
-    const ref = await this.heat.create(this.name, input, { timeoutMins: 10 });
+    const ref = await this.heat.createStack({ name: this.name, ...input, timeoutMins: 10 });
     this.stack = await until(`stack ${this.name} CREATE_COMPLETE`, async () => {
       const s = await this.heat.find(ref.id);
       await this.signalWaitHandles(await this.heat.resources(ref, 3)).catch(() => 0);
@@ -317,12 +317,12 @@ export class ChainStack {
       },
       60,
     ).catch(() => undefined);
-    await this.heat.delete(this.stack);
+    await this.heat.deleteStack(this.stack);
     await until(
       `stack ${this.name} deleted`,
       async () => {
         const s = await this.heat.find(this.stack.id);
-        if (s?.stack_status === 'DELETE_FAILED') await this.heat.delete(this.stack);
+        if (s?.stack_status === 'DELETE_FAILED') await this.heat.deleteStack(this.stack);
         return !s || s.stack_status === 'DELETE_COMPLETE';
       },
       240,
