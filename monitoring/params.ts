@@ -57,51 +57,41 @@ function check(min: number, max: number): void {
 }
 
 export function cpuTierScaling(s: CpuScalingSettings): TierScaling {
-  check(s.minSize, s.maxSize);
-  if (!(s.scaleDownCpu < s.scaleUpCpu)) throw new Error('scale-down CPU threshold must be below the scale-up one');
-  const step = s.step ?? 1;
-  return {
-    minSize: s.minSize,
-    maxSize: s.maxSize,
-    cooldownS: s.cooldownS,
-    granularityS: s.granularityS,
-    up: {
-      alarm: { threshold: s.scaleUpCpu, comparison: 'gt', evaluationPeriods: s.evaluationPeriods },
-      policy: { adjustmentType: 'change_in_capacity', scalingAdjustment: step, cooldownS: s.cooldownS },
-    },
-    down: {
-      alarm: {
-        threshold: s.scaleDownCpu,
-        comparison: 'lt',
-        evaluationPeriods: s.scaleDownEvaluationPeriods ?? s.evaluationPeriods,
-      },
-      policy: { adjustmentType: 'change_in_capacity', scalingAdjustment: -step, cooldownS: s.cooldownS },
-    },
-  };
+  return thresholdTierScaling(s, s.scaleUpCpu, s.scaleDownCpu, 'CPU');
 }
 
 export function queueTierScaling(s: QueueScalingSettings): TierScaling {
+  return thresholdTierScaling(s, s.scaleUpBacklogPerWorker, s.scaleDownBacklogPerWorker, 'backlog');
+}
+
+/** A tier scaled one step up above `upThreshold` and one step down below `downThreshold`, as generate writes it. */
+function thresholdTierScaling(
+  s: CpuScalingSettings | QueueScalingSettings,
+  upThreshold: number,
+  downThreshold: number,
+  what: string,
+): TierScaling {
   check(s.minSize, s.maxSize);
-  if (!(s.scaleDownBacklogPerWorker < s.scaleUpBacklogPerWorker)) {
-    throw new Error('scale-down backlog threshold must be below the scale-up one');
-  }
+  if (!(downThreshold < upThreshold)) throw new Error(`scale-down ${what} threshold must be below the scale-up one`);
   const step = s.step ?? 1;
+  const policy = (scalingAdjustment: number) =>
+    ({ adjustmentType: 'change_in_capacity', scalingAdjustment, cooldownS: s.cooldownS }) as const;
   return {
     minSize: s.minSize,
     maxSize: s.maxSize,
     cooldownS: s.cooldownS,
     granularityS: s.granularityS,
     up: {
-      alarm: { threshold: s.scaleUpBacklogPerWorker, comparison: 'gt', evaluationPeriods: s.evaluationPeriods },
-      policy: { adjustmentType: 'change_in_capacity', scalingAdjustment: step, cooldownS: s.cooldownS },
+      alarm: { threshold: upThreshold, comparison: 'gt', evaluationPeriods: s.evaluationPeriods },
+      policy: policy(step),
     },
     down: {
       alarm: {
-        threshold: s.scaleDownBacklogPerWorker,
+        threshold: downThreshold,
         comparison: 'lt',
         evaluationPeriods: s.scaleDownEvaluationPeriods ?? s.evaluationPeriods,
       },
-      policy: { adjustmentType: 'change_in_capacity', scalingAdjustment: -step, cooldownS: s.cooldownS },
+      policy: policy(-step),
     },
   };
 }
