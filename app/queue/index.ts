@@ -1,4 +1,5 @@
-// Opens the task queue named by a URL: `memory:` / `memory:NAME` (embedded, in-process) or `amqp://` / `amqps://`
+// Opens the task queue named by a URL: `memory:` / `memory:NAME` (embedded, in-process), `sqlite:PATH` (embedded,
+// shared by the processes of one machine) or `amqp://` / `amqps://`
 // (RabbitMQ with the original faafo's exchange `tasks` and queue `normal`).
 import type { TaskQueue } from '../types.js';
 import { openMemoryQueue } from './memory.js';
@@ -14,7 +15,11 @@ export async function openQueue(url: string, opts: QueueOptions = {}): Promise<T
     const { openAmqpQueue } = await import('./amqp.js');
     return openAmqpQueue(url, opts);
   }
-  throw new Error(`unsupported queue URL "${redact(url)}": use memory: or amqp://user:pass@host:5672/vhost`);
+  if (url.startsWith('sqlite:')) {
+    const { openSqliteQueue } = await import('./sqlite.js');
+    return openSqliteQueue(url);
+  }
+  throw new Error(`unsupported queue URL "${redact(url)}": use memory:, sqlite:PATH or amqp://user:pass@host:5672/vhost`);
 }
 
 /** Hides the password of a URL for messages and logs. */
