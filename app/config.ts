@@ -92,8 +92,8 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
     queueUrl: urlSetting(
       'queue-url',
       String(pick('queueUrl') ?? DEFAULTS.queueUrl),
-      /^(memory:|amqps?:\/\/)/i,
-      'memory: or amqp://USER:PASS@HOST:5672/VHOST',
+      /^(memory:|sqlite:|amqps?:\/\/)/i,
+      'memory:, sqlite:PATH or amqp://USER:PASS@HOST:5672/VHOST',
     ),
     imageUrl: urlSetting(
       'image-url',

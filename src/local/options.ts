@@ -11,7 +11,10 @@ export const localUpFlags = {
   port: Flags.integer({ default: 8800, min: 0, max: 65535, description: 'port of the local load balancer (the app URL); 0 = any' }),
   'control-port': Flags.integer({ default: 8801, min: 0, max: 65535, description: 'port of the live page and /api/state; 0 = any' }),
   'database-url': Flags.string({ env: 'FAAFO_DATABASE_URL', description: 'database shared by the API processes (default sqlite:.faafo/local/faafo.sqlite)' }),
-  'queue-url': Flags.string({ env: 'FAAFO_QUEUE_URL', default: 'amqp://guest:guest@127.0.0.1:5672/', description: 'shared queue (RabbitMQ); memory: cannot be shared between processes' }),
+  'queue-url': Flags.string({
+    env: 'FAAFO_QUEUE_URL',
+    description: 'queue shared by the API and worker processes (default sqlite:.faafo/local/queue.sqlite, embedded; or amqp://… RabbitMQ); memory: cannot be shared between processes',
+  }),
   'image-url': Flags.string({ env: 'FAAFO_IMAGE_URL', description: 'image store shared by the API processes (default file:.faafo/local/images)' }),
   threads: Flags.integer({ default: 1, min: 1, description: 'render threads per worker' }),
   config: Flags.string({ char: 'c', description: 'the stack configuration `generate` uses (default: ./faafo-stack.yaml when it exists): its tier sizes and scaling settings' }),
@@ -96,14 +99,15 @@ export function toLocalOptions(flags: F, cwd: string, cfg: ConfigScaling, log?: 
   } else {
     workers = cpuTierScaling({ minSize: n('min-workers'), maxSize: n('max-workers'), ...tierCpu('workers'), ...common });
   }
-  const queueUrl = s('queue-url')!;
+  const dir = path.join(cwd, '.faafo', 'local');
+  // The embedded queue file is a separate file from the sqlite: database (default: no broker to install).
+  const queueUrl = s('queue-url') ?? `sqlite:${path.join(dir, 'queue.sqlite')}`;
   if (queueUrl.startsWith('memory:')) {
     throw new UsageError(
       'local mode needs a queue shared by separate processes; memory: lives inside one process',
-      'give --queue-url amqp://guest:guest@127.0.0.1:5672/ (RabbitMQ), or run `faafo serve` for one process',
+      'give --queue-url amqp://guest:guest@127.0.0.1:5672/ (RabbitMQ), leave it out for the embedded sqlite: queue, or run `faafo serve` for one process',
     );
   }
-  const dir = path.join(cwd, '.faafo', 'local');
   return {
     cwd,
     port: n('port'),

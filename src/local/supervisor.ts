@@ -59,6 +59,7 @@ export async function checkSharedQueue(queueUrl: string): Promise<void> {
       'local mode runs the API and workers as separate processes, and the memory: queue lives inside one process; give --queue-url amqp://user:pass@host:5672/vhost (RabbitMQ), or use `faafo serve` for one process',
     );
   }
+  if (queueUrl.startsWith('sqlite:')) return; // the embedded queue: a file every process of this machine opens
   const u = new URL(queueUrl);
   const port = Number(u.port || (u.protocol === 'amqps:' ? 5671 : 5672));
   await new Promise<void>((resolve, reject) => {
