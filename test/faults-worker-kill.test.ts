@@ -10,24 +10,15 @@ import path from 'node:path';
 import type { Fractal } from '../app/types.js';
 import { openQueue } from '../app/queue/index.js';
 import { sweepStaleTmpDirs } from '../app/worker/index.js';
-import { freshPostgres, freshVhost } from './helpers/services.js';
-import { cleanEnv, spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
+import { withScaledOutServices } from './helpers/scaled-out.js';
+import { spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
 import { until } from './helpers/poll.js';
 
 test(
   'SIGKILL of the worker rendering a large fractal: redelivered, finished by the other worker, stored once',
   { timeout: 600000 },
   async () => {
-    const db = await freshPostgres();
-    const vh = await freshVhost();
-    const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-kill-img-'));
-    const procs: FaafoProcess[] = [];
-    try {
-      const env = cleanEnv({
-        FAAFO_DATABASE_URL: db.value,
-        FAAFO_QUEUE_URL: vh.value,
-        FAAFO_IMAGE_URL: `file:${imgDir}`,
-      });
+    await withScaledOutServices('faafo-kill-img-', async ({ env, queueUrl, imgDir, procs }) => {
       const api = spawnFaafo(['api', '--port', '0', '--host', '127.0.0.1'], { env, name: 'api' });
       procs.push(api);
       const url = await startListening(api);
@@ -96,17 +87,12 @@ test(
       assert.equal(fs.existsSync(victimTmp), false);
 
       // Nothing left on the queue.
-      const q = await openQueue(vh.value, { log: () => undefined });
+      const q = await openQueue(queueUrl, { log: () => undefined });
       assert.equal(await q.depth(), 0);
       await q.close();
 
       for (const p of [api, survivor]) assert.equal(await p.stop('SIGTERM'), 0);
-    } finally {
-      for (const p of procs) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-      await vh.dispose();
-      await db.dispose();
-      fs.rmSync(imgDir, { recursive: true, force: true });
-    }
+    });
   },
 );
 
@@ -114,16 +100,7 @@ test(
   'SIGTERM in the middle of a fractal: the worker finishes and stores it, then exits 0',
   { timeout: 600000 },
   async () => {
-    const db = await freshPostgres();
-    const vh = await freshVhost();
-    const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-term-img-'));
-    const procs: FaafoProcess[] = [];
-    try {
-      const env = cleanEnv({
-        FAAFO_DATABASE_URL: db.value,
-        FAAFO_QUEUE_URL: vh.value,
-        FAAFO_IMAGE_URL: `file:${imgDir}`,
-      });
+    await withScaledOutServices('faafo-term-img-', async ({ env, queueUrl, procs }) => {
       const api = spawnFaafo(['api', '--port', '0', '--host', '127.0.0.1'], { env, name: 'api' });
       procs.push(api);
       const url = await startListening(api);
@@ -162,15 +139,10 @@ test(
       assert.ok(!worker.lines.includes(`processing task ${uuids[1]}`), 'no new task was started after SIGTERM');
       const first = (await (await fetch(`${url}/v1/fractal/${uuids[0]}`)).json()) as Fractal;
       assert.equal(first.generated_by, 'term-worker');
-      const q = await openQueue(vh.value, { log: () => undefined });
+      const q = await openQueue(queueUrl, { log: () => undefined });
       assert.equal(await q.depth(), 1, 'the second task waits on the queue for another worker');
       await q.close();
       assert.equal(await api.stop('SIGTERM'), 0);
-    } finally {
-      for (const p of procs) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-      await vh.dispose();
-      await db.dispose();
-      fs.rmSync(imgDir, { recursive: true, force: true });
-    }
+    });
   },
 );

@@ -6,11 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Fractal } from '../app/types.js';
-import { freshPostgres, freshVhost } from './helpers/services.js';
-import { cleanEnv, spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
+import { withScaledOutServices } from './helpers/scaled-out.js';
+import { spawnFaafo, startListening } from './helpers/procs.js';
 import { until } from './helpers/poll.js';
 
 const N = 50;
@@ -19,16 +18,7 @@ test(
   'two APIs and two workers complete 50 fractals, each exactly once; images served by either API',
   { timeout: 600000 },
   async () => {
-    const db = await freshPostgres();
-    const vh = await freshVhost();
-    const imgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-scale-img-'));
-    const procs: FaafoProcess[] = [];
-    try {
-      const env = cleanEnv({
-        FAAFO_DATABASE_URL: db.value,
-        FAAFO_QUEUE_URL: vh.value,
-        FAAFO_IMAGE_URL: `file:${imgDir}`,
-      });
+    await withScaledOutServices('faafo-scale-img-', async ({ env, imgDir, procs }) => {
       const apis = [
         spawnFaafo(['api', '--port', '0', '--host', '127.0.0.1'], { env, name: 'api-1' }),
         spawnFaafo(['api', '--port', '0', '--host', '127.0.0.1'], { env, name: 'api-2' }),
@@ -107,11 +97,6 @@ test(
       }
 
       for (const p of procs) assert.equal(await p.stop('SIGTERM'), 0, `${p.lines.slice(-3).join(' | ')}`);
-    } finally {
-      for (const p of procs) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
-      await vh.dispose();
-      await db.dispose();
-      fs.rmSync(imgDir, { recursive: true, force: true });
-    }
+    });
   },
 );
