@@ -1,5 +1,7 @@
 // API throughput: starts the API in-process on SQLite (a temp file) + the memory queue + a file image store,
-// seeds rows (some rendered with a real PNG), then drives it with autocannon for a few seconds per case.
+// seeds rows (some rendered with a real PNG), then drives it with autocannon for a few seconds per case, beside
+// a bare Fastify "hello" server measured the same way in the same run (the ceiling for this machine and load).
+// Target: list and get at least half the hello rate.
 //   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200]
 // (or without building: node --import tsx bench/api.mjs). Figures depend on the machine; nothing is asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +10,7 @@ import path from 'node:path';
 import { randomUUID, createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import Fastify from 'fastify';
 import { PNG } from 'pngjs';
 
 const { fetch } = globalThis;
@@ -72,7 +75,14 @@ for (let i = 0; i < rows; i++) {
   }
 }
 
+// The reference: the smallest Fastify app there is, in this process like the API.
+const hello = Fastify();
+hello.get('/', async () => ({ hello: 'world' }));
+await hello.listen({ port: 0, host: '127.0.0.1' });
+const helloBase = `http://127.0.0.1:${hello.server.address().port}`;
+
 const cases = [
+  ['bare Fastify "hello" (reference)', '/', helloBase],
   ['GET /v1/fractal (list, 10 per page)', '/v1/fractal'],
   ['GET /v1/fractal/<uuid> (show)', `/v1/fractal/${sampleUuid}`],
   [`GET /fractal/<uuid> (PNG, ${pngBytes.length} bytes)`, `/fractal/${renderedUuid}`],
@@ -82,15 +92,30 @@ console.log(
   `faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`,
 );
 const results = [];
-for (const [name, url] of cases) {
-  const r = await autocannon({ url: `${base}${url}`, connections, duration: seconds });
+for (const [name, url, origin = base] of cases) {
+  const r = await autocannon({ url: `${origin}${url}`, connections, duration: seconds });
   const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
   results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors });
 }
-console.log('| case | requests/s (mean) | latency p50 ms | latency p99 ms | errors/non-2xx |');
-console.log('|---|---|---|---|---|');
-for (const x of results) console.log(`| ${x.name} | ${Math.round(x.rps)} | ${x.p50} | ${x.p99} | ${x.errors} |`);
+const ceiling = results[0].rps;
+console.log('| case | requests/s (mean) | of hello | latency p50 ms | latency p99 ms | errors/non-2xx |');
+console.log('|---|---|---|---|---|---|');
+for (const x of results) {
+  console.log(
+    `| ${x.name} | ${Math.round(x.rps)} | ${(x.rps / ceiling).toFixed(2)} | ${x.p50} | ${x.p99} | ${x.errors} |`,
+  );
+}
+console.log(
+  `load average at the end: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  JSON.stringify({ connections, seconds, rows, results: results.map((x) => ({ ...x, ofHello: x.rps / ceiling })) }),
+);
 
+await hello.close();
 await app.close();
 await queue.close();
 await repo.close();

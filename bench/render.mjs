@@ -1,11 +1,15 @@
 // Renderer benchmark: per-core speed against ../shared/bench/julia_ref.c (gcc -O2, same run, same image),
-// pixel identity (rgbsum), all-core speed-up, and peak RSS / time of a 9999x9999 fractal in a child process.
-//   node bench/render.mjs [--rounds 5] [--big-iterations 512] [--no-big] [--dist]
-// By default app/render is compiled with esbuild into a temp folder (plain JS, like dist/); --dist uses the
-// project build (npm run build) instead. The last line is JSON. Figures depend on the machine and its load:
-// every timing is the best of --rounds runs, C and ours interleaved.
+// pixel identity (rgbsum), all-core speed-up, the end-to-end time a user waits (POST -> stored through
+// `faafo serve`, one worker, 1 thread and all threads, beside the C kernel on the same image), PNG size against
+// the previous encoder and PIL's defaults, and peak RSS / time of a 9999x9999 fractal in a child process.
+//   node bench/render.mjs [--rounds 5] [--e2e-rounds 5] [--big-iterations 512] [--no-big] [--no-e2e] [--dist]
+// By default app/ is compiled with esbuild into a temp folder under node_modules/.cache (plain JS, like dist/,
+// and where the service's dependencies resolve); --dist uses the project build (npm run build) instead. The
+// last line is JSON. Figures depend on the machine and its load: timings are reported as best and median of
+// the rounds, C and ours interleaved, with the load average.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,12 +18,15 @@ import { Worker } from 'node:worker_threads';
 import { Writable } from 'node:stream';
 import { build } from 'esbuild';
 import { PNG } from 'pngjs';
+import zlib from 'node:zlib';
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     'big-iterations': { type: 'string', default: '512' },
     'no-big': { type: 'boolean', default: false },
+    'e2e-rounds': { type: 'string', default: '5' },
+    'no-e2e': { type: 'boolean', default: false },
     dist: { type: 'boolean', default: false },
   },
 });
@@ -27,7 +34,12 @@ const rounds = Number(args.rounds);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
-process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+// The compiled app/ sits inside the repository so that its imports of node_modules packages resolve.
+const buildDir = args.dist ? undefined : mkdtempSync(path.join(repoRoot, 'node_modules/.cache/bench-render-'));
+process.on('exit', () => {
+  rmSync(tmp, { recursive: true, force: true });
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
 
 const W = 2000;
 const H = 2000;
@@ -44,25 +56,29 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' ');
 
-// --- the code under test: plain JS modules of app/render
-let renderDir;
+// --- the code under test: plain JS modules of app/
+let appDir;
 if (args.dist) {
-  renderDir = path.join(repoRoot, 'dist/app/render');
+  appDir = path.join(repoRoot, 'dist/app');
 } else {
-  renderDir = path.join(tmp, 'render');
-  const src = path.join(repoRoot, 'app/render');
+  appDir = path.join(buildDir, 'app');
+  const walk = (d) =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)],
+    );
+  const src = path.join(repoRoot, 'app');
   await build({
-    entryPoints: readdirSync(src)
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => path.join(src, f)),
-    outdir: renderDir,
+    entryPoints: walk(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    outdir: appDir,
+    outbase: src,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
   });
-  writeFileSync(path.join(renderDir, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(path.join(buildDir, 'package.json'), '{"type":"module"}\n');
 }
+const renderDir = path.join(appDir, 'render');
 const mod = (name) => pathToFileURL(path.join(renderDir, name)).href;
 const { Renderer } = await import(mod('index.js'));
 
@@ -71,10 +87,16 @@ const ref = path.join(tmp, 'julia_ref');
 execFileSync('gcc', ['-O2', '-o', ref, path.join(shared, 'bench/julia_ref.c')]);
 // CPU seconds (user+sys) of the C run come from bash's `time`: per-core figures that load on the machine
 // (other processes competing for the cores) distorts much less than wall-clock time.
-const runC = () => {
+const runC = (p = P) => {
   const r = spawnSync(
     'bash',
-    ['-c', 'TIMEFORMAT="cpu=%3U+%3S"; time "$@"', 'bash', ref, ...[W, H, N, C.cr, C.ci].map(String)],
+    [
+      '-c',
+      'TIMEFORMAT="cpu=%3U+%3S"; time "$@"',
+      'bash',
+      ref,
+      ...[p.width, p.height, p.iterations, p.cr, p.ci].map(String),
+    ],
     {
       encoding: 'utf8',
     },
@@ -246,6 +268,185 @@ if (split) {
 }
 console.log(`PNG: ${first.png.length} bytes for ${W}x${H}`);
 
+// --- end to end: POST -> stored through `faafo serve` (one worker), the time a user waits, beside the C kernel
+// on the same image in the same run. "Stored" is the worker's `task <uuid> processed` log line, written once the
+// API answered that the image and the row's size are stored (checked with a GET afterwards).
+const E = { width: 4000, height: 3000, iterations: 512, ...RECT, ...C };
+/** PNG size of this image with the encoder before the parallel-pipeline tuning (zlib level 3, commit 3bd6d1a). */
+const PREVIOUS_SIZE = 1890762;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+async function startServe(threads) {
+  const dir = mkdtempSync(path.join(tmp, `serve-${threads}-`));
+  const entry = path.join(dir, 'faafo.mjs');
+  writeFileSync(
+    entry,
+    `import { main } from ${JSON.stringify(pathToFileURL(path.join(appDir, 'cli/main.js')).href)};\n` +
+      'process.exitCode = await main(process.argv.slice(2));\n',
+  );
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      entry,
+      'serve',
+      '--workers',
+      '1',
+      '--threads',
+      String(threads),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--database-url',
+      `sqlite:${path.join(dir, 'faafo.sqlite')}`,
+      '--image-url',
+      `file:${path.join(dir, 'images')}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const waiting = new Map(); // uuid -> resolve(time stored)
+  let buffered = '';
+  child.stdout.on('data', (d) => {
+    const now = performance.now();
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const m = /task ([0-9a-f-]{36}) processed/.exec(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      if (m && waiting.has(m[1])) waiting.get(m[1])(now);
+    }
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`faafo serve exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 600) throw new Error('faafo serve did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base,
+    /** POSTs the fractal and resolves when the worker reports it stored: seconds, and the stored row. */
+    async request(params) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/v1/fractal`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+      });
+      if (res.status !== 201) throw new Error(`POST answered ${res.status}: ${await res.text()}`);
+      const { uuid } = await res.json();
+      const t1 = await new Promise((resolve) => waiting.set(uuid, resolve));
+      waiting.delete(uuid);
+      const row = await (await fetch(`${base}/v1/fractal/${uuid}`)).json();
+      if (typeof row.size !== 'number') throw new Error(`fractal ${uuid} reported processed but has no size`);
+      return { seconds: (t1 - t0) / 1000, row };
+    },
+    async png(uuid) {
+      return Buffer.from(await (await fetch(`${base}/fractal/${uuid}`)).arrayBuffer());
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** rgbsum (as julia_ref.c) of a PNG, and the size of its pixels as PIL would store them (zlib 6, filter 0). */
+function inspectPng(png) {
+  const img = PNG.sync.read(png); // checks CRCs; zlib's inflate checks the Adler-32
+  const line = 1 + 3 * img.width;
+  const raw = Buffer.alloc(line * img.height);
+  let sum = 0;
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const i = 4 * (y * img.width + x);
+      const o = y * line + 1 + 3 * x;
+      raw[o] = img.data[i];
+      raw[o + 1] = img.data[i + 1];
+      raw[o + 2] = img.data[i + 2];
+      sum += img.data[i] + img.data[i + 1] + img.data[i + 2];
+    }
+  }
+  return { rgbsum: sum, pilSize: zlib.deflateSync(raw, { level: 6 }).length + 57 /* signature, IHDR, IDAT, IEND */ };
+}
+
+let e2e;
+if (!args['no-e2e']) {
+  const e2eRounds = Number(args['e2e-rounds']);
+  console.log(
+    `end to end: POST -> stored through faafo serve (1 worker, SQLite, file images), ${E.width}x${E.height}, ` +
+      `N=${E.iterations}, c=${C.cr}+${C.ci}i; ${e2eRounds} rounds, C interleaved; load ${load()}`,
+  );
+  const threadCounts = [...new Set([1, cores])];
+  const serves = [];
+  for (const t of threadCounts) serves.push({ threads: t, serve: await startServe(t), runs: [], renders: [] });
+  // Warm-up (threads started, WebAssembly tiered up), and the pixel check of the stored PNG.
+  let stored;
+  for (const s of serves) stored = await s.serve.request(E);
+  const cE = [];
+  for (let i = 0; i < e2eRounds; i++) {
+    cE.push(runC(E));
+    for (const s of serves) {
+      const r = await s.serve.request(E);
+      s.runs.push(r.seconds);
+      s.renders.push(r.row.duration);
+    }
+  }
+  const png = await serves[serves.length - 1].serve.png(stored.row.uuid);
+  for (const s of serves) await s.serve.stop();
+  const seen = inspectPng(png);
+  const tCE = cE.map((r) => r.seconds);
+  const e2eIdentical = seen.rgbsum === cE[0].rgbsum;
+  e2e = {
+    image: E,
+    rounds: e2eRounds,
+    c: { best: best(tCE), median: median(tCE) },
+    size: stored.row.size,
+    previousSize: PREVIOUS_SIZE,
+    pilDefaultSize: seen.pilSize,
+    rgbsumIdentical: e2eIdentical,
+    load: os.loadavg(),
+  };
+  console.log(`C julia_ref -O2 (1 core): best ${fmt(e2e.c.best)} s, median ${fmt(e2e.c.median)} s`);
+  for (const s of serves) {
+    const key = s.threads === 1 ? 'oneThread' : 'allThreads';
+    e2e[key] = {
+      threads: s.threads,
+      best: best(s.runs),
+      median: median(s.runs),
+      renderMedian: median(s.renders),
+      ratioBest: e2e.c.best / best(s.runs),
+      ratioMedian: e2e.c.median / median(s.runs),
+    };
+    const x = e2e[key];
+    console.log(
+      `POST -> stored, threads=${s.threads}: best ${fmt(x.best)} s, median ${fmt(x.median)} s ` +
+        `(render ${fmt(x.renderMedian)} s of it) -> ${fmt(x.ratioBest, 2)}x C per core (best), ${fmt(x.ratioMedian, 2)}x (median)`,
+    );
+  }
+  console.log(
+    `PNG ${E.width}x${E.height}: ${e2e.size} bytes; previous encoder ${PREVIOUS_SIZE} (${fmt((100 * e2e.size) / PREVIOUS_SIZE - 100, 1)}%), ` +
+      `PIL defaults ${seen.pilSize}; rgbsum ${e2eIdentical ? '= C' : 'DIFFERENT from C'}`,
+  );
+}
+
 // --- 9999x9999 in a child process: time and peak RSS
 let big;
 if (!args['no-big']) {
@@ -310,6 +511,7 @@ console.log(
       splitBound: split?.bound ?? null,
     },
     rgbsumIdentical: identical,
+    endToEnd: e2e ?? null,
     big: big && {
       width: 9999,
       height: 9999,
@@ -321,4 +523,4 @@ console.log(
     },
   }),
 );
-if (!identical) process.exitCode = 1;
+if (!identical || (e2e && !e2e.rgbsumIdentical)) process.exitCode = 1;
