@@ -7,13 +7,18 @@ import { runLoad, type LoadResult } from '../load/run.js';
 import { formatRow, formatSummary, formatEvent } from '../load/report.js';
 import { localWatcher, stackWatcher, type TierWatcher } from '../load/watch.js';
 import { findLocalRun } from '../local/state.js';
+import { assertAnswered, checkTarget } from '../load/target.js';
 
 export default class Load extends BaseCommand {
   static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
   static override description = `Sends load at an app URL (--url, a running \`faafo-stack local up\` in this folder, or --watch-stack's
 load balancer output), open model: requests start on schedule whatever the answers.
---mode tasks creates fractal tasks like \`faafo create\` and follows each until rendered (backlog, completion times).
---mode api sends a list/get/create mix through autocannon.
+--mode tasks creates fractal tasks like \`faafo create\` and follows each until rendered (backlog, completion times),
+  with Node's fetch.
+--mode api sends a list/get/create mix. At a fixed --rate: an open-model sender of its own (node:http, requests
+  start on schedule, at most --connections in flight); only --rate max uses autocannon (closed loop over
+  --connections, as fast as answered).
+A target that does not answer at all is an error (exit 1, one line naming the URL and the cause).
 Writes timeline.csv, timeline.json and chart.svg to --out.`;
   static override examples = [
     '<%= config.bin %> load --mode tasks --rate 2 --duration 60 --size 512x512',
@@ -65,6 +70,7 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     } catch {
       throw new UsageError(`bad --url "${url}"`, 'e.g. --url http://127.0.0.1:8800');
     }
+    await checkTarget(url, flags.timeout);
     const tty = process.stdout.isTTY && !this.jsonEnabled();
     const ac = new AbortController();
     const onSig = () => ac.abort();
@@ -98,6 +104,7 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     });
     process.off('SIGINT', onSig);
     if (tty) process.stdout.write('\n');
+    if (!ac.signal.aborted) assertAnswered(url, result.requests.responses, result.requests.errorsByKind, flags.timeout);
     this.emit(formatSummary(result));
     return result;
   }

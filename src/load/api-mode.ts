@@ -8,7 +8,9 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { mixSequence, taskBody, type Mix, type RequestKind, type TaskSize } from './mix.js';
+import { FaafoError } from '../lib/errors.js';
 import { ErrorCounts, errorKind } from './stats.js';
+import { describeCause } from './target.js';
 import type { Timeline } from './timeline.js';
 
 export interface ApiLoadOptions {
@@ -36,8 +38,17 @@ export interface ApiLoadOutcome {
 
 /** Uuids to GET: existing rows first, one small fractal created when there are none. */
 async function seedUuids(base: string, size: TaskSize): Promise<string[]> {
+  try {
+    return await seedUuidsOnce(base, size);
+  } catch (err) {
+    if (err instanceof FaafoError) throw err;
+    throw new FaafoError(`no answer from ${base} to the first requests: ${describeCause(errorKind(err), 10)}`);
+  }
+}
+
+async function seedUuidsOnce(base: string, size: TaskSize): Promise<string[]> {
   const res = await fetch(new URL('/v1/fractal?results_per_page=100', base), { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`GET /v1/fractal answered ${res.status}`);
+  if (!res.ok) throw new FaafoError(`${base}: GET /v1/fractal answered ${res.status}`, { hint: 'is it a faafo app?' });
   const body = (await res.json()) as { objects?: { uuid: string }[] };
   const uuids = (body.objects ?? []).map((o) => o.uuid);
   if (uuids.length) return uuids;
@@ -48,7 +59,7 @@ async function seedUuids(base: string, size: TaskSize): Promise<string[]> {
     body: JSON.stringify(task),
     signal: AbortSignal.timeout(10_000),
   });
-  if (c.status !== 201 && c.status !== 200) throw new Error(`POST /v1/fractal answered ${c.status}`);
+  if (c.status !== 201 && c.status !== 200) throw new FaafoError(`${base}: POST /v1/fractal answered ${c.status}`, { hint: 'is it a faafo app?' });
   return [task.uuid as string];
 }
 
