@@ -2,7 +2,8 @@
 // `load` against the run found in the folder, `local down`, and the one-line usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,18 @@ function cli(cwd: string, args: string[], timeoutS = 300) {
     timeout: timeoutS * 1000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+// For runs that need this process to keep serving (a port held busy here).
+function cliAsync(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'test/helpers/run-command.ts'), ...args], { cwd });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }
 
 test('local up --detach, status, load, down through the commands', { timeout: 900_000 }, async () => {
@@ -86,5 +99,58 @@ test('bad input: one line, exit 2, nothing started', async () => {
     assert.match(mix.err, /bad --mix entry "list=x"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('local up on a busy port: one line naming the port and its flag, exit 1, in the foreground and with --detach', { timeout: 300_000 }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'faafo-localcli-'));
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as net.AddressInfo).port;
+  const line = (flag: string) =>
+    `Error: port ${port} (${flag}) is already in use on 127.0.0.1 (stop what listens there, or give ${flag} another port (0 = any free one))\n`;
+  try {
+    for (const detach of [['--detach'], []]) {
+      const lb = await cliAsync(dir, ['local/up', ...detach, '--port', String(port), '--control-port', '0']);
+      assert.equal(lb.code, 1, lb.err + lb.out);
+      assert.equal(lb.err, line('--port'), `${detach.join('')}: ${lb.err}`);
+      const control = await cliAsync(dir, ['local/up', ...detach, '--port', '0', '--control-port', String(port)]);
+      assert.equal(control.code, 1, control.err + control.out);
+      assert.equal(control.err, line('--control-port'), `${detach.join('')}: ${control.err}`);
+    }
+    assert.equal(cli(dir, ['local/status']).code, 1, 'nothing left running');
+  } finally {
+    busy.close();
+    cli(dir, ['local/down']);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('local up --help describes every flag; --image-store-url is the one name (create uses it too), --image-url a deprecated alias', async () => {
+  const { default: LocalUp } = await import('../src/commands/local/up.js');
+  const { default: Create } = await import('../src/commands/create.js');
+  const undescribed = Object.entries(LocalUp.flags as Record<string, { description?: string; summary?: string }>)
+    .filter(([, f]) => !(f.description || f.summary))
+    .map(([k]) => k);
+  assert.deepEqual(undescribed, []);
+  const flags = LocalUp.flags as Record<string, { aliases?: string[]; deprecateAliases?: boolean }>;
+  assert.ok('image-store-url' in (Create.flags as object) && 'image-store-url' in flags);
+  assert.ok(!('image-url' in flags));
+  assert.deepEqual(flags['image-store-url']!.aliases, ['image-url']);
+  assert.equal(flags['image-store-url']!.deprecateAliases, true);
+  // The old spelling still sets the image store.
+  const { toLocalOptions } = await import('../src/local/options.js');
+  const { Parser } = await import('@oclif/core');
+  const parsed = await Parser.parse(['--image-url', 'file:/tmp/imgs'], { flags: LocalUp.flags as never, strict: true });
+  const cfg = {
+    api: { min: 1, max: 2, scaleUpCpu: 80, scaleDownCpu: 15 },
+    workers: { min: 1, max: 2, scaleUpCpu: 80, scaleDownCpu: 15 },
+    scaling: { granularity: 60, evaluationPeriods: 1, cooldown: 60 },
+  };
+  assert.equal(toLocalOptions(parsed.flags as never, '/tmp', cfg).imageUrl, 'file:/tmp/imgs');
+  const help = spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'local', 'up', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  for (const f of Object.keys(LocalUp.flags)) {
+    assert.match(help.stdout, new RegExp(`--${f}[ =].*\\S`), `--${f} in local up --help`);
   }
 });

@@ -4,6 +4,7 @@
 // when nothing of it has been sent yet.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOn } from './ports.js';
 
 export interface Backend {
   id: string;
@@ -66,13 +67,10 @@ export class Balancer {
     );
   }
 
-  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+  async listen(port: number, host = '127.0.0.1', flag = '--port'): Promise<number> {
     this.server = http.createServer((req, res) => this.forward(req, res, undefined));
     this.server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, resolve);
-    });
+    await listenOn(this.server, port, flag, host);
     let checking = false;
     this.timer = setInterval(() => {
       if (checking) return;

@@ -11,6 +11,7 @@ import { readQueueSignal, backlogPerWorker } from '../../monitoring/metrics.js';
 import { Balancer } from './balancer.js';
 import { CpuMeter, type CpuMeasure } from './cpu.js';
 import { livePage } from './page.js';
+import { listenOn } from './ports.js';
 import { freePort, spawnService, stopService, type ServiceProcess } from './procs.js';
 import { writeState, removeState, stateDirOf, stateFileOf, type LocalState, type TierView } from './state.js';
 import { LocalTier, type DecisionRecord } from './tier.js';
@@ -180,10 +181,12 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'not found' }));
   });
-  await new Promise<void>((resolve, reject) => {
-    control.once('error', reject);
-    control.listen(o.controlPort, '127.0.0.1', resolve);
-  });
+  try {
+    await listenOn(control, o.controlPort, '--control-port');
+  } catch (e) {
+    await balancer.close();
+    throw e;
+  }
   controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
   let stopped = false;

@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core';
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BaseCommand } from '../../lib/command.js';
 import { FaafoError } from '../../lib/errors.js';
 import { resolveConfig } from '../../config/index.js';
 import { localUpFlags, toLocalOptions } from '../../local/options.js';
+import { assertPortFree } from '../../local/ports.js';
 import { findLocalRun, stateDirOf } from '../../local/state.js';
 import { startLocal } from '../../local/supervisor.js';
 
@@ -33,9 +34,14 @@ The live page (tier sizes, decisions, gallery) is on --control-port. Stop with C
     const cfg = await resolveConfig({ configPath: flags.config, cwd });
     const opts = toLocalOptions(flags, cwd, cfg, (l) => this.log(l));
     if (flags.detach) {
+      // A busy port is the common failure: say so here, not only in the background run's log.
+      await assertPortFree(opts.port, '--port');
+      await assertPortFree(opts.controlPort, '--control-port');
       const dir = stateDirOf(cwd);
       await mkdir(dir, { recursive: true });
-      const out = openSync(path.join(dir, 'supervisor.log'), 'a');
+      const logFile = path.join(dir, 'supervisor.log');
+      const logStart = await stat(logFile).then((st) => st.size, () => 0);
+      const out = openSync(logFile, 'a');
       const argv = process.argv.slice(1).filter((a) => a !== '--detach' && a !== '--json');
       // Loader flags (`--import tsx` when run from source) resolved here: the child's folder may have no node_modules.
       const execArgv = process.execArgv.map((a, i, all) =>
@@ -53,7 +59,11 @@ The live page (tier sizes, decisions, gallery) is on --control-port. Stop with C
         if (child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 300));
       }
-      throw new FaafoError('the local run did not come up', { hint: `see ${path.join(dir, 'supervisor.log')}` });
+      // The background run's own one-line error (BaseCommand wrote "Error: ..." to the log) is the reason.
+      const written = (await readFile(logFile, 'utf8').catch(() => '')).slice(logStart);
+      const reason = /^Error: (.+)$/m.exec(written)?.[1];
+      if (child.exitCode !== null && reason) throw new FaafoError(reason);
+      throw new FaafoError('the local run did not come up', { hint: `see ${logFile}` });
     }
     const run = await startLocal(opts);
     this.log(`local run up: app ${run.appUrl}  page ${run.controlUrl}  (Ctrl-C to stop)`);
