@@ -2,6 +2,7 @@
 // FLAG_PATHS says which, so error messages can name both the flag and the key. Kept free of ajv and the
 // template code so importing a command for --help stays cheap.
 import { Flags } from '@oclif/core';
+import { setHelpGroups } from '../lib/help-groups.js';
 
 const int = (description: string) => Flags.integer({ description });
 const str = (description: string) => Flags.string({ description });
@@ -116,3 +117,37 @@ export function flagFor(path: string): string | undefined {
   const hit = Object.entries(FLAG_PATHS).find(([, p]) => p === path);
   return hit ? `--${hit[0]}` : undefined;
 }
+
+// `create/update/diff/generate --help` list about 50 flags: grouped by what they set (cloud flags: CLOUD,
+// --wait/--outputs-file: OUTPUT; the rest, --config, stays in the main FLAGS section).
+setHelpGroups(generateFlags, {
+  SIZES: [
+    'topology',
+    'flavor',
+    'api-flavor',
+    'worker-flavor',
+    'services-flavor',
+    'min-api',
+    'max-api',
+    'desired-api',
+    'api-vcpus',
+    'min-workers',
+    'max-workers',
+    'desired-workers',
+    'worker-vcpus',
+  ],
+  SCALING: [
+    'scale-up-cpu',
+    'scale-down-cpu',
+    'granularity',
+    'evaluation-periods',
+    'cooldown',
+    'alarm-action',
+    'repeat-actions',
+    'worker-scaling',
+    'scale-up-backlog',
+    'scale-down-backlog',
+  ],
+  NETWORK: ['external-network', 'network-cidr', 'ssh-cidr', 'lb', 'key-name'],
+  APP: ['image', 'app-url', 'app-sha256', 'node-tarball-url', 'database-url', 'queue-url', 'image-store-url', 'boot-timeout'],
+});

@@ -25,6 +25,7 @@ export const waitFlags = {
   wait: Flags.boolean({
     allowNo: true,
     description: 'wait for the operation to finish, printing events (default: on when stdout is a terminal)',
+    helpGroup: 'OUTPUT',
   }),
   timeout: Flags.integer({ description: 'stack timeout in minutes (Heat fails the operation after it); also bounds --wait', min: 1 }),
 };
@@ -32,7 +33,10 @@ export const waitFlags = {
 export const applyFlags = {
   ...waitFlags,
   'no-rollback': Flags.boolean({ description: 'keep failed resources for inspection instead of rolling back' }),
-  'outputs-file': Flags.string({ description: 'write the stack outputs as JSON to this file ({"<stack>": {...}})' }),
+  'outputs-file': Flags.string({
+    description: 'write the stack outputs as JSON to this file ({"<stack>": {...}})',
+    helpGroup: 'OUTPUT',
+  }),
 };
 
 export const approvalFlag = Flags.string({
