@@ -221,7 +221,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(
       `faafo serve: ${url}/ (API and gallery) with ${s.workers} worker(s) x ${s.threads} thread(s)\n` +
         `  database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)}\n` +
-        `  try: faafo create --tasks 3   (Ctrl-C to stop)\n`,
+        // The next step must reach this server whatever its port: name the endpoint.
+        `  try: faafo --endpoint-url ${url} create --tasks 3   (Ctrl-C to stop)\n`,
     );
     const sig = await waitForShutdown(io);
     io.stdout(`faafo serve: ${sig}, finishing the fractals in progress\n`);

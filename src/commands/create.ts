@@ -36,7 +36,7 @@ export default class Create extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(Create);
     const input = await buildInput(flags);
-    const name = stackName(args.stack, undefined, input.name);
+    const name = stackName(args.stack, undefined, input.name, true);
     const { heat, cloud } = await openSession(flags);
     const json = this.jsonEnabled();
     if (input.needsAppUrl) {

@@ -262,7 +262,9 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
             .join(', ')}) and no OS_AUTH_URL in the environment`,
       names.length
         ? 'pass --os-cloud NAME or set OS_CLOUD'
-        : 'create clouds.yaml (see `faafo-stack --help`), or source your openrc',
+        : 'write your cloud (auth_url, credentials, region) as clouds: {NAME: ...} in one of those files, or name ' +
+            'the file in OS_CLIENT_CONFIG_FILE, and pick it with --os-cloud NAME or OS_CLOUD; or source the openrc ' +
+            "file your cloud's dashboard gives (OS_AUTH_URL, OS_USERNAME, ...); `--help` of any cloud command says the same",
     );
   }
   name = String(name);

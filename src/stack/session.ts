@@ -17,10 +17,19 @@ export async function openSession(flags: { 'os-cloud'?: string; 'os-region-name'
   return { cloud, heat: cloud.heat };
 }
 
-/** Positional name, then --stack, then FAAFO_STACK_NAME, then the name in faafo-stack.yaml. */
-export function stackName(arg?: string, flag?: string, configName?: string): string {
+/**
+ * Positional name, then --stack, then FAAFO_STACK_NAME, then the name in faafo-stack.yaml. `forCreate`: the name
+ * is for a new stack (the hint then says how to name one, not how to find one).
+ */
+export function stackName(arg?: string, flag?: string, configName?: string, forCreate = false): string {
   const name = [arg, flag, process.env.FAAFO_STACK_NAME, configName].find((c) => c && c.trim());
-  if (!name) throw new UsageError('which stack? give its name', 'e.g. `faafo-stack status my-faafo`, or set FAAFO_STACK_NAME');
+  if (!name && forCreate) {
+    throw new UsageError(
+      'the new stack needs a name',
+      'e.g. `faafo-stack create my-faafo`, or `name: my-faafo` in faafo-stack.yaml, or set FAAFO_STACK_NAME',
+    );
+  }
+  if (!name) throw new UsageError('which stack? give its name', '`faafo-stack list` shows your stacks; or set FAAFO_STACK_NAME');
   return name.trim();
 }
 
