@@ -1,6 +1,7 @@
 // `faafo-stack bundle` end to end: the tarball's sha256 is what was reported; unpacked by the system `tar` in a
 // clean folder (no node_modules anywhere above it), `node faafo.mjs api` and `node faafo.mjs worker` serve the API
-// and render a fractal against the real PostgreSQL and RabbitMQ; the sqlite: backend fails with one clear line.
+// and render a fractal against the real PostgreSQL and RabbitMQ; `node bin/faafo.js serve` (the all-in-one server's
+// command) serves and renders on sqlite: with the native better-sqlite3 the tarball carries for this Node.js ABI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -67,26 +68,45 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('bundle: tarball checksum matches, layout is self-contained (no package.json, no node_modules)', () => {
+test('bundle: tarball checksum matches; layout: the service, bundle.json, and only better-sqlite3 in node_modules', () => {
   const bytes = readFileSync(result.tarball);
   assert.equal(createHash('sha256').update(bytes).digest('hex'), result.sha256);
   assert.equal(bytes.length, result.size);
   assert.equal(readFileSync(`${result.tarball}.sha256`, 'utf8'), `${result.sha256}  faafo.tar.gz\n`);
   execFileSync('sha256sum', ['-c', 'faafo.tar.gz.sha256'], { cwd: path.dirname(result.tarball), stdio: 'ignore' });
   const listed = execFileSync('tar', ['-tzf', result.tarball], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(listed, [
-    'faafo/',
-    'faafo/README.txt',
-    'faafo/bin/',
-    'faafo/bin/faafo',
-    'faafo/bin/faafo.js',
-    'faafo/faafo.mjs',
-    'faafo/scaler.mjs',
-    'faafo/thread.mjs',
-  ]);
+  assert.deepEqual(
+    listed.filter((f) => !f.startsWith('faafo/node_modules/')),
+    [
+      'faafo/',
+      'faafo/README.txt',
+      'faafo/bin/',
+      'faafo/bin/faafo',
+      'faafo/bin/faafo.js',
+      'faafo/bundle.json',
+      'faafo/faafo.mjs',
+      'faafo/scaler.mjs',
+      'faafo/thread.mjs',
+    ],
+  );
+  assert.deepEqual(
+    [...new Set(listed.map((f) => /^faafo\/node_modules\/([^/]+)\//.exec(f)?.[1]).filter(Boolean))],
+    ['better-sqlite3', 'bindings', 'file-uri-to-path'],
+  );
+  assert.ok(listed.includes('faafo/node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  assert.deepEqual(JSON.parse(readFileSync(path.join(app, 'bundle.json'), 'utf8')), {
+    name: 'faafo',
+    version: result.version,
+    node: {
+      major: Number(process.versions.node.split('.')[0]),
+      abi: process.versions.modules,
+      platform: 'linux',
+      arch: process.arch,
+    },
+  });
   assert.ok(statSync(path.join(app, 'bin/faafo')).mode & 0o100, 'bin/faafo is executable');
-  for (const p of ['package.json', 'node_modules']) assert.ok(!existsSync(path.join(app, p)));
-  for (let d = app; path.dirname(d) !== d; d = path.dirname(d))
+  assert.ok(!existsSync(path.join(app, 'package.json')));
+  for (let d = path.dirname(app); path.dirname(d) !== d; d = path.dirname(d))
     assert.ok(!existsSync(path.join(d, 'node_modules')), `no node_modules above: ${d}`);
 });
 
@@ -117,21 +137,44 @@ test("bundle: the boot scripts' layout (tar --strip-components=1, node bin/faafo
   }
 });
 
-test('bundle: bin/faafo runs it; the sqlite: backend fails with one clear line', async () => {
+test('bundle: `node bin/faafo.js serve` on sqlite: (the all-in-one server) serves and renders, clean HOME, no node_modules around', async () => {
   assert.match(
     execFileSync(path.join(app, 'bin/faafo'), ['--help'], { encoding: 'utf8', env: { PATH: process.env.PATH! } }),
     /faafo/,
   );
-  const r = run(['api', '--port', '0', '--host', '127.0.0.1'], {
-    FAAFO_DATABASE_URL: `sqlite:${path.join(work, 'x.sqlite')}`,
-  });
-  const code = await new Promise<number | null>((res) => r.child.on('exit', res));
-  assert.notEqual(code, 0);
-  assert.match(
-    r.out(),
-    /the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:\/\/ or mysql:\/\//,
+  const data = path.join(work, 'aio');
+  const serve = run(
+    ['serve', '--port', '0', '--host', '127.0.0.1'],
+    {
+      FAAFO_DATABASE_URL: `sqlite:${path.join(data, 'faafo.sqlite')}`,
+      FAAFO_QUEUE_URL: 'memory:',
+      FAAFO_IMAGE_URL: `file:${path.join(data, 'images')}`,
+    },
+    'bin/faafo.js',
   );
-  assert.doesNotMatch(r.out(), /\n\s+at /, 'no stack trace');
+  const url = await poll(
+    'serve to listen',
+    () =>
+      /faafo serve: (http:\/\/[^/\s]+)\//.exec(serve.out())?.[1] ??
+      (serve.child.exitCode !== null ? Promise.reject(new Error(serve.out())) : undefined),
+  );
+  const res = await fetch(`${url}/v1/fractal`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ width: 64, height: 48, iterations: 64, xa: -2, xb: 1, ya: -1, yb: 1 }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const { uuid } = (await res.json()) as { uuid: string };
+  const row = await poll('the fractal to be rendered', async () => {
+    const r = (await (await fetch(`${url}/v1/fractal/${uuid}`)).json()) as { checksum: string | null };
+    return r.checksum ? r : undefined;
+  });
+  const png = Buffer.from(await (await fetch(`${url}/fractal/${uuid}`)).arrayBuffer());
+  assert.equal(createHash('sha256').update(png).digest('hex'), row.checksum);
+  assert.ok(existsSync(path.join(data, 'faafo.sqlite')), 'stored in the sqlite: database');
+  serve.child.kill('SIGTERM');
+  await new Promise((r) => (serve.child.exitCode !== null ? r(null) : serve.child.on('exit', r)));
+  assert.doesNotMatch(serve.out(), /better-sqlite3|\n\s+at /, 'no module error, no stack trace');
 });
 
 async function renderThroughBundle(

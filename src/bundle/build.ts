@@ -1,14 +1,16 @@
 // Builds the fractal service into a self-contained folder with esbuild: faafo.mjs (app/cli/main.ts + every
 // dependency, one ESM file), thread.mjs (the renderer's worker-thread entry, found through FAAFO_RENDER_THREAD
 // which faafo.mjs sets to the file beside it), scaler.mjs (monitoring/scaler-main.ts, the queue scaler) and
-// bin/faafo (a sh wrapper). No package.json, no node_modules: the
-// servers need only `node`. better-sqlite3 (native) is left out: the sqlite: backend then fails with one clear line.
+// bin/faafo (a sh wrapper), plus the native better-sqlite3 in node_modules/ (./native.ts) for the sqlite: backend
+// the all-in-one server runs on, and bundle.json saying which Node.js ABI that module needs. No package.json: the
+// servers need only `node` of that major.
 import { build, type Plugin } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, rm, writeFile, chmod, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaafoError } from '../lib/errors.js';
+import { nativeSqliteFiles, nodeRequirement, type NodeRequirement } from './native.js';
 
 export interface BuiltBundle {
   /** the folder holding faafo.mjs, thread.mjs, bin/faafo */
@@ -16,6 +18,8 @@ export interface BuiltBundle {
   /** paths relative to dir, sorted */
   files: string[];
   version: string;
+  /** the Node.js the native module needs (also in bundle.json) */
+  node: NodeRequirement;
 }
 
 /** The faafo-stack package root (where package.json says name: faafo-stack). */
@@ -40,10 +44,13 @@ function entry(root: string, rel: string): string {
 }
 
 export const SQLITE_MISSING =
-  'the sqlite: database needs the native better-sqlite3 module, which the bundle leaves out; use postgresql:// or mysql:// ' +
-  '(FAAFO_DATABASE_URL / --database-url), or `npm install better-sqlite3` next to faafo.mjs';
+  'the sqlite: database needs the native better-sqlite3 module in node_modules/ beside faafo.mjs, built for this Node.js ' +
+  '(bundle.json says which); use postgresql:// or mysql:// (FAAFO_DATABASE_URL / --database-url) otherwise';
 
-/** better-sqlite3 -> a stand-in that loads the real module on first use, or throws one clear line. */
+/**
+ * better-sqlite3 -> a stand-in that loads the real module (node_modules/ beside faafo.mjs) on first use, or throws
+ * one clear line with the loader's own first line (e.g. the NODE_MODULE_VERSION mismatch).
+ */
 const sqliteShim: Plugin = {
   name: 'faafo-sqlite-optional',
   setup(b) {
@@ -55,7 +62,7 @@ const sqliteShim: Plugin = {
         `export default function Database(...args) {\n` +
         `  let Real;\n` +
         `  try { Real = createRequire(import.meta.url)('better-sqlite3'); }\n` +
-        `  catch { throw new Error(${JSON.stringify(SQLITE_MISSING)}); }\n` +
+        `  catch (e) { throw new Error(${JSON.stringify(SQLITE_MISSING)} + ': ' + String(e && e.message).split('\\n')[0]); }\n` +
         `  return new Real(...args);\n` +
         `}\n`,
     }));
@@ -162,13 +169,23 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
   await chmod(path.join(dir, 'bin/faafo'), 0o755);
   await writeFile(path.join(dir, 'bin/faafo.js'), BIN_JS);
   await chmod(path.join(dir, 'bin/faafo.js'), 0o755);
+  const native = nativeSqliteFiles(root);
+  for (const f of native) {
+    await mkdir(path.dirname(path.join(dir, f.name)), { recursive: true });
+    await copyFile(f.from, path.join(dir, f.name));
+  }
+  const node = nodeRequirement();
+  // Read by the boot scripts (node-install.sh.hbs) before they start anything: the Node.js the servers need.
+  await writeFile(path.join(dir, 'bundle.json'), `${JSON.stringify({ name: 'faafo', version, node }, null, 2)}\n`);
   await writeFile(
     path.join(dir, 'README.txt'),
     `faafo ${version} - the First App fractal service, bundled by faafo-stack bundle.\n` +
-      `Needs only Node.js >= 20. Run: bin/faafo api | worker | serve | --help (or node faafo.mjs ..., node bin/faafo.js ...)\n` +
-      `Settings: FAAFO_DATABASE_URL (postgresql:// or mysql://; sqlite: needs better-sqlite3), FAAFO_QUEUE_URL,\n` +
+      `Needs Node.js ${node.major} on ${node.platform}-${node.arch} (bundle.json): node_modules/ holds better-sqlite3 built for it.\n` +
+      `Run: bin/faafo api | worker | serve | --help (or node faafo.mjs ..., node bin/faafo.js ...)\n` +
+      `Settings: FAAFO_DATABASE_URL (postgresql://, mysql:// or sqlite:PATH), FAAFO_QUEUE_URL,\n` +
       `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n` +
       `Queue scaler: node scaler.mjs with FAAFO_API_URL, FAAFO_STACK, OS_AUTH_URL, OS_APPLICATION_CREDENTIAL_ID/SECRET.\n`,
   );
-  return { dir, files: ['README.txt', 'bin/faafo', 'bin/faafo.js', 'faafo.mjs', 'scaler.mjs', 'thread.mjs'], version };
+  const files = ['README.txt', 'bin/faafo', 'bin/faafo.js', 'bundle.json', 'faafo.mjs', 'scaler.mjs', 'thread.mjs'];
+  return { dir, files: [...files, ...native.map((f) => f.name)].sort(), version, node };
 }

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { UsageError } from '../lib/errors.js';
 import type { Cloud } from '../openstack/index.js';
 import { buildBundle, type BuiltBundle } from './build.js';
-import { tarGz } from './tar.js';
+import { tarGz, type TarEntry } from './tar.js';
 
 export { buildBundle, packageRoot, SQLITE_MISSING } from './build.js';
+export { nodeRequirement, type NodeRequirement } from './native.js';
 export { tar, tarGz, archiveMtime } from './tar.js';
 
 /** Top-level folder inside the tarball: `tar -xzf faafo.tar.gz -C /opt` gives /opt/faafo/bin/faafo. */
@@ -36,11 +37,14 @@ export interface BundleResult {
 }
 
 export async function packBundle(built: BuiltBundle, tarball: string): Promise<{ sha256: string; size: number }> {
-  const entries = [{ name: `${TAR_ROOT}/` }, { name: `${TAR_ROOT}/bin/` }];
+  const entries: TarEntry[] = [];
+  const dirs = new Set<string>([`${TAR_ROOT}/`]);
   for (const f of built.files) {
+    for (let d = path.posix.dirname(f); d !== '.'; d = path.posix.dirname(d)) dirs.add(`${TAR_ROOT}/${d}/`);
     const data = await readFile(path.join(built.dir, f));
-    entries.push({ name: `${TAR_ROOT}/${f}`, data, mode: f.startsWith('bin/') ? 0o755 : 0o644 } as never);
+    entries.push({ name: `${TAR_ROOT}/${f}`, data, mode: f.startsWith('bin/') ? 0o755 : 0o644 });
   }
+  for (const name of dirs) entries.push({ name });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // code-point order: locale-independent
   const gz = tarGz(entries);
   await writeFile(tarball, gz);

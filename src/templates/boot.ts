@@ -12,7 +12,7 @@ let hb: typeof Handlebars | undefined;
 function engine(): typeof Handlebars {
   if (hb) return hb;
   hb = Handlebars.create();
-  for (const p of ['prelude', 'node-install', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
+  for (const p of ['prelude', 'node-install', 'bundle-unpack', 'node-version', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
   return hb;
 }
 
