@@ -1,4 +1,4 @@
-// Renderer benchmark: per-core speed against ../shared/bench/julia_ref.c (gcc -O2, same run, same image),
+// Renderer benchmark: per-core speed against the C reference julia_ref.c (gcc -O2, same run, same image),
 // pixel identity (rgbsum), all-core speed-up, the end-to-end time a user waits (POST -> stored through
 // `faafo serve`, one worker, 1 thread and all threads, beside the C kernel on the same image), PNG size against
 // the previous encoder and PIL's defaults, and peak RSS / time of a 9999x9999 fractal in a child process.
@@ -8,7 +8,7 @@
 // last line is JSON. Figures depend on the machine and its load: timings are reported as best and median of
 // the rounds, C and ours interleaved, with the load average.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,12 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
+// The C reference: the repository's copy (bench/reference/), else the shared folder's original.
+const refSource = [
+  path.join(repoRoot, 'bench/reference/julia_ref.c'),
+  path.join(process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared'), 'bench/julia_ref.c'),
+].find((f) => existsSync(f));
+if (!refSource) throw new Error('julia_ref.c not found (bench/reference/ or ../shared/bench/)');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
 // The compiled app/ sits inside the repository so that its imports of node_modules packages resolve.
 const buildDir = args.dist ? undefined : mkdtempSync(path.join(repoRoot, 'node_modules/.cache/bench-render-'));
@@ -84,7 +89,7 @@ const { Renderer } = await import(mod('index.js'));
 
 // --- the C reference
 const ref = path.join(tmp, 'julia_ref');
-execFileSync('gcc', ['-O2', '-o', ref, path.join(shared, 'bench/julia_ref.c')]);
+execFileSync('gcc', ['-O2', '-o', ref, refSource, '-lm']);
 // CPU seconds (user+sys) of the C run come from bash's `time`: per-core figures that load on the machine
 // (other processes competing for the cores) distorts much less than wall-clock time.
 const runC = (p = P) => {
