@@ -60,6 +60,19 @@ const small: Case[] = [
     rect: { xa: 10, xb: 12, ya: 10, yb: 11 },
   },
   { name: '2x2', w: 2, h: 2, n: 50, cr: -0.8, ci: 0.156, rect: DEFAULT },
+  // The SIMD kernel runs four steps per turn and may step past N: counts must still stop exactly at N.
+  { name: 'N=5 (not a multiple of the 4-step turn)', w: 64, h: 48, n: 5, cr: -0.8, ci: 0.156, rect: DEFAULT },
+  { name: 'N=7 (not a multiple of the 4-step turn)', w: 61, h: 47, n: 7, cr: 0.285, ci: 0.01, rect: DEFAULT },
+  {
+    // |c| > 2: a point that escaped can fall back inside |z| <= 2, so escaped lanes must stay frozen.
+    name: 'constant far outside the set (escaped points fall back inside)',
+    w: 57,
+    h: 33,
+    n: 29,
+    cr: -2.6,
+    ci: 0.3,
+    rect: DEFAULT,
+  },
 ];
 
 const params = (c: Case): RenderParams => ({ width: c.w, height: c.h, iterations: c.n, cr: c.cr, ci: c.ci, ...c.rect });
