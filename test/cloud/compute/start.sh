@@ -141,7 +141,16 @@ if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$RMQ_VHOST"; then
 fi
 
 # ---- 5. Keystone: users, services, endpoints at $PUB (cheap when nothing changed) -------------
-"$PY" "$HERE/lib/register.py" || die "keystone registration failed"
+REG_SIG="$KS_URL $PUB $OSC_PLACEMENT_PORT $OSC_GLANCE_PORT $OSC_NOVA_PORT $OSC_NEUTRON_PORT $(sha256sum "$HERE/lib/register.py" | cut -c1-16)"
+nova_token_ok() {  # one request: the base cloud may have been purged since (new Keystone database)
+  [ "$(curl -s -o /dev/null -m 10 -w '%{http_code}' -H 'Content-Type: application/json' -d \
+    '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"nova","domain":{"id":"default"},"password":"'"$PW"'"}}},"scope":{"project":{"name":"service","domain":{"id":"default"}}}}}' \
+    "$KS_URL/v3/auth/tokens")" = 201 ]
+}
+if [ "$(cat "$STATE/keystone.registered" 2>/dev/null)" != "$REG_SIG" ] || ! nova_token_ok; then
+  "$PY" "$HERE/lib/register.py" || die "keystone registration failed"
+  echo "$REG_SIG" >"$STATE/keystone.registered"
+fi
 
 # ---- 6. configs (rewritten every slow start; running daemons are not restarted) -----------------
 authtoken() {  # USER
@@ -233,6 +242,8 @@ reserved_host_memory_mb = 2048
 vif_plugging_timeout = 300
 vif_plugging_is_fatal = True
 instance_build_timeout = 0
+# stop.sh destroys the VMs; the next start boots the servers that were running
+resume_guests_state_on_host_boot = True
 heal_instance_info_cache_interval = -1
 [api]
 auth_strategy = keystone
@@ -354,6 +365,16 @@ agent_mode = legacy
 # user data comes on the config drive: no metadata proxy (haproxy) per router
 enable_metadata_proxy = false
 EOF
+
+# Daemons still running with other settings (a new public address, Keystone moved) are restarted;
+# their servers' VMs keep running (stop.sh --keep-servers)
+CONFIG_SIG=$(cat "$STATE"/etc/*.conf "$STATE"/etc/*.ini | sha256sum | cut -c1-16)
+if [ -s "$STATE/run/config.sig" ] && [ "$(cat "$STATE/run/config.sig")" != "$CONFIG_SIG" ]; then
+  for d in "${DAEMONS[@]}"; do
+    if alive "$d"; then log "configuration changed: restarting the daemons"; "$HERE/stop.sh" --keep-servers; break; fi
+  done
+fi
+echo "$CONFIG_SIG" >"$STATE/run/config.sig"
 
 # ---- 7. libvirt without systemd: virtlogd + libvirtd by hand ----------------------------------
 printf 'log_outputs="3:file:%s/log/virtlogd-debug.log"\n' "$STATE" >"$STATE/etc/virtlogd.conf"
