@@ -49,16 +49,42 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
     up: env.FAAFO_WORKER_SCALE_UP,
     down: env.FAAFO_WORKER_SCALE_DOWN,
   });
+  // On the services server the group limits and the cooldown come from the stack itself (they change on
+  // `update`; the server's boot script does not), re-read every minute.
+  const fromStack = env.FAAFO_LIMITS_FROM_STACK === '1' ? await stackLimits(heat, stack) : undefined;
   const scaling = queueTierScaling({
-    minSize: num(env, 'FAAFO_MIN_WORKERS', 1),
-    maxSize: num(env, 'FAAFO_MAX_WORKERS', 6),
+    minSize: fromStack?.minSize ?? num(env, 'FAAFO_MIN_WORKERS', 1),
+    maxSize: fromStack?.maxSize ?? num(env, 'FAAFO_MAX_WORKERS', 6),
     scaleUpBacklogPerWorker: num(env, 'FAAFO_SCALE_UP_BACKLOG', 2),
     scaleDownBacklogPerWorker: num(env, 'FAAFO_SCALE_DOWN_BACKLOG', 0.5),
     granularityS: num(env, 'FAAFO_GRANULARITY', 60),
     evaluationPeriods: num(env, 'FAAFO_EVALUATION_PERIODS', 1),
-    cooldownS: num(env, 'FAAFO_COOLDOWN', 60),
+    cooldownS: fromStack?.cooldownS ?? num(env, 'FAAFO_COOLDOWN', 60),
   });
+  if (fromStack) {
+    const refresh = async () => {
+      const l = await stackLimits(heat, stack).catch(() => undefined);
+      if (!l || l.minSize > l.maxSize) return;
+      scaling.minSize = l.minSize;
+      scaling.maxSize = l.maxSize;
+      scaling.cooldownS = l.cooldownS;
+      for (const p of [scaling.up.policy, scaling.down.policy]) (p as { cooldownS?: number }).cooldownS = l.cooldownS;
+    };
+    setInterval(() => void refresh(), num(env, 'FAAFO_LIMITS_REFRESH', 60) * 1000).unref();
+  }
   return new QueueScaler({ scaling, target, readSignal: () => readQueueSignal(apiUrl), sampleS: num(env, 'FAAFO_SAMPLE_INTERVAL', 5), log });
+}
+
+/** worker_min_size, worker_max_size and scaling_cooldown of the stack (the generated template's parameters). */
+export async function stackLimits(heat: HeatSession, stack: string): Promise<{ minSize: number; maxSize: number; cooldownS: number }> {
+  const { data } = await heat.request<{ stack: { parameters?: Record<string, string> } }>('GET', `/stacks/${encodeURIComponent(stack)}`);
+  const p = data.stack.parameters ?? {};
+  const n = (k: string) => {
+    const v = Number(p[k]);
+    if (p[k] === undefined || !Number.isFinite(v)) throw new Error(`stack ${stack} has no numeric parameter ${k}`);
+    return v;
+  };
+  return { minSize: n('worker_min_size'), maxSize: n('worker_max_size'), cooldownS: n('scaling_cooldown') };
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {

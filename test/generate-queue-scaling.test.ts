@@ -65,14 +65,19 @@ test('queue mode: the services boot script writes a 0600 scaler.env and starts f
     /EnvironmentFile=\/etc\/faafo\/scaler\.env/,
     /ExecStart=\$NODE \$SCALER/,
     /systemctl enable --now faafo-scaler\.service/,
-    /echo '__APP_SHA256__ {2}\/opt\/faafo\.bundle' \| sha256sum -c/,
+    /__APP_SHA256__ {2}\S+["'] \| sha256sum -c/,
+    /^FAAFO_LIMITS_FROM_STACK=1$/m,
   ])
     assert.match(script, want);
   assert.ok(script.lastIndexOf('faafo-scaler.service') < script.indexOf('notify SUCCESS "services ready'), 'ready only after the scaler starts');
   assert.deepEqual(ud.params.__SCALER_API_URL__, { list_join: ['', ['http://', { get_attr: ['lb', 'vip_address'] }]] });
   assert.deepEqual(ud.params.__STACK_ID__, { get_param: 'OS::stack_id' });
   assert.deepEqual(ud.params.__SCALER_APP_CRED_SECRET__, { get_param: 'scaler_app_cred_secret' });
-  assert.deepEqual(ud.params.__WORKER_MAX_SIZE__, { get_param: 'worker_max_size' });
+  // issue 10 item 1: nothing that changes over the stack's life is in the services server's user data (min/max
+  // and cooldown are read from the stack by the scaler), and a change of it never replaces the server
+  for (const k of ['__WORKER_MAX_SIZE__', '__WORKER_MIN_SIZE__', '__SCALING_COOLDOWN__']) assert.ok(!(k in ud.params), k);
+  assert.doesNotMatch(script, /FAAFO_(MIN|MAX)_WORKERS|FAAFO_COOLDOWN/);
+  assert.equal(t.resources.services_server.properties.user_data_update_policy, 'IGNORE');
   // valid bash once Heat fills the placeholders
   let text = script;
   for (const k of Object.keys(ud.params)) text = text.split(k).join('x1');

@@ -69,7 +69,7 @@ describe('security group widening', () => {
 
 describe('approval', () => {
   const diff = (changes: StackDiff['changes'], extra: Partial<StackDiff> = {}): StackDiff => ({
-    stack: 's', changes, parameters: [], ignored: [], unchanged: 0, widening: [], ...extra,
+    stack: 's', changes, parameters: [], ignored: [], unchanged: 0, widening: [], destructive: [], ...extra,
   });
   const upd = { resource: 'a', type: 'T', action: 'update' as const };
   const rep = { resource: 'b', type: 'T', action: 'replace' as const };

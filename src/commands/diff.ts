@@ -4,6 +4,7 @@ import { cloudFlags } from '../lib/cloud-flags.js';
 import { computeDiff, formatDiff, hasChanges } from '../stack/diff.js';
 import { inputFlags, stackFlag } from '../stack/flags.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
+import { carryOver } from '../stack/carry-over.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 
 export default class Diff extends BaseCommand {
@@ -32,6 +33,8 @@ export default class Diff extends BaseCommand {
     const input = await buildInput(flags);
     const { heat } = await openSession(flags);
     const stack = await requireStack(heat, stackName(args.stack, flags.stack, input.name));
+    // only what the user set changes: other parameters keep their current values, group sizes their current size
+    await carryOver(heat, stack, input.stack, input.explicit);
     const diff = await computeDiff(heat, stack, input.stack);
     for (const l of formatDiff(diff)) this.emit(l);
     if (flags.fail && hasChanges(diff)) {

@@ -8,6 +8,7 @@ import { eventPrinter } from '../stack/progress.js';
 import { applyFlags, applyOptions, approvalFlag, inputFlags, stackFlag } from '../stack/flags.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
+import { carryOver } from '../stack/carry-over.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 
 export default class Update extends BaseCommand {
@@ -15,7 +16,9 @@ export default class Update extends BaseCommand {
   static override description =
     '--require-approval: never | broadening (default: ask before replacing or deleting resources or opening a security ' +
     'group wider) | any-change (ask before any change). It only asks on a terminal; without one it refuses (exit 2). ' +
-    'The update sends the whole template: parameters not given return to their defaults. ' +
+    'It changes only what you set (flags, config file, --parameter, -e): other parameters keep their current values and ' +
+      'each group keeps its current size unless you set its desired capacity. Shrinking a group, replacing or rebuilding ' +
+      'a standalone (stateful) server and deleting a resource (nested ones too) are destructive: broadening asks first. ' +
     'JSON: {"diff":{...as diff},"result":{...as create}|null}';
   static override examples = [
     '<%= config.bin %> update my-faafo --max-workers 8 --wait',
@@ -37,6 +40,8 @@ export default class Update extends BaseCommand {
     const input = await buildInput(flags);
     const { heat } = await openSession(flags);
     const stack = await requireStack(heat, stackName(args.stack, flags.stack, input.name));
+    // only what the user set changes: other parameters keep their current values, group sizes their current size
+    await carryOver(heat, stack, input.stack, input.explicit);
     const diff = await computeDiff(heat, stack, input.stack);
     const json = this.jsonEnabled();
     const printer = json ? undefined : eventPrinter((l) => this.log(l));

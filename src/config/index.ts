@@ -29,6 +29,14 @@ export interface ResolveOptions {
 }
 
 export async function resolveConfig(opts: ResolveOptions = {}): Promise<StackConfig> {
+  return (await resolveConfigExplicit(opts)).cfg;
+}
+
+/**
+ * The configuration and the paths (`workers.max`, `bootTimeout` ...) the user set, in the file or by a flag, as
+ * opposed to defaults: an update changes only those and carries the stack's current values over for the rest.
+ */
+export async function resolveConfigExplicit(opts: ResolveOptions = {}): Promise<{ cfg: StackConfig; explicit: Set<string> }> {
   const flags = opts.flags ?? {};
   const cwd = opts.cwd ?? process.cwd();
   const { raw, file } = await readConfigFile(opts.configPath ?? (flags.config as string | undefined), cwd);
@@ -37,7 +45,16 @@ export async function resolveConfig(opts: ResolveOptions = {}): Promise<StackCon
   await checkSchema(merged, origin);
   const cfg = withDefaults(merged);
   applyRules(cfg, origin);
-  return cfg;
+  return { cfg, explicit: leafPaths(merged) };
+}
+
+function leafPaths(o: Obj, prefix = '', out = new Set<string>()): Set<string> {
+  for (const [k, v] of Object.entries(o)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) leafPaths(v as Obj, p, out);
+    else out.add(p);
+  }
+  return out;
 }
 
 async function readConfigFile(explicit: string | undefined, cwd: string): Promise<{ raw: Obj; file?: string }> {

@@ -1,6 +1,7 @@
 // When an update needs a human's yes (`--require-approval`), and asking for it - only ever on a terminal.
 //   never       apply without asking
-//   broadening  (default) ask before a resource is replaced or deleted, or a security group opens wider
+//   broadening  (default) ask before a resource is replaced or deleted (a group shrinking and a resource deleted
+//               inside a nested stack count), a server rebuilt, or a security group opens wider
 //   any-change  ask before any change at all
 // Without a TTY there is nobody to ask: refuse (exit 2) and say how to proceed.
 import { createInterface } from 'node:readline/promises';
@@ -14,11 +15,14 @@ export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 export function approvalReasons(policy: ApprovalPolicy, diff: StackDiff): string[] {
   if (policy === 'never') return [];
   const reasons: string[] = [];
-  const replaced = diff.changes.filter((c) => c.action === 'replace').map((c) => c.resource);
+  const named = new Set(diff.destructive.map((x) => x.resource));
+  const replaced = diff.changes.filter((c) => c.action === 'replace' && !named.has(c.resource)).map((c) => c.resource);
   const deleted = diff.changes.filter((c) => c.action === 'delete').map((c) => c.resource);
   if (replaced.length) reasons.push(`replaces ${replaced.join(', ')}`);
   if (deleted.length) reasons.push(`deletes ${deleted.join(', ')}`);
   for (const w of diff.widening) reasons.push(`opens security group ${w.group} wider: ${w.rule}`);
+  // a stateful server replaced or rebuilt, a group shrinking, a nested delete: said in full
+  for (const x of diff.destructive) reasons.push(x.detail);
   if (policy === 'any-change' && !reasons.length && (diff.changes.length || diff.parameters.length)) {
     const n = diff.changes.length + diff.parameters.length;
     reasons.push(`${n} change(s)`);

@@ -7,6 +7,8 @@
 import { parseTemplate, type Tpl } from './tpl.js';
 import { securityGroupWidening, type Widening } from './security-groups.js';
 import { HeatClient, type HeatStack, type PreviewResource, type StackInput } from '../openstack/heat.js';
+import { groupShrinks, serverReplacements, type Destructive } from './destructive.js';
+import { findTiers, groupSize } from './tiers.js';
 
 export type ChangeAction = 'add' | 'delete' | 'update' | 'replace';
 
@@ -30,6 +32,8 @@ export interface StackDiff {
   unchanged: number;
   /** Security group rules the update adds that no current rule covers. */
   widening: Widening[];
+  /** Changes that lose data or capacity (a standalone server replaced or rebuilt, a group shrinking, nested deletes). */
+  destructive: Destructive[];
 }
 
 export async function computeDiff(heat: HeatClient, stack: HeatStack, input: StackInput): Promise<StackDiff> {
@@ -74,6 +78,37 @@ export async function computeDiff(heat: HeatClient, stack: HeatStack, input: Sta
       (realSet === undefined || realSet.has(r.resource_name) ? changes : ignored).push(one(r, action));
     }
   }
+  const effective = effectiveParameters(stack, input);
+  const hiddenGiven = Object.entries(newT.parameters ?? {})
+    .filter(([n, d]) => d?.hidden && n in input.parameters)
+    .map(([n]) => n);
+  const ctx = {
+    oldT: oldTemplate as Tpl,
+    newT,
+    changedParams: new Set([...params.map((p) => p.name), ...hiddenGiven]),
+    changed: realSet,
+  };
+  const destructive = serverReplacements(ctx);
+  // Heat's preview never says a server is replaced where servers are OS::Heat::None: say it from the template.
+  for (const d of destructive) {
+    const c = changes.find((x) => x.resource === d.resource);
+    if (c) c.action = 'replace';
+    else changes.push({ resource: d.resource, type: 'OS::Nova::Server', action: 'replace' });
+    const i = ignored.findIndex((x) => x.resource === d.resource);
+    if (i >= 0) ignored.splice(i, 1);
+  }
+  const touched = new Set(changes.filter((c) => c.action !== 'add').map((c) => c.resource));
+  const sizes = await Promise.all(
+    findTiers(newT, effective).map(async (t) => {
+      const def = (newT.resources?.[t.group] ?? {}) as { properties?: Record<string, unknown> };
+      const desired = numberOf(def.properties?.desired_capacity, effective);
+      return { group: t.group, current: await groupSize(heat, stack, t.group), desired, max: t.max };
+    }),
+  );
+  destructive.push(...groupShrinks(sizes, touched));
+  for (const r of preview.deleted.filter((x) => x.parent_resource)) {
+    destructive.push({ resource: r.resource_name, kind: 'nested-delete', detail: `deletes ${r.resource_name} inside ${r.parent_resource}` });
+  }
   const order: Record<ChangeAction, number> = { add: 0, delete: 1, replace: 2, update: 3 };
   const sort = (a: ResourceChange, b: ResourceChange) =>
     order[a.action] - order[b.action] || a.resource.localeCompare(b.resource);
@@ -88,15 +123,35 @@ export async function computeDiff(heat: HeatClient, stack: HeatStack, input: Sta
       ...((input.environment as { parameters?: Record<string, unknown> })?.parameters ?? {}),
       ...input.parameters,
     }),
+    destructive,
   };
 }
 
+/** Parameter values after the update (PATCH: current, then -e parameters, then --parameter), as strings. */
+function effectiveParameters(stack: HeatStack, input: StackInput): Record<string, string> {
+  const env = (input.environment as { parameters?: Record<string, unknown> })?.parameters ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...(stack.parameters ?? {}), ...env, ...input.parameters })) out[k] = String(v);
+  return out;
+}
+
+function numberOf(v: unknown, params: Record<string, string>): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  if (v && typeof v === 'object' && 'get_param' in v) {
+    const p = (v as { get_param: unknown }).get_param;
+    const raw = params[Array.isArray(p) ? String(p[0]) : String(p)];
+    return raw === undefined ? undefined : Number(raw);
+  }
+  return undefined;
+}
+
 export function hasChanges(d: StackDiff): boolean {
-  return d.changes.length > 0 || d.parameters.length > 0;
+  return d.changes.length > 0 || d.parameters.length > 0 || d.destructive.length > 0;
 }
 
 export function formatDiff(d: StackDiff): string[] {
-  if (!d.changes.length && !d.parameters.length) return [`Stack ${d.stack}: no changes`];
+  if (!hasChanges(d)) return [`Stack ${d.stack}: no changes`];
   const sign: Record<ChangeAction, string> = { add: '[+]', delete: '[-]', update: '[~]', replace: '[~]' };
   const lines = [`Stack ${d.stack}: ${d.changes.length} resource change(s)`];
   for (const p of d.parameters) lines.push(`[~] parameter ${p.name}: ${p.from ?? '(none)'} -> ${p.to ?? '(none)'}`);
@@ -104,6 +159,7 @@ export function formatDiff(d: StackDiff): string[] {
     lines.push(`${sign[c.action]} ${c.resource} (${c.type})${c.action === 'replace' ? '  ** REPLACED **' : ''}`);
   }
   for (const w of d.widening) lines.push(`[!] security group ${w.group} opens: ${w.rule}`);
+  for (const x of d.destructive) lines.push(`[!] ${x.detail}`);
   if (d.ignored.length) {
     lines.push(
       `    (not changed, though Heat's preview lists them as it re-resolves references: ${d.ignored.map((c) => c.resource).join(', ')})`,

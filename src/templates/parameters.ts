@@ -134,3 +134,35 @@ export function tierParameters(cfg: StackConfig): Part {
   } satisfies Record<string, Parameter>);
   return { parameters: p };
 }
+
+/**
+ * The configuration path each generated parameter comes from: `update` sends a parameter only when the user set
+ * that path (flag or file); every other one keeps the stack's current value (Heat's PATCH), so an update changes
+ * what was asked and nothing else.
+ */
+export const PARAMETER_SOURCES: Record<string, string> = {
+  image: 'image',
+  key_name: 'keyName',
+  external_network: 'externalNetwork',
+  network_cidr: 'network.cidr',
+  dns_nameservers: 'network.dnsNameservers',
+  ssh_cidr: 'sshCidr',
+  app_url: 'app.url',
+  app_sha256: 'app.sha256',
+  node_tarball_url: 'app.nodeTarballUrl',
+  boot_timeout: 'bootTimeout',
+  api_flavor: 'api.flavor',
+  worker_flavor: 'workers.flavor',
+  services_flavor: 'services.flavor',
+  flavor: 'allInOneFlavor',
+  database_url: 'database.url',
+  queue_url: 'queue.url',
+  image_store_url: 'imageStoreUrl',
+  api_min_size: 'api.min',
+  api_max_size: 'api.max',
+  api_desired_capacity: 'api.desired',
+  worker_min_size: 'workers.min',
+  worker_max_size: 'workers.max',
+  worker_desired_capacity: 'workers.desired',
+  scaling_cooldown: 'scaling.cooldown',
+};

@@ -32,11 +32,15 @@ export function servicesPart(cfg: StackConfig): Part {
       type: 'OS::Nova::Server',
       depends_on: ['router_interface'],
       properties: {
-        image: param('image'),
+        // Its own image parameter: a new image for the tiers (`update --image`) never rebuilds the database host.
+        image: param('services_image'),
         flavor: param('services_flavor'),
         key_name: param('key_name'),
         networks: [{ port: ref('services_port') }],
         user_data_format: 'RAW',
+        // The server holds the database and the queue: a change of its boot script (a new bundle for the scaler,
+        // a new wait handle) must never replace it. Values that change over the stack's life are not in it.
+        user_data_update_policy: 'IGNORE',
         user_data: userData(script, {
           __WC_NOTIFY__: attr('services_wait_handle', 'curl_cli'),
           __DB_PASSWORD__: attr('db_password', 'value'),
@@ -52,7 +56,16 @@ export function servicesPart(cfg: StackConfig): Part {
     },
   });
   return {
-    ...(queueScaler ? { parameters: scalerParameters() } : {}),
+    parameters: {
+      services_image: {
+        type: 'string',
+        description:
+          'Glance image of the services server (separate from image: changing it rebuilds the server and loses its data)',
+        default: cfg.image,
+        constraints: [{ custom_constraint: 'glance.image' }],
+      },
+      ...(queueScaler ? scalerParameters() : {}),
+    },
     resources,
     outputs: { services_address: { description: 'private address of the services server', value: servicesAddress() } },
   };
@@ -100,9 +113,6 @@ function scalerPlaceholders(): Record<string, Value> {
     __SCALER_AUTH_URL__: param('scaler_auth_url'),
     __SCALER_APP_CRED_ID__: param('scaler_app_cred_id'),
     __SCALER_APP_CRED_SECRET__: param('scaler_app_cred_secret'),
-    __WORKER_MIN_SIZE__: param('worker_min_size'),
-    __WORKER_MAX_SIZE__: param('worker_max_size'),
-    __SCALING_COOLDOWN__: param('scaling_cooldown'),
   };
 }
 
