@@ -2,6 +2,8 @@
 // over the embedded defaults (contract C5). The embedded default needs nothing installed: SQLite file, in-process
 // queue and an image folder, all under .faafo/ of the current directory.
 import os from 'node:os';
+import { DatabaseUrlError } from './db/errors.js';
+import { parseDatabaseUrl } from './db/url.js';
 import type { ServiceSettings } from './types.js';
 
 export const DEFAULTS = {
@@ -49,6 +51,19 @@ function urlSetting(name: string, raw: string, schemes: RegExp, example: string)
   return s;
 }
 
+/** The database URL is checked by the parser that opens it (app/db/url.ts): one definition of the accepted
+ *  spellings, SQLAlchemy's `mysql+pymysql://` and `postgresql+psycopg2://` included. */
+function databaseUrlSetting(raw: string): string {
+  const s = raw.trim();
+  try {
+    parseDatabaseUrl(s);
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new SettingsError(`database-url: ${err.message}`);
+    throw err;
+  }
+  return s;
+}
+
 /** Hides a URL's password for messages and logs. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
@@ -83,12 +98,7 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
   return {
     port: port === undefined ? DEFAULTS.port : intSetting('port', port, 0, 65535),
     host: String(pick('host') ?? DEFAULTS.host),
-    databaseUrl: urlSetting(
-      'database-url',
-      String(pick('databaseUrl') ?? DEFAULTS.databaseUrl),
-      /^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/)/i,
-      'sqlite:PATH, postgresql://... or mysql://...',
-    ),
+    databaseUrl: databaseUrlSetting(String(pick('databaseUrl') ?? DEFAULTS.databaseUrl)),
     queueUrl: urlSetting(
       'queue-url',
       String(pick('queueUrl') ?? DEFAULTS.queueUrl),

@@ -43,7 +43,7 @@ export interface FractalRepository {
   get(uuid: string): Promise<Fractal | undefined>;
   /** Ordered by uuid ascending (Flask-Restless default). `offset`/`limit` in rows. */
   list(offset: number, limit: number): Promise<Page<Fractal>>;
-  /** Rows with checksum and size set (rendered), for the gallery. */
+  /** Rows with checksum and size set (rendered), newest first, for the gallery. */
   listRendered(offset: number, limit: number): Promise<Page<Fractal>>;
   /** Partial update; returns the updated row or undefined when the uuid is unknown. */
   update(uuid: string, patch: Partial<Fractal>): Promise<Fractal | undefined>;

@@ -130,7 +130,7 @@ for (const backend of backends) {
 
       // the original worker's result PUT for the first task
       const target = created[0]!;
-      const png = makePng(12, 9, 5);
+      const png = makePng(target.width, target.height, 5);
       const put = await pyRequest(
         api.base,
         'PUT',

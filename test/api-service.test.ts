@@ -159,7 +159,7 @@ for (const backend of backends) {
         message: 'Fractal not found',
       });
 
-      const png = makePng(16, 12, 3);
+      const png = makePng(64, 48, 3);
       const bad = await upload(api.base, uuid, { bytes: png.bytes, checksum: 'f'.repeat(64) });
       assert.equal(bad.status, 400);
       assert.match(((await bad.json()) as { message: string }).message, /Checksum mismatch/);
@@ -182,7 +182,7 @@ for (const backend of backends) {
       assert.equal(row.ci, 0.1 + 0.5);
 
       // A redelivered task's second upload (another rendering) is discarded: stored once.
-      const again = await upload(api.base, uuid, makePng(16, 12, 4), { 'x-faafo-generated-by': 'worker-b' });
+      const again = await upload(api.base, uuid, makePng(64, 48, 4), { 'x-faafo-generated-by': 'worker-b' });
       assert.equal(again.status, 200);
       assert.deepEqual(await again.json(), row);
 
@@ -215,8 +215,8 @@ for (const backend of backends) {
     test('two uploads for one uuid at the same time (a redelivered task): one is stored, image and row agree', async () => {
       const uuid = randomUUID();
       assert.equal((await post(api.base, { uuid, ...params })).status, 201);
-      const a = makePng(32, 32, 21);
-      const b = makePng(32, 32, 22);
+      const a = makePng(64, 48, 21);
+      const b = makePng(64, 48, 22);
       const [ra, rb] = await Promise.all([
         upload(api.base, uuid, a),
         upload(api.base, uuid, b, { 'x-faafo-generated-by': 'worker-b' }),
@@ -236,7 +236,7 @@ for (const backend of backends) {
       try {
         for (let i = 0; i < 12; i++) {
           const uuid = randomUUID();
-          assert.equal((await post(api.base, { uuid, ...params })).status, 201);
+          assert.equal((await post(api.base, { uuid, ...params, width: 300, height: 300 })).status, 201);
           const a = makePng(300, 300, 100 + 2 * i);
           const b = makePng(300, 300, 101 + 2 * i);
           const [ra, rb] = await Promise.all([upload(api.base, uuid, a), upload(other.base, uuid, b)]);
@@ -255,7 +255,7 @@ for (const backend of backends) {
     test("the original worker's base64 PUT stores the image in the image store", async () => {
       const uuid = randomUUID();
       assert.equal((await post(api.base, { uuid, ...params })).status, 201);
-      const png = makePng(8, 8, 9);
+      const png = makePng(64, 48, 9);
       const res = await fetch(`${api.base}/v1/fractal/${uuid}`, {
         method: 'PUT',
         headers: { 'Content-type': 'application/json', Accept: 'text/plain' },
@@ -312,7 +312,7 @@ for (const backend of backends) {
         body: JSON.stringify({ xa: 5 }),
       });
       assert.equal(badBounds.status, 400);
-      assert.equal((await upload(api.base, uuid, makePng())).status, 200);
+      assert.equal((await upload(api.base, uuid, makePng(64, 48))).status, 200);
       const del = await fetch(`${api.base}/v1/fractal/${uuid}`, { method: 'DELETE' });
       assert.equal(del.status, 204);
       assert.equal(await del.text(), '');

@@ -4,52 +4,67 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PngStructureCheck, PngStructureError } from '../images/png-structure.js';
 import type { Fractal } from '../types.js';
 import type { ApiContext } from './context.js';
 import { HttpError, UnavailableError, dependency } from './errors.js';
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 export const isRendered = (f: Fractal): boolean => f.checksum !== null && f.size !== null;
 
-/** Passes bytes through while hashing and counting them; fails on a non-PNG start, overflow or checksum mismatch. */
+/**
+ * Passes bytes through while hashing, counting and checking the PNG structure (IHDR size = the row's, chunk CRCs,
+ * IEND last); fails on overflow, a defect of the structure or a checksum mismatch. Holds no more than a chunk header.
+ */
 export class VerifyingStream extends Transform {
   private hash = createHash('sha256');
-  private head = Buffer.alloc(0);
+  private png: PngStructureCheck;
   bytes = 0;
+  /** sha256 hex of the bytes, once they all passed. */
+  checksum?: string;
 
   constructor(
-    private readonly expected: string,
+    /** The sha256 the uploader announced; null: none announced, the bytes' own is taken. */
+    private readonly expected: string | null,
     private readonly limit: number,
+    size: { width: number; height: number },
   ) {
     super();
+    this.png = new PngStructureCheck(size.width, size.height);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) return cb(new HttpError(413, `Image is larger than ${this.limit} bytes`));
-    if (this.head.length < PNG_SIGNATURE.length) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, PNG_SIGNATURE.length - this.head.length)]);
-      if (!PNG_SIGNATURE.subarray(0, this.head.length).equals(this.head)) {
-        return cb(new HttpError(400, 'Body is not a PNG image'));
-      }
+    if (this.bytes > this.limit) return cb(new HttpError(413, `Image is larger than the limit of ${this.limit} bytes`));
+    try {
+      this.png.update(chunk);
+    } catch (err) {
+      return cb(asHttp(err));
     }
     this.hash.update(chunk);
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.head.length < PNG_SIGNATURE.length) return cb(new HttpError(400, 'Body is not a PNG image'));
+    try {
+      this.png.end();
+    } catch (err) {
+      return cb(asHttp(err));
+    }
     const actual = this.hash.digest('hex');
-    if (actual !== this.expected.toLowerCase()) {
+    this.checksum = actual;
+    if (this.expected !== null && actual !== this.expected.toLowerCase()) {
       return cb(new HttpError(400, `Checksum mismatch: the body's sha256 is ${actual}`));
     }
     cb();
   }
 }
 
+const asHttp = (err: unknown): Error =>
+  err instanceof PngStructureError ? new HttpError(400, err.message) : (err as Error);
+
 export interface ResultMeta {
-  checksum: string;
+  /** null: none announced (the original worker's PUT without one); the stored bytes' own sha256 is used. */
+  checksum: string | null;
   duration: number | null;
   generated_by: string | null;
   cr?: number | null;
@@ -74,7 +89,7 @@ export async function storeResult(
     if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
     if (isRendered(row)) return { status: 'already-rendered', row };
 
-    const verify = new VerifyingStream(meta.checksum, ctx.limits.uploadLimit);
+    const verify = new VerifyingStream(meta.checksum, ctx.limits.uploadLimit, row);
     const [put, fed] = await Promise.allSettled([ctx.images.put(uuid, verify), pipeline(png, verify)]);
     if (put.status === 'rejected' || fed.status === 'rejected') {
       const reasons = [fed, put].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -87,7 +102,7 @@ export async function storeResult(
     }
 
     const patch: Partial<Fractal> = {
-      checksum: meta.checksum.toLowerCase(),
+      checksum: verify.checksum!,
       size: verify.bytes,
       duration: meta.duration,
       generated_by: meta.generated_by,

@@ -3,7 +3,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { FractalRepository, ImageStore, TaskQueue } from '../types.js';
 import { KeyedMutex, type ApiContext, type ApiLimits } from './context.js';
-import { installErrorHandlers } from './errors.js';
+import { answerClientError, installErrorHandlers } from './errors.js';
+import { renderErrorPage } from './gallery-html.js';
 import { createMetrics } from './metrics.js';
 import { startRepublisher, type Republisher } from './publish.js';
 import { fractalRoutes } from './routes/fractals.js';
@@ -52,12 +53,20 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     return503OnClosing: true,
     // Unknown fields are errors (not silently dropped), and JSON types are never coerced ("16" is not 16).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    // Malformed URLs and similar framework-level failures are JSON 400s too.
-    frameworkErrors: (err, _req, reply) => {
-      void (reply as unknown as { code(n: number): { send(b: unknown): void } })
-        .code(400)
-        .send({ message: err.message });
+    // Malformed URLs and similar framework-level failures are 400s in the same words (a page on the gallery's URLs).
+    frameworkErrors: (err, req, reply) => {
+      const message =
+        err.code === 'FST_ERR_BAD_URL'
+          ? 'The URL has a broken percent-escape: %XX sequences must encode UTF-8 characters'
+          : `The request is not valid: ${err.message}`;
+      const r = reply as unknown as { code(n: number): { type(t: string): { send(b: unknown): void } } };
+      if (/^\/index(\/|$)/.test(req.url))
+        r.code(400).type('text/html; charset=utf-8').send(renderErrorPage(400, message));
+      else r.code(400).type('application/json; charset=utf-8').send({ message });
     },
+    // Requests Node's HTTP parser refuses before any route sees them (URL or headers over 16 KB, raw non-ASCII
+    // bytes in the URL): the same `{"message"}` shape as every other error.
+    clientErrorHandler: answerClientError,
   });
 
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };

@@ -104,11 +104,14 @@ export class SqlFractalRepository implements FractalRepository {
   private async page(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
     let base = this.db.selectFrom('fractal');
     if (renderedOnly) base = base.where('checksum', 'is not', null).where('size', 'is not', null);
+    let ordered = base.select(FIELDS);
+    // The gallery shows the newest first (rows of the original faafo, without created_at, last); the API's list
+    // keeps Flask-Restless's primary-key order.
+    if (renderedOnly)
+      ordered = ordered.orderBy(sql`case when created_at is null then 1 else 0 end`).orderBy('created_at', 'desc');
     const [count, rows] = await Promise.all([
       base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
-      limit > 0
-        ? base.select(FIELDS).orderBy('uuid', 'asc').offset(offset).limit(limit).execute()
-        : Promise.resolve([]),
+      limit > 0 ? ordered.orderBy('uuid', 'asc').offset(offset).limit(limit).execute() : Promise.resolve([]),
     ]);
     return { total: Number(count.n), rows: rows.map(toFractal) };
   }

@@ -22,3 +22,15 @@ export function makePng(w = 16, h = 12, seed = 1): TestPng {
   const bytes = PNG.sync.write(png);
   return { bytes, checksum: createHash('sha256').update(bytes).digest('hex') };
 }
+
+/** A w×h PNG of seeded noise: it barely compresses, so its size is about w*h*4 bytes (for large-upload tests). */
+export function makeNoisePng(w: number, h: number, seed = 1): TestPng {
+  const png = new PNG({ width: w, height: h });
+  let a = seed >>> 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    png.data.writeUInt32BE((a | 0xff) >>> 0, i);
+  }
+  const bytes = PNG.sync.write(png);
+  return { bytes, checksum: createHash('sha256').update(bytes).digest('hex') };
+}

@@ -1,6 +1,6 @@
 // The faafo REST API, wire-compatible with Flask-Restless 0.17: GET/POST /v1/fractal, GET/PUT/DELETE
 // /v1/fractal/<uuid>. Stricter than the original: bad input is a 4xx JSON answer and never a stored row.
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { DuplicateFractalError } from '../../db/errors.js';
@@ -25,10 +25,19 @@ export function resultsPerPage(raw: string | undefined): number {
   return n <= 0 ? DEFAULT_PER_PAGE : Math.min(n, MAX_PER_PAGE);
 }
 
+/** The highest page number served (offsets stay far inside every database's integer range). */
+export const MAX_PAGE = 999_999_999;
+
 function pageNumber(raw: string | undefined): number {
   if (raw === undefined) return 1;
-  if (!/^\s*\+?\d{1,9}\s*$/.test(raw) || Number(raw) < 1) throw new HttpError(400, 'page must be a positive integer');
-  return Number(raw);
+  const n = /^\s*\+?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_PAGE)) {
+    throw new HttpError(
+      400,
+      `page must be a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  }
+  return n;
 }
 
 /** Only an empty search is supported (`q={}`); filters/order_by of Flask-Restless are not. */
@@ -55,9 +64,39 @@ function checkBounds(f: Pick<Fractal, 'xa' | 'xb' | 'ya' | 'yb'>): void {
   if (!(f.ya < f.yb)) throw new HttpError(400, 'ya must be less than yb');
 }
 
+/** The Julia constant c = cr + ci*i: both given or neither (then the worker picks one). */
+export function checkJulia(f: { cr?: number | null; ci?: number | null }): void {
+  const has = (v: number | null | undefined) => v !== null && v !== undefined;
+  if (has(f.cr) !== has(f.ci)) {
+    throw new HttpError(400, 'cr and ci go together (the Julia constant cr + ci*i): give both or neither');
+  }
+}
+
+const renderedConflict = (uuid: string, fields: string[]) =>
+  new HttpError(409, `Fractal ${uuid} is already rendered: ${fields.join(', ')} can no longer change`);
+
 const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 text is checked and decoded in slices of this many characters (a multiple of 4). */
+const BASE64_SLICE = 256 * 1024;
+
+/** Decoded length of standard padded base64, or undefined if it is not that. A linear scan: one regex over the
+ *  whole text overflows the stack on a few MB (the 500 of issue 11). */
+export function base64Length(text: string): number | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  for (let i = 0; i < text.length; i += BASE64_SLICE) {
+    const slice = text.slice(i, i + BASE64_SLICE);
+    const last = i + BASE64_SLICE >= text.length;
+    // With the length a multiple of 4, up to two "=" at the very end is exactly the padding rule.
+    if (!(last ? /^[A-Za-z0-9+/]*={0,2}$/ : /^[A-Za-z0-9+/]*$/).test(slice)) return undefined;
+  }
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - pad;
+}
+
+function* base64Slices(text: string): Generator<Buffer> {
+  for (let i = 0; i < text.length; i += BASE64_SLICE) yield Buffer.from(text.slice(i, i + BASE64_SLICE), 'base64');
+}
 
 export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
   async function fractals(app) {
@@ -90,6 +129,7 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       async (req, reply) => {
         const b = req.body;
         checkBounds(b);
+        checkJulia(b);
         const row: Fractal = {
           uuid: (b.uuid ?? randomUUID()).toLowerCase(),
           checksum: null,
@@ -146,17 +186,29 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
         }
         delete patch.uuid;
         const hasImage = typeof image === 'string';
-        if (!hasImage && (typeof patch.checksum === 'string' || typeof patch.size === 'number')) {
-          throw new HttpError(400, 'checksum and size are set by storing the image (field "image" or PUT .../image)');
-        }
         if (hasImage) return storeLegacyResult(ctx, uuid, image, patch);
 
         const row = await dependency('database', () => ctx.repo.get(uuid));
         if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
+        // Legal transitions: pending -> done once, by storing an image; a done row never changes again.
+        if (isRendered(row)) {
+          const changed = Object.keys(patch).filter((k) => patch[k as keyof Fractal] !== row[k as keyof Fractal]);
+          if (changed.length > 0) throw renderedConflict(uuid, changed);
+          return row;
+        }
+        if (typeof patch.checksum === 'string' || typeof patch.size === 'number') {
+          throw new HttpError(400, 'checksum and size are set by storing the image (field "image" or PUT .../image)');
+        }
         const merged = { ...row, ...patch };
         checkBounds(merged);
-        const updated = await dependency('database', () => ctx.repo.update(uuid, patch));
+        checkJulia(merged);
+        // Only while still pending: a result stored meanwhile wins, and this update is then a conflict.
+        const applied =
+          Object.keys(patch).length === 0 ||
+          (await dependency('database', () => ctx.repo.updateIfChecksum(uuid, null, patch)));
+        const updated = await dependency('database', () => ctx.repo.get(uuid));
         if (!updated) throw new HttpError(404, `Fractal ${uuid} not found`);
+        if (!applied) throw renderedConflict(uuid, Object.keys(patch));
         return updated;
       },
     );
@@ -174,39 +226,37 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
     );
   };
 
-/** The original worker's result: base64 PNG in `image` plus checksum/size/duration/generated_by. */
+/** The original worker's result: base64 PNG in `image` plus checksum/size/duration/generated_by. The text is
+ *  decoded slice by slice into the verifying store (never a second whole copy of the image in memory). */
 async function storeLegacyResult(
   ctx: ApiContext,
   uuid: string,
   image: string,
   patch: Partial<Fractal>,
 ): Promise<Fractal> {
-  if (!STRICT_BASE64.test(image)) throw new HttpError(400, 'image must be standard padded base64');
-  const png = Buffer.from(image, 'base64');
-  const checksum = createHash('sha256').update(png).digest('hex');
-  if (typeof patch.checksum === 'string' && patch.checksum.toLowerCase() !== checksum) {
-    throw new HttpError(400, `Checksum mismatch: the image's sha256 is ${checksum}`);
-  }
-  if (typeof patch.size === 'number' && patch.size !== png.length) {
-    throw new HttpError(400, `size ${patch.size} does not match the image (${png.length} bytes)`);
+  const bytes = base64Length(image);
+  if (bytes === undefined) throw new HttpError(400, 'image must be standard padded base64 (A-Z, a-z, 0-9, +, /, =)');
+  if (typeof patch.size === 'number' && patch.size !== bytes) {
+    throw new HttpError(400, `size ${patch.size} does not match the image (${bytes} bytes)`);
   }
   const existing = await dependency('database', () => ctx.repo.get(uuid));
   if (!existing) throw new HttpError(404, `Fractal ${uuid} not found`);
+  // A redelivered task's result: the first one stays (stored once).
   if (isRendered(existing)) return existing;
-  checkBounds({ ...existing, ...patch });
-  const out = await storeResult(ctx, uuid, Readable.from([png]), {
-    checksum,
+  // The image is rendered from the row's parameters, so they cannot change in the same request.
+  const params = ['width', 'height', 'iterations', 'xa', 'xb', 'ya', 'yb'] as const;
+  const moved = params.filter((k) => patch[k] !== undefined && patch[k] !== existing[k]);
+  if (moved.length > 0) {
+    throw new HttpError(409, `${moved.join(', ')} cannot change together with the image it was rendered with`);
+  }
+  checkJulia({ ...existing, ...patch });
+  const out = await storeResult(ctx, uuid, Readable.from(base64Slices(image)), {
+    checksum: patch.checksum ?? null,
     duration: patch.duration ?? null,
     generated_by: patch.generated_by ?? null,
     cr: patch.cr,
     ci: patch.ci,
     url: patch.url,
   });
-  // Other fields of the patch (rarely sent with a result) are applied too, as Flask-Restless did.
-  const rest: Partial<Fractal> = { ...patch };
-  for (const k of ['checksum', 'size', 'duration', 'generated_by', 'cr', 'ci', 'url'] as const) delete rest[k];
-  if (out.status === 'stored' && Object.keys(rest).length > 0) {
-    return (await dependency('database', () => ctx.repo.update(uuid, rest))) ?? out.row;
-  }
   return out.row;
 }

@@ -43,6 +43,9 @@ export const uploadRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       async (req) => {
         const uuid = req.params.uuid.toLowerCase();
         const h = req.headers;
+        if ((h['x-faafo-cr'] === undefined) !== (h['x-faafo-ci'] === undefined)) {
+          throw new HttpError(400, 'X-Faafo-Cr and X-Faafo-Ci go together (the Julia constant): send both or neither');
+        }
         const out = await storeResult(ctx, uuid, req.body, {
           checksum: h['x-faafo-checksum'],
           duration: finiteOrNull(h['x-faafo-duration'], 'X-Faafo-Duration'),
