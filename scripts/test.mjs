@@ -14,6 +14,9 @@ const walk = (d) => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirect
 let files = args.length ? args : walk('test').filter((f) => f.endsWith('.test.ts'));
 if (only) files = files.filter((f) => f.startsWith(join('test', only)));
 files.sort();
+// The real-stack test (servers booting under QEMU TCG, ~40 min) starts first, so the rest runs beside it.
+const longFirst = (f) => (/(^|[\\/])cloud-real[\\/]/.test(f) ? 0 : 1);
+files.sort((a, b) => longFirst(a) - longFirst(b));
 if (only !== 'unit') {
   const r = spawnSync('bash', ['scripts/ensure-services.sh'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

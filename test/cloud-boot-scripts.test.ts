@@ -12,7 +12,8 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { bundle, type BundleResult } from '../src/bundle/index.js';
 import { connect, type Cloud } from '../src/openstack/index.js';
-import { repoRoot, sharedDir } from './helpers/lifecycle-cli.js';
+import { repoRoot } from './helpers/lifecycle-cli.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 
 const bootDir = path.join(repoRoot, 'src/templates/boot');
 let work: string;
@@ -63,7 +64,7 @@ before(async () => {
   built = await bundle({ out: path.join(work, 'out') });
   cloud = await connect({
     cloud: 'faafo-local',
-    env: { HOME: work, OS_CLIENT_CONFIG_FILE: path.join(sharedDir, 'openstack/clouds.yaml') },
+    env: { HOME: work, OS_CLIENT_CONFIG_FILE: cloudsYaml },
     searchDirs: [],
   });
 });

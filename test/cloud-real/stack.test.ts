@@ -1,0 +1,380 @@
+// Real stacks on the test cloud with compute (test/cloud/compute/: Nova on QEMU TCG, Neutron linuxbridge, Glance
+// image debian-13), driven by the real CLIs as a user would: no OS::Heat::None for servers, networks, ports or
+// floating IPs; every CREATE_COMPLETE below means each server's own boot script (src/templates/boot) installed
+// Node.js, downloaded the bundle from Swift by TempURL, started its systemd unit and signalled its wait condition.
+// Two lanes at once (the VM budget of a 2-core machine under TCG):
+//   tiers   --no-lb --min-workers 1 --max-workers 3: the API answers on its floating IP, `faafo create` through it
+//           is rendered by the worker server and stored, status shows the real sizes, `scale workers up` boots a
+//           second worker that takes tasks, `update` with a new bundle keeps the stored fractals, `delete --wait`
+//           leaves no server, port, floating IP, security group, network or Swift object behind;
+//   small   --topology all-in-one serves and renders from the bundle (sqlite: + better-sqlite3 from the tarball);
+//           then a boot that fails (the bundle cannot be downloaded): the stack fails with the boot script's
+//           reason; then --worker-scaling queue (Octavia is absent: only the load balancer is OS::Heat::None):
+//           the services server's boot script starts the queue scaler.
+// Without compute (`test/cloud/start.sh --with-compute` not run) every test fails with one line saying so.
+// Timings of the run go to $FAAFO_REAL_TIMINGS (default $TMPDIR/faafo-real-stack-timings.json).
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Cloud } from '../../src/openstack/index.js';
+import type { ApplyResult } from '../../src/stack/apply.js';
+import { repoRoot, runCli, type CliResult } from '../helpers/lifecycle-cli.js';
+import { bootTimes, cliEnv, computeCloud, consoleLog, leftBehind, madeBy, type Made } from './cloud.js';
+
+const ID = randomBytes(3).toString('hex');
+const CONTAINER = `faafo-real-${ID}`; // the bundles of this file's stacks, so that leftovers are ours
+const BOOT = ['--boot-timeout', '2400', '--timeout', '60']; // TCG: a server takes 3-9 min to its user data
+const TINY = ['--width', '192', '--height', '128', '--iterations', '96']; // emulated CPUs render slowly
+const timingsFile = process.env.FAAFO_REAL_TIMINGS ?? path.join(tmpdir(), 'faafo-real-stack-timings.json');
+const timings: Record<string, unknown> = { started: new Date().toISOString() };
+const stacks = new Set<string>();
+let cloud: Cloud;
+let work: string;
+
+const stackCli = async (args: string[]): Promise<CliResult> => runCli(args, cliEnv());
+const json = <T>(r: CliResult, what: string): T => {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`${what}: exit ${r.code}, not JSON: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-800)}`);
+  }
+};
+const seconds = (t0: number) => Math.round((Date.now() - t0) / 1000);
+
+/** `faafo ARGS` (the fractal service's client) against an app URL, JSON out. */
+function faafo<T>(url: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'test/helpers/faafo-cli.ts'), '--endpoint-url', url, ...args, '--json'],
+      { cwd: repoRoot, env: { PATH: process.env.PATH!, HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`faafo ${args.join(' ')}: exit ${code}: ${err.trim()}`));
+      resolve(JSON.parse(out) as T);
+    });
+  });
+}
+
+interface Fractal {
+  uuid: string;
+  checksum: string | null;
+  generated_by: string | null;
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
+/** `faafo create` of N small fractals through the app, then wait until each is rendered and stored. */
+async function renderThrough(url: string, n: number): Promise<Fractal[]> {
+  const created = await faafo<Fractal[]>(url, ['create', '--tasks', String(n), ...TINY]);
+  assert.equal(created.length, n);
+  const ids = new Set(created.map((f) => f.uuid));
+  return until(
+    `${n} fractals rendered through ${url}`,
+    async () => {
+      const all = (await faafo<Fractal[]>(url, ['list'])).filter((f) => ids.has(f.uuid));
+      return all.length === n && all.every((f) => f.checksum && f.generated_by) ? all : undefined;
+    },
+    15 * 60_000,
+  );
+}
+
+/** The PNG behind a stored fractal, checked against its checksum. */
+async function assertStored(url: string, f: Fractal): Promise<void> {
+  const png = Buffer.from(await (await fetch(new URL(`/fractal/${f.uuid}`, url))).arrayBuffer());
+  assert.equal(createHash('sha256').update(png).digest('hex'), f.checksum, `the image of ${f.uuid} is stored`);
+}
+
+async function create(name: string, args: string[]): Promise<{ r: CliResult; result: ApplyResult; s: number }> {
+  const t0 = Date.now();
+  stacks.add(name);
+  const r = await stackCli([
+    'create',
+    name,
+    '--wait',
+    '--json',
+    '--no-rollback',
+    '--container',
+    CONTAINER,
+    ...BOOT,
+    ...args,
+  ]);
+  return { r, result: json<ApplyResult>(r, `create ${name}`), s: seconds(t0) };
+}
+
+async function deleteAndCheck(t: TestContext, name: string): Promise<void> {
+  const made = await madeBy(cloud, name);
+  const t0 = Date.now();
+  const d = await stackCli(['delete', name, '--yes', '--wait']);
+  assert.equal(d.code, 0, d.stderr);
+  timings[`${name} delete`] = seconds(t0);
+  stacks.delete(name);
+  assert.ok(
+    made.some((m) => m.type === 'OS::Nova::Server'),
+    'the stack had real servers',
+  );
+  assert.deepEqual(await leftBehind(cloud, made), [], `nothing of ${name} left behind`);
+  t.diagnostic(`${name}: delete --wait ${timings[`${name} delete`]} s, ${made.length} Nova/Neutron resources gone`);
+}
+
+before(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'faafo-real-'));
+  cloud = await computeCloud(work); // fails every test with one line when the cloud has no compute
+});
+
+after(async () => {
+  // Stacks a failed test left: delete them (no --wait needed for the assertions any more, but wait to free VMs).
+  for (const name of stacks) await stackCli(['delete', name, '--yes', '--wait']).catch(() => undefined);
+  await writeFile(timingsFile, `${JSON.stringify({ ...timings, finished: new Date().toISOString() }, null, 2)}\n`);
+  await rm(work, { recursive: true, force: true });
+});
+
+const status = async (name: string) =>
+  json<{ tiers: { name: string; current: number | null; min: number | null; max: number | null }[] }>(
+    await stackCli(['status', name, '--json']),
+    `status ${name}`,
+  );
+const tierSize = (s: Awaited<ReturnType<typeof status>>, tier: RegExp) =>
+  s.tiers.find((x) => tier.test(x.name))?.current;
+
+async function tiersLane(t: TestContext): Promise<void> {
+  const name = `real-${ID}`;
+  const flags = ['--no-lb', '--min-workers', '1', '--max-workers', '3', '--cooldown', '0'];
+  let app = '';
+  let first: Fractal[] = [];
+
+  await t.test('create --no-lb: CREATE_COMPLETE because every server signalled its own wait condition', async (t) => {
+    const { r, result, s } = await create(name, flags);
+    assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+    assert.equal(result.stack.status, 'CREATE_COMPLETE');
+    const boots = bootTimes(result.events);
+    assert.deepEqual(boots.map((b) => b.server.replace(/\/.*\//, '/*/')).sort(), [
+      'api_asg/*/server',
+      'services_server',
+      'worker_asg/*/server',
+    ]);
+    timings[`${name} create`] = s;
+    timings[`${name} boots`] = boots;
+    app = String(result.outputs.app_url);
+    assert.match(app, /^http:\/\/10\.99\.0\.\d+\/$/);
+    t.diagnostic(`create ${s} s; boots ${JSON.stringify(boots)}; app ${app}`);
+  });
+
+  await t.test(
+    'the API answers on its floating IP; faafo create --tasks 3 is rendered by the worker server',
+    async (t) => {
+      assert.ok(app, 'created');
+      const health = await fetch(new URL('/healthz', app));
+      assert.equal(health.status, 200);
+      const t0 = Date.now();
+      first = await renderThrough(app, 3);
+      timings[`${name} first 3 fractals`] = seconds(t0);
+      const workers = (await madeBy(cloud, name)).filter((m) => m.type === 'OS::Nova::Server').length;
+      assert.equal(workers, 3, 'services, api, worker');
+      for (const f of first) {
+        assert.doesNotMatch(String(f.generated_by), /api/, 'rendered by a worker server, not the API');
+        await assertStored(app, f);
+      }
+      t.diagnostic(
+        `3 fractals rendered in ${timings[`${name} first 3 fractals`]} s by ${[...new Set(first.map((f) => f.generated_by))]}`,
+      );
+    },
+  );
+
+  await t.test('status shows the real sizes; scale workers up boots a second worker that takes tasks', async (t) => {
+    assert.ok(first.length, 'rendered');
+    const s1 = await status(name);
+    assert.equal(tierSize(s1, /^api/), 1);
+    assert.equal(tierSize(s1, /^worker/), 1);
+    const t0 = Date.now();
+    const up = await stackCli(['scale', 'workers', 'up', '--stack', name, '--timeout', '2400']);
+    assert.equal(up.code, 0, up.stderr);
+    const s2 = await until(
+      'two workers',
+      async () => ((tierSize(await status(name), /^worker/) ?? 0) >= 2 ? status(name) : undefined),
+      40 * 60_000,
+    );
+    assert.equal(tierSize(s2, /^worker/), 2);
+    timings[`${name} scale-up`] = seconds(t0);
+    // the new worker signs the fractals it renders with its own hostname
+    const seen = new Set(first.map((f) => f.generated_by));
+    await until(
+      'a fractal rendered by the second worker',
+      async () => {
+        for (const f of await renderThrough(app, 4)) seen.add(f.generated_by);
+        return seen.size >= 2 ? seen : undefined;
+      },
+      20 * 60_000,
+    );
+    t.diagnostic(`scale-up ${timings[`${name} scale-up`]} s; workers rendering: ${[...seen].join(', ')}`);
+  });
+
+  await t.test('update with a new bundle keeps the fractals already stored', async (t) => {
+    assert.ok(first.length, 'rendered');
+    // a new bundle: the minified build has other bytes, hence another sha256 and another Swift object
+    const b = json<{ url: string; sha256: string }>(
+      await stackCli(['bundle', '--container', CONTAINER, '--minify', '--out', path.join(work, 'bundle2'), '--json']),
+      'bundle --minify',
+    );
+    const t0 = Date.now();
+    const u = await stackCli([
+      'update',
+      name,
+      ...flags,
+      ...BOOT,
+      '--app-url',
+      b.url,
+      '--app-sha256',
+      b.sha256,
+      '--require-approval',
+      'never',
+      '--wait',
+      '--json',
+    ]);
+    const result = json<ApplyResult>(u, `update ${name}`);
+    assert.equal(u.code, 0, `${result.stack?.reason}\n${u.stderr.slice(-2000)}`);
+    assert.equal(result.stack.status, 'UPDATE_COMPLETE');
+    timings[`${name} update`] = seconds(t0);
+    timings[`${name} update boots`] = bootTimes(result.events);
+    app = String(result.outputs.app_url);
+    const all = await faafo<Fractal[]>(app, ['list']);
+    for (const f of first) {
+      const now = all.find((x) => x.uuid === f.uuid);
+      assert.equal(now?.checksum, f.checksum, `fractal ${f.uuid} kept`);
+      await assertStored(app, f);
+    }
+    t.diagnostic(`update ${timings[`${name} update`]} s; ${first.length} fractals kept`);
+  });
+
+  await t.test(
+    'delete --wait leaves no server, port, floating IP, security group, network or bundle behind',
+    async (t) => {
+      await deleteAndCheck(t, name);
+    },
+  );
+}
+
+async function smallLane(t: TestContext): Promise<void> {
+  await t.test(
+    'all-in-one: faafo serve from the bundle (sqlite: on the native module it carries) serves and renders',
+    async (t) => {
+      const name = `real-aio-${ID}`;
+      const { r, result, s } = await create(name, ['--topology', 'all-in-one']);
+      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+      timings[`${name} create`] = s;
+      timings[`${name} boots`] = bootTimes(result.events);
+      const app = String(result.outputs.app_url);
+      const t0 = Date.now();
+      const done = await renderThrough(app, 2);
+      timings[`${name} first 2 fractals`] = seconds(t0);
+      for (const f of done) await assertStored(app, f);
+      t.diagnostic(`all-in-one create ${s} s, 2 fractals in ${timings[`${name} first 2 fractals`]} s at ${app}`);
+      await deleteAndCheck(t, name);
+    },
+  );
+
+  await t.test('a boot step that fails reaches the user: the stack fails with the boot script reason', async (t) => {
+    const name = `real-fail-${ID}`;
+    // a bundle URL the server cannot download (Swift refuses an unsigned object URL)
+    const swift = cloud.endpoint('object-store')!;
+    const { r, result, s } = await create(name, [
+      '--topology',
+      'all-in-one',
+      '--app-url',
+      `${swift.replace(/\/+$/, '')}/faafo-real-missing/faafo.tar.gz`,
+      '--app-sha256',
+      'a'.repeat(64),
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(result.stack.status, 'CREATE_FAILED');
+    const reasons = [result.stack.reason, ...result.failures.map((f) => f.reason)].join('\n');
+    assert.match(reasons, /could not download the app bundle from app_url \(curl exit \d+\)/);
+    timings[`${name} failed after`] = s;
+    t.diagnostic(`failed after ${s} s: ${result.stack.reason}`);
+    await deleteAndCheck(t, name);
+  });
+
+  await t.test('--worker-scaling queue: the services server boot script starts the queue scaler', async (t) => {
+    const name = `real-q-${ID}`;
+    // Octavia is absent here: only the load balancer resources become OS::Heat::None (servers stay real)
+    const env = path.join(work, 'env-no-octavia.yaml');
+    const none = ['LoadBalancer', 'Listener', 'Pool', 'PoolMember', 'HealthMonitor'];
+    await writeFile(
+      env,
+      `resource_registry:\n${none.map((r) => `  "OS::Octavia::${r}": "OS::Heat::None"\n`).join('')}`,
+    );
+    const cred = await cloud.request<{ application_credential: { id: string; secret: string } }>(
+      'identity',
+      'POST',
+      appCreds(),
+      { body: { application_credential: { name: `faafo-real-scaler-${ID}`, restricted: true } } },
+    );
+    const ac = cred.data.application_credential;
+    try {
+      const { r, result, s } = await create(name, [
+        '--worker-scaling',
+        'queue',
+        '--min-workers',
+        '1',
+        '--max-workers',
+        '2',
+        '-e',
+        env,
+        '--parameter',
+        `scaler_auth_url=${identityUrl()}`,
+        '--parameter',
+        `scaler_app_cred_id=${ac.id}`,
+        '--parameter',
+        `scaler_app_cred_secret=${ac.secret}`,
+      ]);
+      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+      assert.doesNotMatch(r.stdout + r.stderr, new RegExp(ac.secret), 'the secret is never printed');
+      timings[`${name} create`] = s;
+      timings[`${name} boots`] = bootTimes(result.events);
+      const services = (await madeBy(cloud, name)).find((m: Made) => m.name === 'services_server');
+      assert.ok(services);
+      const log = await consoleLog(cloud, services.id, 2000);
+      assert.match(log, /services ready: postgresql rabbitmq queue-scaler/);
+      t.diagnostic(`queue-mode create ${s} s`);
+      await deleteAndCheck(t, name);
+    } finally {
+      await cloud.request('identity', 'DELETE', `${appCreds()}/${ac.id}`, {
+        okStatuses: [204, 404],
+      });
+    }
+  });
+}
+
+/** Keystone v3 base URL (the catalog's identity endpoint, with or without its /v3). */
+const identityUrl = () => `${cloud.endpoint('identity')!.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3`;
+const appCreds = () => `${identityUrl()}/users/${cloud.userId}/application_credentials`;
+
+test(
+  'real stacks on the test cloud with compute (two lanes at once)',
+  { timeout: 85 * 60_000, concurrency: 2 },
+  async (t) => {
+    await Promise.all([t.test('tiers', tiersLane), t.test('small stacks, one after another', smallLane)]);
+  },
+);
