@@ -30,7 +30,13 @@ export interface LoadOptions {
   outDir?: string;
   onRow?: (row: TimelineRow) => void;
   onEvent?: (e: ScalingEvent) => void;
+  /** Aborts everything (Ctrl-C): the load, the drain and the settle. */
   signal?: AbortSignal;
+  /**
+   * Ends only the load phase, before --duration/--max-requests (e.g. once the tier under test has scaled): the
+   * drain and the settle then run as usual. For callers that wait for a condition rather than a fixed time.
+   */
+  endLoad?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -106,13 +112,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let api: Awaited<ReturnType<typeof runApiLoad>> | undefined;
   let tasks: Awaited<ReturnType<typeof runTasksLoad>> | undefined;
   try {
+    const sendSignal = o.endLoad ? AbortSignal.any([stop.signal, o.endLoad]) : stop.signal;
     if (o.mode === 'api') {
-      api = await runApiLoad({ ...o }, timeline, stop.signal);
+      api = await runApiLoad({ ...o }, timeline, sendSignal);
       loadEndMs = api.sendEndMs;
     } else {
       // The send phase ends at durationS or maxRequests; draining is part of the same call.
       if (o.rate === 'max') throw new Error('--rate max is for --mode api; give tasks per second');
-      const t = runTasksLoad({ ...o, rate: o.rate, pollS: Math.min(1, o.intervalS) }, timeline, stop.signal, backlog);
+      const t = runTasksLoad({ ...o, rate: o.rate, pollS: Math.min(1, o.intervalS), endSend: o.endLoad }, timeline, stop.signal, backlog);
       tasks = await t;
       loadEndMs = tasks.sendEndMs;
     }

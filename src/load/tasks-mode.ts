@@ -17,6 +17,8 @@ export interface TasksLoadOptions {
   drainTimeoutS: number;
   /** How often pending tasks are looked up. */
   pollS: number;
+  /** Stops sending early (the drain still runs); stopSignal stops everything. */
+  endSend?: AbortSignal;
 }
 
 export interface TaskRecord {
@@ -133,7 +135,7 @@ export async function runTasksLoad(
 
   // Open-loop sender: as many tasks as the schedule says by now, never waiting for answers.
   updateBacklog();
-  while (!stopSignal.aborted && Date.now() < endSend && out.sent < max) {
+  while (!stopSignal.aborted && !o.endSend?.aborted && Date.now() < endSend && out.sent < max) {
     const due = Math.min(max, Math.floor(((Date.now() - start) / 1000) * o.rate) + 1);
     while (out.sent < due) sendOne();
     await sleep(Math.max(5, Math.min(100, 1000 / o.rate / 2)));
