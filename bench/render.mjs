@@ -32,12 +32,9 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// The C reference: the repository's copy (bench/reference/), else the shared folder's original.
-const refSource = [
-  path.join(repoRoot, 'bench/reference/julia_ref.c'),
-  path.join(process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared'), 'bench/julia_ref.c'),
-].find((f) => existsSync(f));
-if (!refSource) throw new Error('julia_ref.c not found (bench/reference/ or ../shared/bench/)');
+// The C reference renderer the repository carries (bench/reference/julia_ref.c).
+const refSource = path.join(repoRoot, 'bench/reference/julia_ref.c');
+if (!existsSync(refSource)) throw new Error(`julia_ref.c not found: ${refSource}`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
 // The compiled app/ sits inside the repository so that its imports of node_modules packages resolve.
 const buildDir = args.dist ? undefined : mkdtempSync(path.join(repoRoot, 'node_modules/.cache/bench-render-'));

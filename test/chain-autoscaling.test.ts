@@ -1,4 +1,4 @@
-// The whole autoscaling chain on the REAL local Keystone, Heat, Gnocchi and Aodh (../shared/openstack,
+// The whole autoscaling chain on the REAL local Keystone, Heat, Gnocchi and Aodh (test/cloud,
 // start.sh --with-telemetry; scripts/ensure-services.sh starts it in CI): cpu measures -> Gnocchi -> Aodh alarm ->
 // trust+ signal_url -> ScalingPolicy (cooldown) -> AutoScalingGroup, on the templates `faafo-stack generate`
 // writes. Only Nova/Neutron/Octavia/... are OS::Heat::None (env-none-telemetry.yaml); the test plays the servers

@@ -34,8 +34,13 @@ export interface RendererOptions {
   compression?: number;
 }
 
-/** Target raw bytes per band (scanlines incl. filter bytes). */
-const BAND_BYTES = 256 * 1024;
+/**
+ * Target raw bytes per band (scanlines incl. filter bytes). Each band is a fresh deflate stream, so bigger
+ * bands compress a little better and cost less per-band overhead: measured on 4000x3000 (1 thread, CPU time,
+ * median of 5) 128 KiB 0.521 s / 1,929,026 B; 256 KiB 0.495 s / 1,890,762 B; 1 MiB 0.468 s / 1,861,637 B.
+ * MIN_BANDS still splits images of fewer rows finely enough for all threads.
+ */
+const BAND_BYTES = 1024 * 1024;
 const MIN_BANDS = 32;
 
 export class Renderer {
