@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Seconds from the first high cpu measure to the group's new member (created, its wait condition signalled, the
 // resize finished), and from the first idle measure to the scale-down, on the local chain: real Keystone, Heat,
-// Gnocchi and Aodh (../shared/openstack --with-telemetry), the templates `faafo-stack generate` writes, servers
+// Gnocchi and Aodh (test/cloud --with-telemetry), the templates `faafo-stack generate` writes, servers
 // OS::Heat::None, test/helpers/fake-ceilometer.ts playing Ceilometer (one cumulative point per minute). Both
 // tiers at once. Generate flags: --granularity 60 --evaluation-periods 1 --cooldown 0 --no-repeat-actions, so the
 // figures are the chain's own latency (no cooldown wait; one signal per state change). Run once, ~2 min:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start whatever the test suite needs that is not already running (idempotent, ~1 s when all are up):
-# PostgreSQL, MariaDB, RabbitMQ (the machine doc's commands), and the local OpenStack from ../shared/openstack
-# (Keystone, Heat, Swift, Gnocchi, Aodh). Needs root for the OpenStack part, as CI and the dev machines have.
+# PostgreSQL, MariaDB, RabbitMQ (the machine doc's commands), and the project's test cloud test/cloud/ (Keystone,
+# Heat, Swift, Gnocchi, Aodh; test/cloud/README.md). Needs root for the OpenStack part, as CI and the dev machines
+# have. A cloud already running with compute stays as it is (start.sh keeps its public address).
 set -u
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 waitport() { for _ in $(seq 1 60); do up "$1" && return 0; sleep 1; done; echo "ensure-services: port $1 did not open" >&2; return 1; }
@@ -10,12 +11,9 @@ if ! up 5432; then pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql
 if ! up 3306; then start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd; waitport 3306; fi
 if ! up 5672; then rabbitmq-server -detached; waitport 5672; fi
 
-shared="${FAAFO_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}"
+cloud="$(cd "$(dirname "$0")/.." && pwd)/test/cloud"
 if [ "${FAAFO_SKIP_OPENSTACK:-0}" != 1 ]; then
-  if [ ! -x "$shared/openstack/start.sh" ] && [ ! -f "$shared/openstack/start.sh" ]; then
-    echo "ensure-services: $shared/openstack/start.sh not found (set FAAFO_SHARED)" >&2; exit 1
-  fi
-  bash "$shared/openstack/start.sh" --with-swift --with-telemetry > "${TMPDIR:-/tmp}/faafo-openstack-start.log" 2>&1 || {
+  bash "$cloud/start.sh" --with-swift --with-telemetry > "${TMPDIR:-/tmp}/faafo-openstack-start.log" 2>&1 || {
     echo "ensure-services: local OpenStack failed to start; see ${TMPDIR:-/tmp}/faafo-openstack-start.log" >&2
     tail -n 20 "${TMPDIR:-/tmp}/faafo-openstack-start.log" >&2; exit 1; }
 fi

@@ -7,12 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, sharedDir } from './helpers/lifecycle-cli.js';
+import { runCli } from './helpers/lifecycle-cli.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 import { connect } from '../src/openstack/index.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'faafo-bundle-cmd-'));
 const container = `faafo-bundle-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-const cloudEnv = { OS_CLIENT_CONFIG_FILE: path.join(sharedDir, 'openstack/clouds.yaml'), OS_CLOUD: 'faafo-local' };
+const cloudEnv = { OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: 'faafo-local' };
 
 after(async () => {
   const cloud = await connect({ env: { HOME: work, ...cloudEnv }, searchDirs: [] });

@@ -4,10 +4,10 @@
 // catalog (the local Gnocchi/Aodh keep running for other tests).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { runCli, sharedDir } from './helpers/lifecycle-cli.js';
+import { runCli } from './helpers/lifecycle-cli.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 
-const env = { OS_CLIENT_CONFIG_FILE: path.join(sharedDir, 'openstack/clouds.yaml'), OS_CLOUD: '' };
+const env = { OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: '' };
 interface Report {
   cloud: string;
   ok: boolean;

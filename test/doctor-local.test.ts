@@ -1,4 +1,4 @@
-// doctor's checks against the REAL local cloud (../shared/openstack: Keystone, Heat, Swift, Gnocchi, Aodh; cloud
+// doctor's checks against the REAL local cloud (test/cloud: Keystone, Heat, Swift, Gnocchi, Aodh; cloud
 // `faafo-local` = demo user). That cloud has no Nova, Neutron, Glance or Octavia: the catalog check must fail
 // naming exactly those, and the image/flavor/key pair/network/quota checks must say "skip" (their logic is
 // covered against recorded API answers in doctor-fixtures.test.ts). Archive policy (faafo-test: 60 s + 300 s,
@@ -7,7 +7,6 @@
 // as the hidden `--without-service` flag): the local Gnocchi/Aodh keep running for the other tests.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { connect } from '../src/openstack/index.js';
 import {
   runDoctor,
@@ -17,9 +16,9 @@ import {
   type DoctorCloud,
   type DoctorPlan,
 } from '../src/doctor/index.js';
-import { sharedDir } from './helpers/lifecycle-cli.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 
-const env = { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(sharedDir, 'openstack/clouds.yaml') };
+const env = { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml };
 let cloud: DoctorCloud;
 
 const plan = (p: Partial<DoctorPlan> = {}): DoctorPlan => ({

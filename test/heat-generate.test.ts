@@ -1,4 +1,4 @@
-// The generated templates against the REAL local Heat (../shared/openstack): template validate and preview with
+// The generated templates against the REAL local Heat (test/cloud): template validate and preview with
 // the real resource schemas (only the generated env.yaml), then one stack created with Nova/Neutron/Octavia
 // mapped to OS::Heat::None (Aodh stays real: the alarms and their trusts are really created). The test plays
 // the servers: it signals every member's wait condition handle, as the boot scripts would. Then the worker
@@ -13,13 +13,13 @@ import { connect, type Cloud, type HeatResource } from '../src/openstack/index.j
 import { resolveConfig } from '../src/config/index.js';
 import { synthesize } from '../src/templates/index.js';
 import { until } from './helpers/poll.js';
+import { cloudsYaml, envNoneTelemetry } from './helpers/test-cloud.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
-process.env.OS_CLIENT_CONFIG_FILE ??= path.join(shared, 'openstack/clouds.yaml');
+process.env.OS_CLIENT_CONFIG_FILE ??= cloudsYaml;
 
 type Registry = { resource_registry: Record<string, string> };
-const noneEnv = loadYaml(readFileSync(path.join(shared, 'openstack/env-none-telemetry.yaml'), 'utf8')) as Registry;
+const noneEnv = loadYaml(readFileSync(envNoneTelemetry, 'utf8')) as Registry;
 
 /** Signals every wait condition handle of the stack (nested too) that is ready and not signalled yet. */
 async function playServers(cloud: Cloud, stackId: string, done: Set<string>): Promise<number> {
@@ -206,7 +206,7 @@ test(
         ['--import', 'tsx', path.join(repoRoot, 'test/helpers/run-command.ts'), ...args],
         {
           cwd: repoRoot,
-          env: { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+          env: { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml },
         },
       );
       let stdout = '';

@@ -9,9 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runCli, sharedDir } from './helpers/lifecycle-cli.js';
+import { runCli } from './helpers/lifecycle-cli.js';
+import { cloudDir } from './helpers/test-cloud.js';
 
-const OS = path.join(sharedDir, 'openstack');
+const OS = cloudDir;
 let dir: string;
 let proxy: http.Server;
 let proxyPort = 0;

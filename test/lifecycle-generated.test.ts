@@ -12,9 +12,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../src/openstack/index.js';
 import { HeatClient, linkStackId, linkStackName } from '../src/openstack/heat.js';
-import { runCli, sharedDir, startCli } from './helpers/lifecycle-cli.js';
+import { runCli, startCli } from './helpers/lifecycle-cli.js';
+import { cloudDir } from './helpers/test-cloud.js';
 
-const OS = path.join(sharedDir, 'openstack');
+const OS = cloudDir;
 const env = { OS_CLIENT_CONFIG_FILE: path.join(OS, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
 const NAME = `lc-gen-${randomBytes(3).toString('hex')}`;
 let heat: HeatClient;

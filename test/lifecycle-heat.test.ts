@@ -1,5 +1,5 @@
 // The stack lifecycle commands against the real local Keystone + Heat (cloud `faafo-local` of
-// ../shared/openstack/clouds.yaml): create --wait (events, outputs file) while this test plays the servers and
+// test/cloud/clouds.yaml): create --wait (events, outputs file) while this test plays the servers and
 // signals the wait condition, status/outputs/events/list --json, diff of a changed template, update refused
 // without a TTY, scale workers up, delete --wait; and a stack made to fail with every failed resource listed.
 // One stack is shared across the steps (they run in order); everything created is deleted in `after`.
@@ -13,9 +13,10 @@ import { spawn } from 'node:child_process';
 import { connect } from '../src/openstack/index.js';
 import { HeatClient, type HeatStack } from '../src/openstack/heat.js';
 import { groupSize } from '../src/stack/tiers.js';
-import { repoRoot, runCli, sharedDir, startCli } from './helpers/lifecycle-cli.js';
+import { repoRoot, runCli, startCli } from './helpers/lifecycle-cli.js';
+import { cloudDir } from './helpers/test-cloud.js';
 
-const OS = path.join(sharedDir, 'openstack');
+const OS = cloudDir;
 const samples = path.join(OS, 'samples');
 const env = { OS_CLIENT_CONFIG_FILE: path.join(OS, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
 const run = (args: string[]) => runCli(args, env);

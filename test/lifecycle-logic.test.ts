@@ -17,9 +17,9 @@ import { activeCooldown } from '../src/stack/scale.js';
 import { findTiers, pickTier } from '../src/stack/tiers.js';
 import { mergeEnvironments, parseParameters } from '../src/stack/input.js';
 import { isSecretOutput } from '../src/stack/outputs.js';
-import { sharedDir } from './helpers/lifecycle-cli.js';
+import { samplesDir } from './helpers/test-cloud.js';
 
-const sample = path.join(sharedDir, 'openstack/samples/faafo-autoscaling.yaml');
+const sample = path.join(samplesDir, 'faafo-autoscaling.yaml');
 
 test('nested paths from Heat stack names', () => {
   assert.equal(pathFromName('s1', 's1'), '');

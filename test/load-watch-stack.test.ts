@@ -13,10 +13,10 @@ import { openImageStore } from '../app/images/index.js';
 import { openQueue } from '../app/queue/index.js';
 import { runLoad } from '../src/load/run.js';
 import { stackWatcher } from '../src/load/watch.js';
-import { createWorkerStack, demoHeat, poll, shared } from './helpers/heat-worker-stack.js';
+import { cloudsYaml, createWorkerStack, demoHeat, poll } from './helpers/heat-worker-stack.js';
 
 test('load --watch-stack reports the scale-up and scale-down of a real Heat stack', { timeout: 600_000 }, async () => {
-  process.env.OS_CLIENT_CONFIG_FILE = path.join(shared, 'openstack/clouds.yaml');
+  process.env.OS_CLIENT_CONFIG_FILE = cloudsYaml;
   const heat = demoHeat();
   const stack = await createWorkerStack(heat, 'faafo-watch');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'faafo-watch-'));

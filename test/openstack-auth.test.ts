@@ -1,4 +1,4 @@
-// Keystone v3 auth against the real local Keystone/Heat (../shared/openstack): password (names and ids),
+// Keystone v3 auth against the real local Keystone/Heat (test/cloud): password (names and ids),
 // application credential (id, name + user), token; token renewal and the 401 retry; and every failure as one line
 // with the request id and without the password/secret/token.
 import { test, before, after } from 'node:test';

@@ -3,12 +3,9 @@
 // delete + waitFor DELETE_COMPLETE.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, type Cloud, type HeatEvent } from '../src/openstack/index.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
 const name = `faafo-heatclient-${process.pid}-${Date.now().toString(36)}`;
 let cloud: Cloud;
 
@@ -51,7 +48,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 120_
 before(async () => {
   cloud = await connect({
     cloud: 'faafo-local',
-    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: cloudsYaml },
     searchDirs: [],
   });
 });

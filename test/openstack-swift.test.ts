@@ -1,22 +1,19 @@
-// Swift client against the real local Swift (../shared/openstack, start.sh --with-swift): container, streamed
+// Swift client against the real local Swift (test/cloud, start.sh --with-swift): container, streamed
 // upload, account TempURL key, a TempURL fetched without a token, anonymous plain GET refused, head/delete.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, signTempUrl, type Cloud } from '../src/openstack/index.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
 const container = `faafo-test-${process.pid}-${randomBytes(3).toString('hex')}`;
 let cloud: Cloud;
 
 before(async () => {
   cloud = await connect({
     cloud: 'faafo-local',
-    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: cloudsYaml },
     searchDirs: [],
   });
 });
@@ -71,7 +68,7 @@ test('swift: the account TempURL key is reused, never part of the URL or message
 test('swift: a stale cached TempURL key (another client set a new one) is detected and re-read', async () => {
   const other = await connect({
     cloud: 'faafo-local',
-    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: path.join(shared, 'openstack/clouds.yaml') },
+    env: { HOME: '/nonexistent', OS_CLIENT_CONFIG_FILE: cloudsYaml },
     searchDirs: [],
   });
   await other.swift.ensureContainer(container);

@@ -22,9 +22,10 @@ import { alarmWiring, innerQuery } from '../../src/stack/alarms.js';
 import { findTiers, groupSize, type Tier } from '../../src/stack/tiers.js';
 import { parseTemplate } from '../../src/stack/tpl.js';
 import { FakeCeilometer, localRequester } from './fake-ceilometer.js';
-import { runCli, sharedDir } from './lifecycle-cli.js';
+import { runCli } from './lifecycle-cli.js';
+import { cloudDir } from './test-cloud.js';
 
-export const OS_DIR = path.join(sharedDir, 'openstack');
+export const OS_DIR = cloudDir;
 export const CLOUD_ENV = { OS_CLIENT_CONFIG_FILE: path.join(OS_DIR, 'clouds.yaml'), OS_CLOUD: 'faafo-local' };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-// Plays Ceilometer for tests against the local Gnocchi (../shared/openstack, --with-telemetry), in TypeScript so
+// Plays Ceilometer for tests against the local Gnocchi (test/cloud, --with-telemetry), in TypeScript so
 // no Python runs at test time. What it does is what the shared README's "What a test must do" requires:
 // - an `instance` resource per server, created as user `ceilometer` in project `service` (what Ceilometer does;
 //   Aodh's project filter matches created_by_project_id = service AND project_id = the stack owner's project),

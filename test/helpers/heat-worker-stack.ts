@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { load as loadYaml } from 'js-yaml';
 import { HeatSession } from '../../monitoring/heat.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-export const shared = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
+import { cloudsYaml, envNone, samplesDir } from './test-cloud.js';
+
+export { cloudsYaml };
 
 export const template = {
   heat_template_version: '2018-08-31',
@@ -21,7 +22,7 @@ export const template = {
         resource: {
           type: 'faafo-worker-member.yaml',
           properties: {
-            image: 'debian-12',
+            image: 'debian-13', // the names the test cloud with compute has: Heat checks them for real there
             flavor: 'm1.small',
             key_name: 'faafo',
             network: 'private',
@@ -70,11 +71,11 @@ export interface WorkerStack {
 
 export async function createWorkerStack(heat: HeatSession, prefix: string): Promise<WorkerStack> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  const env = loadYaml(readFileSync(path.join(shared, 'openstack/env-none.yaml'), 'utf8'));
+  const env = loadYaml(readFileSync(envNone, 'utf8'));
   const created = await heat.request<{ stack: { id: string } }>('POST', '/stacks', {
     stack_name: name,
     template,
-    files: { 'faafo-worker-member.yaml': readFileSync(path.join(shared, 'openstack/samples/faafo-worker-member.yaml'), 'utf8') },
+    files: { 'faafo-worker-member.yaml': readFileSync(path.join(samplesDir, 'faafo-worker-member.yaml'), 'utf8') },
     environment: env,
     timeout_mins: 10,
     disable_rollback: true,

@@ -1,4 +1,4 @@
-// The C reference renderer (../shared/bench/julia_ref.c) compiled with gcc -O2 into a temp folder, plus a
+// The C reference renderer (bench/reference/julia_ref.c) compiled with gcc -O2 into a temp folder, plus a
 // variant whose only change is one added line that dumps each RGB row to stderr, for pixel-by-pixel checks.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedDir = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
-export const juliaRefSource = path.join(sharedDir, 'bench', 'julia_ref.c');
+export const juliaRefSource = path.join(repoRoot, 'bench', 'reference', 'julia_ref.c');
 
 export interface RefRun {
   rgbsum: bigint;

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedDir = process.env.FAAFO_SHARED ?? path.resolve(repoRoot, '../shared');
 const runner = path.join(repoRoot, 'test/helpers/run-command.ts');
 
 export interface CliResult {
