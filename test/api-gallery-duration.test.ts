@@ -54,7 +54,7 @@ describe('gallery duration against a running API', { timeout: 120_000 }, () => {
 
   test('the page shows the rounded duration', async () => {
     const html = await (await fetch(`${api.base}/`)).text();
-    assert.match(html, /<td class="duration">0\.027 seconds<\/td>/);
+    assert.match(html, /<dd class="duration">0\.027 seconds<\/dd>/);
     assert.ok(!html.includes(raw), 'the raw float is not on the page');
   });
 
