@@ -36,7 +36,7 @@ if ! ip link show "$BR" >/dev/null 2>&1; then
   ip link add "$BR" type bridge
   log "created bridge $BR"
 fi
-ip addr show dev "$BR" | grep -q " $GW_IP/" || ip addr add "$GW_IP/24" dev "$BR"
+[[ "$(ip -o -4 addr show dev "$BR")" == *" $GW_IP/"* ]] || ip addr add "$GW_IP/24" dev "$BR"
 ip link set "$BR" up
 
 # the agent's bridge for `public` gets faafo-veth-p; Nova plugs nothing into br-faafo itself

@@ -47,7 +47,7 @@ DAEMONS=(virtlogd libvirtd placement glance-api nova-api nova-conductor nova-sch
 word_of() { case $1 in placement) echo uwsgi ;; *) echo "$1" ;; esac; }
 alive() {  # alive NAME -> its pid file names a live process whose command line matches
   local f="$STATE/run/$1.pid" w; w=$(word_of "$1")
-  [ -s "$f" ] && { tr '\0' ' ' <"/proc/$(cat "$f")/cmdline"; } 2>/dev/null | grep -q -- "$w"
+  [ -s "$f" ] && [[ "$(tr '\0' ' ' <"/proc/$(cat "$f")/cmdline" 2>/dev/null)" == *"$w"* ]]
 }
 http_up() { local c; c=$(curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null) || return 1; [ "$c" != 000 ] && [ "$c" -lt 500 ]; }
 API_URLS=("http://$PUB:$OSC_PLACEMENT_PORT/" "http://$PUB:$OSC_GLANCE_PORT/" "http://$PUB:$OSC_NOVA_PORT/" "http://$PUB:$OSC_NEUTRON_PORT/")
@@ -100,7 +100,7 @@ PKGS=(nova-api nova-conductor nova-scheduler nova-compute-qemu placement-api gla
       iptables ebtables ipset conntrack sudo python3-psycopg2 uwsgi-core uwsgi-plugin-python3
       python3-openstackclient python3-openstacksdk apt-cacher-ng socat openssh-client e2fsprogs curl)
 missing=()
-for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+for p in "${PKGS[@]}"; do [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"ok installed"* ]] || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   if apt-get -s install --no-install-recommends "${missing[@]}" 2>/dev/null | grep -E '^Inst [^ ]+ \['; then
@@ -131,10 +131,10 @@ fi
 # ---- 4. databases + RabbitMQ vhost ----------------------------------------------------------
 DBS=(faafo_nova_api faafo_nova_cell0 faafo_nova faafo_placement faafo_glance faafo_neutron)
 for db in "${DBS[@]}"; do
-  psql "$PGURL/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
+  [ "$(psql "$PGURL/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$db'")" = 1 ] \
     || { psql "$PGURL/postgres" -qc "CREATE DATABASE $db" && log "created database $db"; }
 done
-if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$RMQ_VHOST"; then
+if ! grep -qx "$RMQ_VHOST" <<<"$(rabbitmqctl -q list_vhosts 2>/dev/null)"; then
   rabbitmqctl -q add_vhost "$RMQ_VHOST" >/dev/null
   rabbitmqctl -q set_permissions -p "$RMQ_VHOST" guest '.*' '.*' '.*' >/dev/null
   log "rabbitmq vhost $RMQ_VHOST created"
@@ -404,7 +404,7 @@ if [ ! -e "$STATE/db.synced" ]; then
   NM=(nova-manage --config-file "$STATE/etc/nova.conf")
   "${NM[@]}" api_db sync >>"$L" 2>&1 || die "nova api_db sync ($L)"
   "${NM[@]}" cell_v2 map_cell0 --database_connection "$PGSQLA/faafo_nova_cell0" >>"$L" 2>&1 || die "map_cell0 ($L)"
-  "${NM[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell1 ' || "${NM[@]}" cell_v2 create_cell --name cell1 >>"$L" 2>&1 || die "create_cell ($L)"
+  grep -q ' cell1 ' <<<"$("${NM[@]}" cell_v2 list_cells 2>/dev/null)" || "${NM[@]}" cell_v2 create_cell --name cell1 >>"$L" 2>&1 || die "create_cell ($L)"
   "${NM[@]}" db sync >>"$L" 2>&1 || die "nova db sync ($L)"
   neutron-db-manage --config-file "$STATE/etc/neutron.conf" --config-file "$STATE/etc/ml2_conf.ini" upgrade heads >>"$L" 2>&1 || die "neutron db upgrade ($L)"
   touch "$STATE/db.synced"
@@ -444,7 +444,7 @@ for d in "$STATE"/images/*/; do [ "$d" = "$IMAGE_DIR/" ] || rm -rf "$d"; done
 
 # ---- 11. cloud content: host mapping, flavor, public network, quotas, key pair, images ------------
 for ((i = 0; i < WAIT_S; i += 2)); do   # nova-compute registered its service record
-  psql "$PGURL/faafo_nova" -tAc "SELECT 1 FROM services WHERE topic='compute' AND host='$HOSTNAME_OS' AND deleted = 0" 2>/dev/null | grep -q 1 && break
+  [ "$(psql "$PGURL/faafo_nova" -tAc "SELECT 1 FROM services WHERE topic='compute' AND host='$HOSTNAME_OS' AND deleted = 0" 2>/dev/null)" = 1 ] && break
   sleep 2
 done
 nova-manage --config-file "$STATE/etc/nova.conf" cell_v2 discover_hosts >>"$STATE/log/db-sync.log" 2>&1 || true

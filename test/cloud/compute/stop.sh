@@ -29,7 +29,7 @@ log() { printf '[compute/stop %s] %s\n' "$(date +%T)" "$*" >&2; }
 # ---- servers: only domains whose disks live in our instances path ------------------------
 if [ $KEEP_SERVERS = 0 ] && [ -s "$STATE/run/libvirtd.pid" ] && virsh -c qemu:///system version >/dev/null 2>&1; then
   for d in $(virsh -c qemu:///system list --name 2>/dev/null | grep '^instance-'); do
-    if virsh -c qemu:///system domblklist "$d" 2>/dev/null | grep -q "$STATE/nova/instances"; then
+    if [[ "$(virsh -c qemu:///system domblklist "$d" 2>/dev/null)" == *"$STATE/nova/instances"* ]]; then
       virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 && log "destroyed VM $d"
     fi
   done
@@ -46,7 +46,7 @@ for name in "${DAEMONS[@]}"; do
   f="$STATE/run/$name.pid"
   [ -s "$f" ] || continue
   pid=$(cat "$f")
-  if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$(word_of "$name")"; then
+  if [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$(word_of "$name")"* ]]; then
     kill -TERM "$pid" 2>/dev/null && pids+=("$pid:$name")
   fi
   rm -f "$f"
@@ -87,7 +87,7 @@ done
 rabbitmqctl -q delete_vhost faafo_compute >/dev/null 2>&1 && log "deleted rabbitmq vhost faafo_compute"
 # Neutron's security-group chains (neutron-*) and ipsets (NIPv4/NIPv6): only its own
 for t in filter nat mangle raw; do
-  iptables-save -t "$t" 2>/dev/null | grep -q -- 'neutron-' || continue
+  [[ "$(iptables-save -t "$t" 2>/dev/null)" == *neutron-* ]] || continue
   iptables-save -t "$t" | grep -v -- 'neutron-' | iptables-restore -T "$t" 2>/dev/null || \
     iptables-save -t "$t" | grep -v -- 'neutron-' | iptables-restore && log "removed neutron chains from table $t"
 done
