@@ -158,6 +158,7 @@ test("boot: a failed step fails the real Heat wait condition, and the stack's re
   const ref = await cloud.heat.createStack({
     name: stackName,
     timeoutMins: 10,
+    disableRollback: true, // keep CREATE_FAILED and its reason (a rollback would replace it)
     template: {
       heat_template_version: '2018-08-31',
       resources: {
