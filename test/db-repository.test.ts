@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { openRepository, parseDatabaseUrl, DuplicateFractalError, DatabaseUrlError, redact } from '../app/db/index.js';
+import type { SqlFractalRepository } from '../app/db/repository.js';
 import type { Fractal } from '../app/types.js';
 import { freshMysql, freshPostgres, type Disposable } from './helpers/services.js';
 import { startTcpProxy, viaPort } from './helpers/tcp-proxy.js';
@@ -84,6 +85,33 @@ for (const b of backends) {
       await repo.close();
     });
 
+    test('listRendered: newest first; rows of the original faafo (no created_at) last; pending rows never', async () => {
+      const repo = (await openRepository(dbUrl.value)) as SqlFractalRepository;
+      try {
+        const uuids: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const before = Date.now();
+          while (Date.now() <= before) await new Promise((r) => setImmediate(r)); // distinct milliseconds
+          const row = fractal();
+          await repo.insert(row);
+          if (i < 3) await repo.update(row.uuid, { checksum: String(i).repeat(64), size: 10 + i });
+          uuids.push(row.uuid);
+        }
+        // The oldest row as the original faafo left it: no created_at.
+        await repo.db.updateTable('fractal').set({ created_at: null }).where('uuid', '=', uuids[0]!).execute();
+        const page = await repo.listRendered(0, 100);
+        const mine = page.rows.map((r) => r.uuid).filter((u) => uuids.includes(u));
+        assert.deepEqual(mine, [uuids[2], uuids[1], uuids[0]]);
+        assert.deepEqual(
+          (await repo.listRendered(1, 1)).rows.map((r) => r.uuid),
+          [page.rows[1]!.uuid],
+          'offsets follow the same order',
+        );
+      } finally {
+        await repo.close();
+      }
+    });
+
     test('insert, get, list by uuid, update, counts, delete', async () => {
       const repo = await openRepository(dbUrl.value);
       try {
@@ -121,7 +149,7 @@ for (const b of backends) {
         assert.equal(afterCounts.pending, before.pending - 1);
         const rendered = await repo.listRendered(0, 100);
         assert.deepEqual(
-          rendered.rows.map((r) => r.uuid),
+          rendered.rows.map((r) => r.uuid).filter((u) => rows.some((x) => x.uuid === u)),
           [rows[1]!.uuid],
         );
         assert.equal(await repo.update(randomUUID(), { size: 1 }), undefined);
