@@ -122,7 +122,8 @@ test('api mode --rate max: autocannon closed loop, bounded by --max-requests', {
 test('tasks mode: open-loop creation, backlog, completion of exactly the tasks sent', { timeout: 120_000 }, async () => {
   const a = await api();
   // A consumer that answers each task by contract C1, a little slower than the arrival rate so a backlog forms.
-  const png = PNG.sync.write(new PNG({ width: 1, height: 1 }));
+  // The rows' own size: the API checks the PNG's IHDR against the row.
+  const png = PNG.sync.write(new PNG({ width: 16, height: 16 }));
   const sum = createHash('sha256').update(png).digest('hex');
   const seen: string[] = [];
   const consumer = await a.queue.consume(async (h) => {
