@@ -1,35 +1,38 @@
 // What test/cloud-real/stack.test.ts needs from the test cloud with compute (test/cloud/compute/): the readiness
-// check (one clear line when compute is not up), the demo user's connection, the Nova/Neutron ids of everything a
+// check (one clear line when compute is not up: no Nova/Neutron/Glance in the catalog or no debian-13 image), the demo user's connection, the Nova/Neutron ids of everything a
 // stack made (to prove `delete` left none behind), a server's console log (its boot script output), and the boot
 // timings read from Heat's events.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { connect, type Cloud } from '../../src/openstack/index.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import type { StackEvent } from '../../src/stack/events.js';
 import { cloudsYaml as testCloudsYaml } from '../helpers/test-cloud.js';
 
-export const COMPUTE_STATE = process.env.OSC_STATE ?? '/var/lib/faafo-openstack-compute';
-export const READY_MARKER = path.join(COMPUTE_STATE, 'READY-FOR-STACKS');
-
 /** clouds.yaml of the project's test cloud (test/cloud/). */
 export const cloudsYaml = (): string => process.env.FAAFO_CLOUDS_YAML ?? testCloudsYaml;
+
+/** The image the generated templates boot by default (debian-13). */
+const IMAGE = DEFAULTS.image;
 
 export const cliEnv = (): NodeJS.ProcessEnv => ({ OS_CLIENT_CONFIG_FILE: cloudsYaml(), OS_CLOUD: 'faafo-local' });
 
 /** The demo user's cloud, or one line saying why the real-stack test cannot run. */
 export async function computeCloud(home: string): Promise<Cloud> {
-  if (!existsSync(READY_MARKER)) {
-    throw new Error(
-      `the test cloud has no compute (no ${READY_MARKER}): start it with test/cloud/start.sh --with-compute (npm test does)`,
-    );
-  }
   const cloud = await connect({
     cloud: 'faafo-local',
     env: { HOME: home, OS_CLIENT_CONFIG_FILE: cloudsYaml() },
     searchDirs: [],
   });
-  for (const s of ['compute', 'network', 'image', 'orchestration', 'object-store']) {
-    if (!cloud.hasService(s)) throw new Error(`the test cloud's catalog has no ${s} service: compute is not up`);
+  const missing = ['compute', 'network', 'image', 'orchestration', 'object-store'].filter((s) => !cloud.hasService(s));
+  if (missing.length) {
+    throw new Error(
+      `the test cloud has no compute (no ${missing.join(', ')} in its catalog): start it with test/cloud/start.sh --with-compute (npm test does)`,
+    );
+  }
+  const images = await cloud.request<{ images: { status: string }[] }>('image', 'GET', '/v2/images', {
+    query: { name: IMAGE },
+  });
+  if (!images.data.images.some((i) => i.status === 'active')) {
+    throw new Error(`the test cloud has no active image ${IMAGE}: test/cloud/start.sh --with-compute registers it`);
   }
   return cloud;
 }
