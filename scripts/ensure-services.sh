@@ -2,7 +2,8 @@
 # Start whatever the test suite needs that is not already running (idempotent, ~1 s when all are up):
 # PostgreSQL, MariaDB, RabbitMQ (the machine doc's commands), and the project's test cloud test/cloud/ (Keystone,
 # Heat, Swift, Gnocchi, Aodh; with compute, the Nova/Neutron/Glance/Placement that test/cloud-real/ boots servers
-# on; test/cloud/README.md). Needs root for the OpenStack part, as CI and the dev machines have. A cloud already running with compute stays as it is (start.sh keeps its public address).
+# on; test/cloud/README.md). Needs root for the OpenStack part, as CI and the dev machines have. A cloud already
+# running with compute stays as it is (start.sh keeps its public address).
 set -u
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 waitport() { for _ in $(seq 1 60); do up "$1" && return 0; sleep 1; done; echo "ensure-services: port $1 did not open" >&2; return 1; }
