@@ -65,9 +65,10 @@ fast_ok() {
 if fast_ok; then log "compute already running (fast path, $(since))"; exit 0; fi
 rm -f "$STATE/ready"
 
-# Keystone: on the public address when the base cloud listens there (--with-compute), else loopback
-if http_up "http://$PUB:$KS_PORT/v3"; then KS_URL="http://$PUB:$KS_PORT"
-elif http_up "http://127.0.0.1:$KS_PORT/v3"; then KS_URL="http://127.0.0.1:$KS_PORT"
+# Keystone for the daemons on this host: loopback while it answers there (the base cloud listens on
+# loopback AND the public address), so the base moving to the public address changes no config here
+if http_up "http://127.0.0.1:$KS_PORT/v3"; then KS_URL="http://127.0.0.1:$KS_PORT"
+elif http_up "http://$PUB:$KS_PORT/v3"; then KS_URL="http://$PUB:$KS_PORT"
 else die "Keystone answers neither on $PUB:$KS_PORT nor 127.0.0.1:$KS_PORT (start test/cloud/start.sh first)"; fi
 export OSC_KEYSTONE_URL=$KS_URL
 

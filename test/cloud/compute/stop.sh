@@ -88,8 +88,8 @@ rabbitmqctl -q delete_vhost faafo_compute >/dev/null 2>&1 && log "deleted rabbit
 # Neutron's security-group chains (neutron-*) and ipsets (NIPv4/NIPv6): only its own
 for t in filter nat mangle raw; do
   [[ "$(iptables-save -t "$t" 2>/dev/null)" == *neutron-* ]] || continue
-  iptables-save -t "$t" | grep -v -- 'neutron-' | iptables-restore -T "$t" 2>/dev/null || \
-    iptables-save -t "$t" | grep -v -- 'neutron-' | iptables-restore && log "removed neutron chains from table $t"
+  # a dump of ONE table restores only that table; everything not Neutron's is written back as it was
+  iptables-save -t "$t" | grep -v -- 'neutron-' | iptables-restore && log "removed neutron chains from table $t"
 done
 for s in $(ipset list -n 2>/dev/null | grep -E '^NIPv[46]'); do ipset destroy "$s" 2>/dev/null; done
 # devices: agent bridges brq<net>, vxlan-<vni>, the veth pair, br-faafo
