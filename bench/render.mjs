@@ -2,7 +2,8 @@
 // pixel identity (rgbsum), all-core speed-up, the end-to-end time a user waits (POST -> stored through
 // `faafo serve`, one worker, 1 thread and all threads, beside the C kernel on the same image), PNG size against
 // the previous encoder and PIL's defaults, and peak RSS / time of a 9999x9999 fractal in a child process.
-//   node bench/render.mjs [--rounds 5] [--e2e-rounds 5] [--big-iterations 512] [--no-big] [--no-e2e] [--dist]
+//   node bench/render.mjs [--rounds 5] [--e2e-rounds 5] [--levels 1,2,3,4,6] [--big-iterations 512]
+//                         [--no-big] [--no-e2e] [--no-levels] [--dist]
 // By default app/ is compiled with esbuild into a temp folder under node_modules/.cache (plain JS, like dist/,
 // and where the service's dependencies resolve); --dist uses the project build (npm run build) instead. The
 // last line is JSON. Figures depend on the machine and its load: timings are reported as best and median of
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     'no-big': { type: 'boolean', default: false },
     'e2e-rounds': { type: 'string', default: '5' },
     'no-e2e': { type: 'boolean', default: false },
+    levels: { type: 'string', default: '1,2,3,4,6' },
+    'no-levels': { type: 'boolean', default: false },
     dist: { type: 'boolean', default: false },
   },
 });
@@ -198,11 +201,11 @@ await one.close();
 // How the all-core render splits its work: CPU ticks per OS thread of this process during one render (Linux).
 // Under load the scheduler may not give a process more cores, so wall-clock speed-up can hide a good split;
 // min(cores, total CPU / busiest thread) is the speed-up the split allows on idle cores.
-const threadTicks = () => {
+const threadTicks = (pid = 'self') => {
   try {
     return Object.fromEntries(
-      readdirSync('/proc/self/task').map((t) => {
-        const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+      readdirSync(`/proc/${pid}/task`).map((t) => {
+        const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
         return [t, Number(f[11]) + Number(f[12])];
       }),
     );
@@ -344,6 +347,7 @@ async function startServe(threads) {
   }
   return {
     base,
+    pid: child.pid,
     /** POSTs the fractal and resolves when the worker reports it stored: seconds, and the stored row. */
     async request(params) {
       const t0 = performance.now();
@@ -398,7 +402,9 @@ if (!args['no-e2e']) {
   );
   const threadCounts = [...new Set([1, cores])];
   const serves = [];
-  for (const t of threadCounts) serves.push({ threads: t, serve: await startServe(t), runs: [], renders: [] });
+  for (const t of threadCounts) {
+    serves.push({ threads: t, serve: await startServe(t), runs: [], renders: [], ticks: {} });
+  }
   // Warm-up (threads started, WebAssembly tiered up), and the pixel check of the stored PNG.
   let stored;
   for (const s of serves) stored = await s.serve.request(E);
@@ -406,7 +412,12 @@ if (!args['no-e2e']) {
   for (let i = 0; i < e2eRounds; i++) {
     cE.push(runC(E));
     for (const s of serves) {
+      // CPU ticks of every thread of the serve process (API, worker, render threads, upload, storing) during
+      // the request: the load-independent cost per fractal, and how it splits over threads.
+      const t0 = threadTicks(s.serve.pid);
       const r = await s.serve.request(E);
+      const t1 = threadTicks(s.serve.pid);
+      if (t0 && t1) for (const [t, v] of Object.entries(t1)) s.ticks[t] = (s.ticks[t] ?? 0) + v - (t0[t] ?? 0);
       s.runs.push(r.seconds);
       s.renders.push(r.row.duration);
     }
@@ -419,7 +430,7 @@ if (!args['no-e2e']) {
   e2e = {
     image: E,
     rounds: e2eRounds,
-    c: { best: best(tCE), median: median(tCE) },
+    c: { best: best(tCE), median: median(tCE), cpu: cE.reduce((a, r) => a + r.cpu, 0) / cE.length },
     size: stored.row.size,
     previousSize: PREVIOUS_SIZE,
     pilDefaultSize: seen.pilSize,
@@ -429,6 +440,11 @@ if (!args['no-e2e']) {
   console.log(`C julia_ref -O2 (1 core): best ${fmt(e2e.c.best)} s, median ${fmt(e2e.c.median)} s`);
   for (const s of serves) {
     const key = s.threads === 1 ? 'oneThread' : 'allThreads';
+    const busy = Object.values(s.ticks)
+      .filter((v) => v > 0)
+      .sort((a, b) => b - a);
+    const ticks = busy.reduce((a, v) => a + v, 0);
+    const cpu = ticks / clkTck / e2eRounds; // serve's CPU seconds per fractal
     e2e[key] = {
       threads: s.threads,
       best: best(s.runs),
@@ -436,17 +452,65 @@ if (!args['no-e2e']) {
       renderMedian: median(s.renders),
       ratioBest: e2e.c.best / best(s.runs),
       ratioMedian: e2e.c.median / median(s.runs),
+      cpuSeconds: busy.length ? cpu : null,
+      cpuRatio: busy.length ? e2e.c.cpu / cpu : null,
+      splitTicks: busy,
+      splitBound: busy.length ? Math.min(s.threads, ticks / busy[0]) : null,
     };
     const x = e2e[key];
     console.log(
       `POST -> stored, threads=${s.threads}: best ${fmt(x.best)} s, median ${fmt(x.median)} s ` +
         `(render ${fmt(x.renderMedian)} s of it) -> ${fmt(x.ratioBest, 2)}x C per core (best), ${fmt(x.ratioMedian, 2)}x (median)`,
     );
+    if (busy.length) {
+      console.log(
+        `  serve CPU ${fmt(cpu)} s per fractal (C ${fmt(e2e.c.cpu)} s) -> ${fmt(x.cpuRatio, 2)}x C in CPU time; ` +
+          `ticks per busy thread ${busy.slice(0, 6).join(', ')} -> the split allows ${fmt(x.splitBound, 2)}x on idle cores, ` +
+          `i.e. at most ${fmt(x.cpuRatio * x.splitBound, 2)}x C per core there`,
+      );
+    }
   }
   console.log(
     `PNG ${E.width}x${E.height}: ${e2e.size} bytes; previous encoder ${PREVIOUS_SIZE} (${fmt((100 * e2e.size) / PREVIOUS_SIZE - 100, 1)}%), ` +
       `PIL defaults ${seen.pilSize}; rgbsum ${e2eIdentical ? '= C' : 'DIFFERENT from C'}`,
   );
+}
+
+// --- zlib level: time and size side by side (the renderer's `compression` option), on the end-to-end image,
+// one render thread, process CPU time (render thread + main thread) of each render, median of --rounds.
+let levelTable;
+if (!args['no-levels']) {
+  const levels = args.levels.split(',').map(Number);
+  console.log(
+    `zlib level (threads=1, ${E.width}x${E.height}, N=${E.iterations}; median of ${rounds}; load ${load()}):`,
+  );
+  const rs = levels.map((level) => ({ level, r: new Renderer({ threads: 1, compression: level }), cpu: [], wall: [] }));
+  for (const x of rs) await x.r.render(E, sink().out); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    for (const x of rs) {
+      const s = sink();
+      const c0 = process.cpuUsage();
+      const res = await x.r.render(E, s.out);
+      const c = process.cpuUsage(c0);
+      x.cpu.push((c.user + c.system) / 1e6);
+      x.wall.push(res.duration);
+      x.size = res.size;
+    }
+  }
+  for (const x of rs) await x.r.close();
+  levelTable = rs.map((x) => ({
+    level: x.level,
+    cpuSeconds: median(x.cpu),
+    wallSeconds: median(x.wall),
+    size: x.size,
+  }));
+  const ref3 = levelTable.find((x) => x.level === 3) ?? levelTable[0];
+  for (const x of levelTable) {
+    console.log(
+      `  level ${x.level}: CPU ${fmt(x.cpuSeconds)} s (${fmt((100 * x.cpuSeconds) / ref3.cpuSeconds - 100, 1)}% vs level ${ref3.level}), ` +
+        `wall ${fmt(x.wallSeconds)} s, ${x.size} bytes (${fmt((100 * x.size) / ref3.size - 100, 1)}%)`,
+    );
+  }
 }
 
 // --- 9999x9999 in a child process: time and peak RSS
@@ -514,6 +578,7 @@ console.log(
     },
     rgbsumIdentical: identical,
     endToEnd: e2e ?? null,
+    levels: levelTable ?? null,
     big: big && {
       width: 9999,
       height: 9999,
