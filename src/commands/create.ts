@@ -15,12 +15,13 @@ export default class Create extends BaseCommand {
     'Takes the same flags and faafo-stack.yaml as `generate`, or an existing template with --template. Without ' +
     '--app-url the service is bundled and uploaded to Swift (--container), and the servers get a TempURL. With --wait ' +
     '(default on a terminal) every event is printed as it happens; on failure every FAILED resource is listed with its ' +
-    'nested path and reason (exit 1); on success the outputs are printed and, with --outputs-file, saved. ' +
+    'nested path and reason (a failed boot: the boot log\'s last lines), exit 1, and the failed resources are kept for ' +
+    'inspection unless --rollback; on success the outputs are printed and, with --outputs-file, saved. ' +
     'JSON: {"stack":{"id","name","status","reason"},"action","waited","ok","events":[...],"failures":[{"resource","path","type","status","reason","cause"}],"outputs":{...},"outputsFile"}';
   static override examples = [
     '<%= config.bin %> create my-faafo --min-workers 1 --max-workers 6 --wait --outputs-file out.json',
     '<%= config.bin %> create my-faafo -e my-env.yaml --parameter key_name=mykey --timeout 30',
-    '<%= config.bin %> create test-stack --template heat/faafo-stack.yaml -e env-none.yaml --wait --no-rollback',
+    '<%= config.bin %> create test-stack --template heat/faafo-stack.yaml -e env-none.yaml --wait --rollback',
   ];
   static override args = { stack: Args.string({ description: 'name of the new stack' }) };
   static override flags = {

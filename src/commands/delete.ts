@@ -27,7 +27,12 @@ export default class Delete extends BaseCommand {
     const { heat } = await openSession(flags);
     const stack = await requireStack(heat, stackName(args.stack, flags.stack));
     if (!flags.yes) {
-      await requireApproval(`delete of stack ${stack.name}`, [`deletes the stack and all its resources`], terminalPrompter());
+      await requireApproval(
+        `delete of stack ${stack.name}`,
+        [`deletes the stack and all its resources`],
+        terminalPrompter(),
+        'rerun with --yes to delete without asking',
+      );
     }
     const json = this.jsonEnabled();
     const printer = json ? undefined : eventPrinter((l) => this.log(l));

@@ -18,6 +18,8 @@ export const cloudFlags = {
     summary: 'cloud name in clouds.yaml (default: OS_CLOUD, else the OS_* variables, else the only cloud)',
     description: CLOUD_HELP,
     env: 'OS_CLOUD',
+    // the spelling users try first (as in `openstack --os-cloud` vs clouds.yaml's `cloud:`)
+    aliases: ['cloud'],
     helpGroup: 'CLOUD',
   }),
   'os-region-name': Flags.string({

@@ -170,7 +170,9 @@ export class Cloud {
     const base = /^https?:\/\//.test(path) ? '' : this.requireEndpoint(serviceType);
     const url = base + path;
     const what = `${serviceType} ${method.toUpperCase()} ${path.split('?')[0]}`;
-    const send = async (): Promise<Response<T>> => {
+    // Redirects are followed here, not by axios: its follow-redirects logs every request's headers (the
+    // X-Auth-Token) under DEBUG=*.
+    const send = async (url: string, method: string): Promise<Response<T>> => {
       const headers: Record<string, string> = {
         Accept: 'application/json',
         ...(opts.headers ?? {}),
@@ -192,7 +194,7 @@ export class Cloud {
         headers,
         params: opts.query,
         data: opts.body,
-        maxRedirects: opts.maxRedirects ?? 5,
+        maxRedirects: 0,
         responseType: opts.responseType ?? 'json',
         timeout: opts.timeoutMs ?? this.timeoutMs,
       };
@@ -204,11 +206,21 @@ export class Cloud {
       }
       return { status: res.status, data: res.data as T, headers: flatHeaders(res.headers as Record<string, unknown>) };
     };
-    let res = await send();
+    const follow = async (): Promise<Response<T>> => {
+      let [u, m] = [url, method];
+      let r = await send(u, m);
+      for (let hops = 0; hops < (opts.maxRedirects ?? 5) && [301, 302, 303, 307, 308].includes(r.status) && r.headers.location; hops++) {
+        u = new URL(r.headers.location, u).toString();
+        if (r.status === 303) m = 'GET';
+        r = await send(u, m);
+      }
+      return r;
+    };
+    let res = await follow();
     if (res.status === 401 && !isStream(opts.body)) {
       // The token may have been revoked or expired early: re-issue once and retry.
       await this.reissue();
-      res = await send();
+      res = await follow();
     }
     const ok = opts.okStatuses ? opts.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
     if (!ok) {

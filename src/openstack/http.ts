@@ -32,6 +32,9 @@ export function makeHttp(cfg: Pick<CloudConfig, 'verify' | 'cacert' | 'cert' | '
     timeout: (cfg.apiTimeout ?? DEFAULT_TIMEOUT_S) * 1000,
     validateStatus: () => true,
     proxy: false,
+    // Node's own http(s), not follow-redirects: that one logs every request's headers, X-Auth-Token included,
+    // under DEBUG=*. The OpenStack APIs used here never redirect.
+    maxRedirects: 0,
     maxContentLength: Infinity,
     maxBodyLength: Infinity,
     headers: { 'User-Agent': 'faafo-stack' },

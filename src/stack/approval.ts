@@ -51,14 +51,16 @@ export function terminalPrompter(): Prompter {
 }
 
 /** Resolves when approved; throws a one-line UsageError (exit 2) when refused or when nobody can be asked. */
-export async function requireApproval(what: string, reasons: string[], prompter: Prompter): Promise<void> {
+export async function requireApproval(
+  what: string,
+  reasons: string[],
+  prompter: Prompter,
+  hint = 'review `faafo-stack diff`, then rerun with --require-approval never',
+): Promise<void> {
   if (!reasons.length) return;
   const summary = reasons.join('; ');
   if (!prompter.interactive) {
-    throw new UsageError(
-      `${what} needs approval (${summary}) and there is no terminal to ask`,
-      'review `faafo-stack diff`, then rerun with --require-approval never',
-    );
+    throw new UsageError(`${what} needs approval (${summary}) and there is no terminal to ask`, hint);
   }
   const answer = (await prompter.ask(`${what} ${summary}. Proceed? [y/N] `)).trim().toLowerCase();
   if (answer !== 'y' && answer !== 'yes') throw new UsageError(`${what} not approved; nothing was changed`);

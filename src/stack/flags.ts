@@ -32,7 +32,12 @@ export const waitFlags = {
 
 export const applyFlags = {
   ...waitFlags,
-  'no-rollback': Flags.boolean({ description: 'keep failed resources for inspection instead of rolling back' }),
+  // Like `openstack stack create`: a failed stack keeps its resources (the failed server and its boot log) unless
+  // --rollback asks for them to be removed.
+  rollback: Flags.boolean({
+    allowNo: true,
+    description: 'on failure, roll back (delete what the create made / restore the previous stack); default: keep failed resources for inspection',
+  }),
   'outputs-file': Flags.string({
     description: 'write the stack outputs as JSON to this file ({"<stack>": {...}})',
     helpGroup: 'OUTPUT',
@@ -53,13 +58,13 @@ export function shouldWait(flag: boolean | undefined): boolean {
 
 /** What create and update pass to apply.ts from their applyFlags (read in one place for both commands). */
 export function applyOptions(
-  flags: { wait?: boolean; timeout?: number; 'no-rollback'?: boolean; 'outputs-file'?: string },
+  flags: { wait?: boolean; timeout?: number; rollback?: boolean; 'outputs-file'?: string },
   onEvent?: ApplyOptions['onEvent'],
 ): ApplyOptions {
   return {
     wait: shouldWait(flags.wait),
     timeoutMins: flags.timeout,
-    disableRollback: flags['no-rollback'],
+    disableRollback: !flags.rollback,
     outputsFile: flags['outputs-file'],
     onEvent,
   };
