@@ -95,3 +95,14 @@ test('load --help says which engine each mode uses', () => {
   assert.match(text, /only --rate max uses autocannon/);
   assert.doesNotMatch(text, /mix through autocannon/);
 });
+
+test('--rate auto is for tasks mode: api mode refuses it in one line, exit 2', async () => {
+  const dir = await tmp();
+  try {
+    const r = await cli(dir, ['load', '--mode', 'api', '--rate', 'auto', '--url', 'http://127.0.0.1:9']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^Error: bad --rate "auto" \(.*api mode also takes --rate max, tasks mode --rate auto\)\n$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { formatRow, formatSummary, formatEvent } from '../load/report.js';
 import { localWatcher, stackWatcher, type TierWatcher } from '../load/watch.js';
 import { findLocalRun } from '../local/state.js';
 import { assertAnswered, checkTarget } from '../load/target.js';
+import { findTaskRate, type AutoRate } from '../load/auto-rate.js';
 
 export default class Load extends BaseCommand {
   static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
@@ -28,7 +29,11 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
   static override flags = {
     url: Flags.string({ description: 'app URL (default: the local run in this folder, else the stack output)' }),
     mode: Flags.string({ options: ['api', 'tasks'], default: 'tasks', description: 'what to send' }),
-    rate: Flags.string({ default: '1', description: 'arrivals per second (requests or tasks); api mode: max = closed loop over --connections' }),
+    rate: Flags.string({
+      default: '1',
+      description:
+        'arrivals per second (requests or tasks); api mode: max = closed loop over --connections; tasks mode: auto = twice what the workers render (measured with 3 probe tasks of --size), so they scale on any machine',
+    }),
     duration: Flags.integer({ default: 30, min: 1, description: 'seconds of load' }),
     'max-requests': Flags.integer({ min: 1, description: 'stop after this many requests/tasks' }),
     connections: Flags.integer({ min: 1, description: 'api mode: cap on requests in flight (default 256; --rate max: connections, default 10)' }),
@@ -44,12 +49,16 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     out: Flags.string({ default: 'faafo-load', description: 'folder for timeline.csv, timeline.json, chart.svg' }),
   };
 
-  async run(): Promise<LoadResult> {
+  async run(): Promise<LoadResult & { autoRate?: AutoRate }> {
     const { flags } = await this.parse(Load);
     const mode = flags.mode as 'api' | 'tasks';
-    const rate = flags.rate === 'max' && mode === 'api' ? 'max' : Number(flags.rate);
-    if (rate !== 'max' && (!(rate > 0) || !Number.isFinite(rate))) {
-      throw new UsageError(`bad --rate "${flags.rate}"`, 'give arrivals per second > 0, e.g. --rate 2 or --rate 0.5 (api mode also: --rate max)');
+    const auto = flags.rate === 'auto' && mode === 'tasks';
+    let rate: number | 'max' = flags.rate === 'max' && mode === 'api' ? 'max' : auto ? 0 : Number(flags.rate);
+    if (!auto && rate !== 'max' && (!(rate > 0) || !Number.isFinite(rate))) {
+      throw new UsageError(
+        `bad --rate "${flags.rate}"`,
+        'give arrivals per second > 0, e.g. --rate 2 or --rate 0.5; api mode also takes --rate max, tasks mode --rate auto',
+      );
     }
     const mix = parseMix(flags.mix);
     const size = parseSize(flags.size ?? (mode === 'api' ? '64x64@128' : undefined));
@@ -71,6 +80,18 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
       throw new UsageError(`bad --url "${url}"`, 'e.g. --url http://127.0.0.1:8800');
     }
     await checkTarget(url, flags.timeout);
+    let autoRate: AutoRate | undefined;
+    if (auto) {
+      const workers = watcher ? await watcher.read().then((s) => s.tiers.workers ?? 1, () => 1) : 1;
+      autoRate = await findTaskRate({ url, size, workers, timeoutS: flags.timeout, waitS: flags['drain-timeout'] || 300 });
+      rate = autoRate.rate;
+      if (!this.jsonEnabled()) {
+        this.log(
+          `--rate auto: a ${flags.size ?? 'random-size'} task renders in ${autoRate.renderS} s here (mean of ${autoRate.probes}); ` +
+            `${autoRate.workers} worker(s) render ${Number((autoRate.workers / autoRate.renderS).toPrecision(2))}/s: offering ${rate} tasks/s`,
+        );
+      }
+    }
     const tty = process.stdout.isTTY && !this.jsonEnabled();
     const ac = new AbortController();
     const onSig = () => ac.abort();
@@ -106,6 +127,6 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     if (tty) process.stdout.write('\n');
     if (!ac.signal.aborted) assertAnswered(url, result.requests.responses, result.requests.errorsByKind, flags.timeout);
     this.emit(formatSummary(result));
-    return result;
+    return autoRate ? { ...result, autoRate } : result;
   }
 }
