@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { connect, type Cloud } from '../src/openstack/index.js';
 import { stackAlarms } from '../src/stack/alarms.js';
-import { CLOUD_ENV, ChainStack, NotificationCounter, chainInput, until } from './helpers/chain.js';
+import { CLOUD_ENV, ChainStack, NotificationCounter, chainInput, sleep, until } from './helpers/chain.js';
 import { runCli } from './helpers/lifecycle-cli.js';
 
 const sfx = randomBytes(3).toString('hex');
@@ -51,7 +51,46 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('autoscaling chain on real Gnocchi + Aodh (generated templates)', { timeout: 480_000 }, () => {
+/** Nothing in the chain moved for this long: it is stuck, not slow. */
+const STALL_S = 300;
+
+/**
+ * What the chain shows now: each tier's size (or "resizing"), its alarms' states, the notifications Aodh sent,
+ * and the newest cpu measure Gnocchi has processed for each live member. Any change is progress.
+ */
+async function chainProgress(): Promise<string> {
+  const parts: string[] = [String(counter.seen.length)];
+  for (const t of main.tiers) {
+    parts.push(`${t.name}=${(await main.settledSize(t)) ?? 'resizing'}`);
+    for (const a of [...t.upAlarms, ...t.downAlarms]) parts.push(`${a.name}:${await main.alarmState(a.alarm_id)}`);
+  }
+  for (const inst of main.ceilometer.instances.filter((i) => !i.ended)) {
+    const m = await main.ceilometer.gnocchi
+      .measures('instance', inst.id, 'cpu', { granularity: GRANULARITY })
+      .catch(() => []);
+    parts.push(`${inst.id}@${m.at(-1)?.[0] ?? '-'}`);
+  }
+  return parts.join(' ');
+}
+
+/** Like until(), but the deadline moves on whenever progress() changes: fails after STALL_S without change. */
+async function untilWhileMoving(what: string, done: () => Promise<boolean>, progress: () => Promise<string>): Promise<void> {
+  let seen = await progress();
+  let movedAt = Date.now();
+  for (;;) {
+    if (await done()) return; // an assertion inside done() fails the test at once
+    await sleep(1000);
+    const now = await progress().catch(() => seen);
+    if (now !== seen) {
+      seen = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > STALL_S * 1000) {
+      throw new Error(`${what}: nothing in the chain moved for ${STALL_S} s (${now})`);
+    }
+  }
+}
+
+describe('autoscaling chain on real Gnocchi + Aodh (generated templates)', { timeout: 2_400_000 }, () => {
   let upAt: Record<string, number> = {};
 
   test('each tier has its own scale-up and scale-down alarm on its own server_group, insufficient data at first', async () => {
@@ -132,23 +171,34 @@ describe('autoscaling chain on real Gnocchi + Aodh (generated templates)', { tim
     await main.tick('now');
     const idleAt = Date.now();
     const down: Record<string, number> = {};
-    await until(
+    const peak: Record<string, number> = {};
+    // Waits on the chain, not on a clock. On a busy machine (load average 8-11) Gnocchi's metricd processes the
+    // idle measures minutes late; until then Aodh still sees the busy minutes and, once the 40 s cooldown is over,
+    // its repeated signal may grow a tier once more before the idle data arrives (right: Heat did what the data
+    // said). So any size up to max is accepted on the way down, and the wait lasts while the chain moves
+    // (a measure processed, an alarm changing state, a notification, a resize); it fails only when nothing has
+    // moved for STALL_S (the old fixed 200 s window failed there while every stage was still progressing).
+    await untilWhileMoving(
       'every tier back at its minimum',
       async () => {
         await Promise.all([main.tick('now'), broken.tick('prev')]);
         for (const t of main.tiers) {
           if (down[t.name]) continue;
           const n = await main.settledSize(t);
+          if (n !== undefined) {
+            peak[t.name] = Math.max(peak[t.name] ?? 0, n);
+            assert.ok(n >= t.min! && n <= t.max!, `tier ${t.name}: size ${n} outside [${t.min}, ${t.max}]`);
+          }
           if (n === t.min) {
             down[t.name] = Date.now();
             tc.diagnostic(
-              `${t.name}: back to ${n} ${((down[t.name] - idleAt) / 1000).toFixed(1)} s after the first idle measure`,
+              `${t.name}: back to ${n} (from ${peak[t.name]}) ${((down[t.name] - idleAt) / 1000).toFixed(1)} s after the first idle measure`,
             );
-          } else if (n !== undefined) assert.equal(n, t.min! + t.step, `tier ${t.name}: unexpected size`);
+          }
         }
         return main.tiers.every((t) => down[t.name]);
       },
-      200,
+      chainProgress,
     );
     for (const t of main.tiers) {
       assert.equal(await main.alarmState(t.downAlarms[0].alarm_id), 'alarm', `${t.name} scale-down alarm fired`);
@@ -161,13 +211,13 @@ describe('autoscaling chain on real Gnocchi + Aodh (generated templates)', { tim
     }
     // Still idle, the down alarm keeps notifying (repeat_actions): at the minimum nothing more happens.
     const since = Date.now();
-    await until(
+    await untilWhileMoving(
       'a repeated scale-down notification per tier at the minimum',
       async () => {
         await main.tick('now');
         return main.tiers.every((t) => counter.count(t.downAlarms[0].alarm_id, since) >= 1);
       },
-      90,
+      chainProgress,
     );
     for (const t of main.tiers) assert.equal(await main.size(t), t.min, `${t.name} stays at its minimum`);
   });
