@@ -26,7 +26,8 @@ import { repoRoot, runCli, type CliResult } from '../helpers/lifecycle-cli.js';
 import { bootTimes, cliEnv, computeCloud, consoleLog, leftBehind, madeBy, type Made } from './cloud.js';
 
 const ID = randomBytes(3).toString('hex');
-const CONTAINER = `faafo-real-${ID}`; // the bundles of this file's stacks, so that leftovers are ours
+/** Each stack's bundles go to its own container, so that what its delete leaves behind is its own. */
+const bundles = (stack: string) => `${stack}-bundles`;
 const BOOT = ['--boot-timeout', '2400', '--timeout', '60']; // TCG: a server takes 3-9 min to its user data
 const TINY = ['--width', '192', '--height', '128', '--iterations', '96']; // emulated CPUs render slowly
 const timingsFile = process.env.FAAFO_REAL_TIMINGS ?? path.join(tmpdir(), 'faafo-real-stack-timings.json');
@@ -117,7 +118,7 @@ async function create(name: string, args: string[]): Promise<{ r: CliResult; res
     '--json',
     '--no-rollback',
     '--container',
-    CONTAINER,
+    bundles(name),
     ...BOOT,
     ...args,
   ]);
@@ -136,6 +137,12 @@ async function deleteAndCheck(t: TestContext, name: string): Promise<void> {
     'the stack had real servers',
   );
   assert.deepEqual(await leftBehind(cloud, made), [], `nothing of ${name} left behind`);
+  const objects = await cloud.swift.listObjects(bundles(name));
+  assert.deepEqual(
+    objects.map((o) => o.name),
+    [],
+    `no bundle of ${name} left in Swift`,
+  );
   t.diagnostic(`${name}: delete --wait ${timings[`${name} delete`]} s, ${made.length} Nova/Neutron resources gone`);
 }
 
@@ -235,7 +242,15 @@ async function tiersLane(t: TestContext): Promise<void> {
     assert.ok(first.length, 'rendered');
     // a new bundle: the minified build has other bytes, hence another sha256 and another Swift object
     const b = json<{ url: string; sha256: string }>(
-      await stackCli(['bundle', '--container', CONTAINER, '--minify', '--out', path.join(work, 'bundle2'), '--json']),
+      await stackCli([
+        'bundle',
+        '--container',
+        bundles(name),
+        '--minify',
+        '--out',
+        path.join(work, 'bundle2'),
+        '--json',
+      ]),
       'bundle --minify',
     );
     const t0 = Date.now();
@@ -299,7 +314,15 @@ async function smallLane(t: TestContext): Promise<void> {
     const name = `real-fail-${ID}`;
     // a bundle URL the server cannot download (Swift refuses an unsigned object URL)
     const swift = cloud.endpoint('object-store')!;
-    const { r, result, s } = await create(name, [
+    stacks.add(name);
+    const t0 = Date.now();
+    const r = await stackCli([
+      'create',
+      name,
+      '--wait',
+      '--json',
+      '--no-rollback',
+      ...BOOT,
       '--topology',
       'all-in-one',
       '--app-url',
@@ -307,6 +330,8 @@ async function smallLane(t: TestContext): Promise<void> {
       '--app-sha256',
       'a'.repeat(64),
     ]);
+    const result = json<ApplyResult>(r, `create ${name}`);
+    const s = seconds(t0);
     assert.equal(r.code, 1);
     assert.equal(result.stack.status, 'CREATE_FAILED');
     const reasons = [result.stack.reason, ...result.failures.map((f) => f.reason)].join('\n');
