@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { BandRenderer } from '../app/render/band-renderer.js';
 import { escapeCount } from '../app/render/kernel-js.js';
@@ -110,6 +111,62 @@ describe('WebAssembly SIMD kernel', () => {
       filterBand(copy, line);
       assert.ok(Buffer.from(view).equals(Buffer.from(copy)), `filtered bytes ${width}x${rows}`);
       assert.equal(sum, adler32(copy));
+    }
+  });
+
+  it('sums any bytes like zlib: SIMD blocks, 5552-byte chunks, tails, all-0xff worst case', () => {
+    const loaded = loadWasmKernel();
+    assert.ok(loaded);
+    const kernel: WasmKernel = loaded;
+    // zlib's own Adler-32 of the bytes: the trailer of a zlib stream.
+    const zlibAdler = (b: Uint8Array) => {
+      const z = zlib.deflateSync(b, { level: 1 });
+      return z.readUInt32BE(z.length - 4);
+    };
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 16;
+    // Widths whose bands are shorter and longer than a chunk, multiples of 16 and not.
+    for (const [width, rows] of [
+      [5, 1],
+      [21, 1],
+      [1850, 1],
+      [1851, 3],
+      [4000, 5],
+    ]) {
+      const line = 1 + 3 * width;
+      const job = {
+        width,
+        height: 9,
+        iterations: 9,
+        xa: -2,
+        xb: 2,
+        ya: -1,
+        yb: 1,
+        cr: 0,
+        ci: 0,
+        y0: 0,
+        y1: rows,
+        level: 1,
+      };
+      for (const fill of ['random', 'max'] as const) {
+        const view: Uint8Array = kernel.band(job, line, rows);
+        if (fill === 'random') for (let i = 0; i < view.length; i++) view[i] = random() & 255;
+        else {
+          // Raw bytes whose filtered form (Sub first row, Up below) is all 0xff after each filter byte: the
+          // largest sums a chunk can reach.
+          for (let i = 1; i < line; i++) view[i] = i <= 3 ? 0xff : (view[i - 3] + 0xff) & 255;
+          for (let r = 1; r < rows; r++) {
+            for (let i = 1; i < line; i++) view[r * line + i] = (view[(r - 1) * line + i] + 0xff) & 255;
+          }
+        }
+        const copy = Uint8Array.from(view);
+        const sum = kernel.filterAndSum(view, line);
+        filterBand(copy, line);
+        assert.ok(Buffer.from(view).equals(Buffer.from(copy)), `filtered bytes ${width}x${rows} ${fill}`);
+        if (fill === 'max') assert.ok(copy.every((v, i) => i % line === 0 || v === 0xff));
+        assert.equal(sum, zlibAdler(copy), `Adler-32 of ${copy.length} ${fill} bytes`);
+        assert.equal(sum, adler32(copy));
+      }
     }
   });
 });

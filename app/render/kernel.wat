@@ -187,21 +187,58 @@
         (local.set $p (i32.sub (local.get $p) (i32.const 1)))
         (br $sub))))
 
-  ;; Adler-32 of len bytes at p (zlib's definition; sums reduced every 5552 bytes so they fit in 32 bits).
+;; Adler-32 of len bytes at p (zlib's definition). Chunks of at most 5552 bytes (zlib's NMAX: b stays below
+  ;; 2^32 before the modulo); within a chunk 16 bytes at a time: for bytes x0..x15, a += sum(x) and
+  ;; b += 16*a + 16*x0 + 15*x1 + ... + 1*x15, kept as lane sums (va: bytes, vs: va before each block, vb: the
+  ;; weighted bytes) and folded into a and b once per chunk; the chunk's last len%16 bytes one at a time.
   (func (export "adler32") (param $p i32) (param $len i32) (result i32)
-    (local $a i32) (local $b i32) (local $n i32) (local $end i32)
+    (local $a i32) (local $b i32) (local $n i32) (local $end i32) (local $blocks i32)
+    (local $x v128) (local $va v128) (local $vb v128) (local $vs v128)
     (local.set $a (i32.const 1))
     (block $done
       (loop $chunk
         (br_if $done (i32.eqz (local.get $len)))
         (local.set $n (select (i32.const 5552) (local.get $len) (i32.gt_u (local.get $len) (i32.const 5552))))
         (local.set $len (i32.sub (local.get $len) (local.get $n)))
-        (local.set $end (i32.add (local.get $p) (local.get $n)))
-        (loop $byte
-          (local.set $a (i32.add (local.get $a) (i32.load8_u (local.get $p))))
-          (local.set $b (i32.add (local.get $b) (local.get $a)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br_if $byte (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $blocks (i32.shr_u (local.get $n) (i32.const 4)))
+        (if (local.get $blocks)
+          (then
+            (local.set $va (v128.const i32x4 0 0 0 0))
+            (local.set $vb (v128.const i32x4 0 0 0 0))
+            (local.set $vs (v128.const i32x4 0 0 0 0))
+            (local.set $end (i32.add (local.get $p) (i32.shl (local.get $blocks) (i32.const 4))))
+            (loop $block
+              (local.set $x (v128.load (local.get $p)))
+              (local.set $vs (i32x4.add (local.get $vs) (local.get $va)))
+              (local.set $va (i32x4.add (local.get $va)
+                (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $x)))))
+              (local.set $vb (i32x4.add (local.get $vb) (i32x4.add
+                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $x))
+                  (v128.const i16x8 16 15 14 13 12 11 10 9))
+                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $x))
+                  (v128.const i16x8 8 7 6 5 4 3 2 1)))))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br_if $block (i32.lt_u (local.get $p) (local.get $end))))
+            ;; b += 16*blocks*a (a as the chunk began) + 16*sum(vs) + sum(vb); a += sum(va)
+            (local.set $b (i32.add (local.get $b)
+              (i32.mul (i32.shl (local.get $blocks) (i32.const 4)) (local.get $a))))
+            (local.set $b (i32.add (local.get $b) (i32.add (i32.shl
+              (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vs)) (i32x4.extract_lane 1 (local.get $vs)))
+            (i32.add (i32x4.extract_lane 2 (local.get $vs)) (i32x4.extract_lane 3 (local.get $vs))))
+              (i32.const 4))
+              (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vb)) (i32x4.extract_lane 1 (local.get $vb)))
+            (i32.add (i32x4.extract_lane 2 (local.get $vb)) (i32x4.extract_lane 3 (local.get $vb)))))))
+            (local.set $a (i32.add (local.get $a)
+              (i32.add (i32.add (i32x4.extract_lane 0 (local.get $va)) (i32x4.extract_lane 1 (local.get $va)))
+            (i32.add (i32x4.extract_lane 2 (local.get $va)) (i32x4.extract_lane 3 (local.get $va))))))))
+        (local.set $end (i32.add (local.get $p) (i32.and (local.get $n) (i32.const 15))))
+        (block $tailDone
+          (loop $byte
+            (br_if $tailDone (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $a (i32.add (local.get $a) (i32.load8_u (local.get $p))))
+            (local.set $b (i32.add (local.get $b) (local.get $a)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $byte)))
         (local.set $a (i32.rem_u (local.get $a) (i32.const 65521)))
         (local.set $b (i32.rem_u (local.get $b) (i32.const 65521)))
         (br $chunk)))
