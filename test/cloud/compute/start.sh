@@ -63,6 +63,13 @@ fast_ok() {
   http_up "http://$PUB:3142/acng-report.html"
 }
 if fast_ok; then log "compute already running (fast path, $(since))"; exit 0; fi
+
+# One slow start at a time (test/cloud/start.sh and a hand-run one may overlap); the winner may
+# have done everything by the time the lock is ours
+mkdir -p "$STATE/run"
+exec 9>"$STATE/run/start.lock"
+flock 9
+if fast_ok; then log "compute already running (started meanwhile, $(since))"; exit 0; fi
 rm -f "$STATE/ready"
 
 # Keystone for the daemons on this host: loopback while it answers there (the base cloud listens on
@@ -81,7 +88,7 @@ start_bg() {  # NAME CMD... -> setsid, log, pid file; skipped while NAME runs
   local name=$1; shift
   if alive "$name"; then return 0; fi
   log "starting $name"
-  setsid "$@" >>"$STATE/log/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$STATE/log/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/run/$name.pid"
 }
 wait_http() {  # NAME URL
@@ -118,7 +125,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # ---- 2. host network (bridge, veth, apt proxy); idempotent --------------------------------
-"$HERE/host-network.sh"
+"$HERE/host-network.sh" 9>&-   # 9>&-: daemons must not inherit (and hold) start.lock
 
 # ---- 3. image build in the background (minutes; only when the recipe changed) ---------------
 IMAGE_PID=""
@@ -372,7 +379,7 @@ EOF
 CONFIG_SIG=$(cat "$STATE"/etc/*.conf "$STATE"/etc/*.ini | sha256sum | cut -c1-16)
 if [ -s "$STATE/run/config.sig" ] && [ "$(cat "$STATE/run/config.sig")" != "$CONFIG_SIG" ]; then
   for d in "${DAEMONS[@]}"; do
-    if alive "$d"; then log "configuration changed: restarting the daemons"; "$HERE/stop.sh" --keep-servers; break; fi
+    if alive "$d"; then log "configuration changed: restarting the daemons"; "$HERE/stop.sh" --keep-servers 9>&-; break; fi
   done
 fi
 echo "$CONFIG_SIG" >"$STATE/run/config.sig"
@@ -387,11 +394,11 @@ grep -qE '^security_driver *= *"none"' /etc/libvirt/qemu.conf || printf 'securit
 rm -f /etc/libvirt/qemu/networks/autostart/default.xml   # no virbr0/dnsmasq/iptables from libvirt
 if ! alive virtlogd; then
   pgrep -x virtlogd >/dev/null && die "a virtlogd not started by this script runs; stop it first"
-  virtlogd -d -p "$STATE/run/virtlogd.pid" -f "$STATE/etc/virtlogd.conf"
+  virtlogd -d -p "$STATE/run/virtlogd.pid" -f "$STATE/etc/virtlogd.conf" 9>&-
 fi
 if ! alive libvirtd; then
   pgrep -x libvirtd >/dev/null && die "a libvirtd not started by this script runs; stop it first"
-  libvirtd -d -p "$STATE/run/libvirtd.pid" -f "$STATE/etc/libvirtd.conf"
+  libvirtd -d -p "$STATE/run/libvirtd.pid" -f "$STATE/etc/libvirtd.conf" 9>&-
 fi
 for ((i = 0; i < 60; i++)); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.5; done
 virsh -c qemu:///system version >/dev/null 2>&1 || die "libvirtd does not answer"
