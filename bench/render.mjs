@@ -452,6 +452,8 @@ if (!args['no-e2e']) {
       renderMedian: median(s.renders),
       ratioBest: e2e.c.best / best(s.runs),
       ratioMedian: e2e.c.median / median(s.runs),
+      // Each round's C time over ours in the same round (run back to back): steadier when the load changes.
+      ratioPairedMedian: median(s.runs.map((t, i) => cE[i].seconds / t)),
       cpuSeconds: busy.length ? cpu : null,
       cpuRatio: busy.length ? e2e.c.cpu / cpu : null,
       splitTicks: busy,
@@ -460,7 +462,8 @@ if (!args['no-e2e']) {
     const x = e2e[key];
     console.log(
       `POST -> stored, threads=${s.threads}: best ${fmt(x.best)} s, median ${fmt(x.median)} s ` +
-        `(render ${fmt(x.renderMedian)} s of it) -> ${fmt(x.ratioBest, 2)}x C per core (best), ${fmt(x.ratioMedian, 2)}x (median)`,
+        `(render ${fmt(x.renderMedian)} s of it) -> ${fmt(x.ratioBest, 2)}x C per core (best), ${fmt(x.ratioMedian, 2)}x (median), ` +
+        `${fmt(x.ratioPairedMedian, 2)}x (median of the rounds' own ratios)`,
     );
     if (busy.length) {
       console.log(
