@@ -32,7 +32,7 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     rate: Flags.string({
       default: '1',
       description:
-        'arrivals per second (requests or tasks); api mode: max = closed loop over --connections; tasks mode: auto = twice what the workers render (measured with 3 probe tasks of --size), so they scale on any machine',
+        'arrivals per second (requests or tasks); api mode: max = closed loop over --connections; tasks mode: auto = twice what the workers render (3 probe renders of --size on one thread here), so they scale on any machine',
     }),
     duration: Flags.integer({ default: 30, min: 1, description: 'seconds of load' }),
     'max-requests': Flags.integer({ min: 1, description: 'stop after this many requests/tasks' }),
@@ -83,11 +83,11 @@ Writes timeline.csv, timeline.json and chart.svg to --out.`;
     let autoRate: AutoRate | undefined;
     if (auto) {
       const workers = watcher ? await watcher.read().then((s) => s.tiers.workers ?? 1, () => 1) : 1;
-      autoRate = await findTaskRate({ url, size, workers, timeoutS: flags.timeout, waitS: flags['drain-timeout'] || 300 });
+      autoRate = await findTaskRate({ size, workers });
       rate = autoRate.rate;
       if (!this.jsonEnabled()) {
         this.log(
-          `--rate auto: a ${flags.size ?? 'random-size'} task renders in ${autoRate.renderS} s here (mean of ${autoRate.probes}); ` +
+          `--rate auto: a ${flags.size ?? 'random-size'} fractal renders in ${autoRate.renderS} s on one thread here (mean of ${autoRate.probes}); ` +
             `${autoRate.workers} worker(s) render ${Number((autoRate.workers / autoRate.renderS).toPrecision(2))}/s: offering ${rate} tasks/s`,
         );
       }

@@ -1,73 +1,47 @@
 // `load --mode tasks --rate auto`: the arrival rate that makes the workers scale on THIS machine. A fixed rate
 // (the old README's 2 tasks/s of 3000x3000@512) is above one worker's capacity on a slow or busy machine and
-// below it on a fast one, where nothing scales. So: render a few probe tasks of the run's size, take the mean
-// render time the workers report, and offer twice what the current workers render: the backlog grows and each
-// worker is busy all the time, whatever the machine.
+// below it on a quick one (0.39 s a render: one worker keeps up with 2.5/s, nothing scaled). So: render a few
+// probe fractals of the run's size here, in this process, with the service's own renderer on one thread (what a
+// worker with the default --threads 1 runs), and offer twice what the current workers render: the backlog grows
+// and every worker is busy, whatever the machine. Rendering here rather than through the app keeps the probe out
+// of the workers' CPU and backlog, so it cannot scale them before the load (and its chart) starts.
+import { Writable } from 'node:stream';
+import { Renderer } from '../../app/render/index.js';
 import { taskBody, type TaskSize } from './mix.js';
-import { FaafoError } from '../lib/errors.js';
-import { describeCause } from './target.js';
-import { errorKind } from './stats.js';
 
-export const PROBE_TASKS = 3;
+export const PROBE_RENDERS = 3;
 /** Offered rate / what the current workers render. */
 export const OVERLOAD = 2;
 
 export interface AutoRate {
   rate: number;
-  /** Mean render seconds of the probe tasks, as the workers reported them. */
+  /** Mean seconds of the probe renders (one thread, this machine, now). */
   renderS: number;
   workers: number;
   probes: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Two significant digits: 4.8 tasks/s, not 4.7619. */
 const round2 = (v: number) => Number(v.toPrecision(2));
 
-export async function findTaskRate(o: { url: string; size: TaskSize; workers: number; timeoutS: number; waitS: number }): Promise<AutoRate> {
-  const uuids: string[] = [];
-  for (let i = 0; i < PROBE_TASKS; i++) {
-    const body = taskBody(o.size);
-    let status: number;
-    try {
-      const res = await fetch(new URL('/v1/fractal', o.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(o.timeoutS * 1000),
-      });
-      await res.arrayBuffer();
-      status = res.status;
-    } catch (err) {
-      throw new FaafoError(`--rate auto: no answer from ${o.url}: ${describeCause(errorKind(err), o.timeoutS)}`);
+/** Mean render seconds of `n` fractals of this size (random regions, like the load's tasks), on one thread. */
+export async function probeRenderSeconds(size: TaskSize, n = PROBE_RENDERS): Promise<number> {
+  const renderer = new Renderer({ threads: 1 });
+  try {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const t = taskBody(size) as { width: number; height: number; iterations: number; xa: number; xb: number; ya: number; yb: number };
+      const sink = new Writable({ write: (_c, _e, cb) => cb() });
+      total += (await renderer.render(t, sink)).duration;
     }
-    if (status !== 201 && status !== 200) throw new FaafoError(`--rate auto: creating a probe task answered HTTP ${status}`);
-    uuids.push(body.uuid as string);
+    return total / n;
+  } finally {
+    await renderer.close();
   }
-  // The workers' own render times (duration), so time spent queued behind other tasks does not count.
-  const durations = new Map<string, number>();
-  const end = Date.now() + o.waitS * 1000;
-  while (durations.size < uuids.length) {
-    if (Date.now() > end) {
-      throw new FaafoError(`--rate auto: ${uuids.length - durations.size} of ${uuids.length} probe tasks not rendered within ${o.waitS} s`, {
-        hint: 'are workers running? give --rate N instead, or a longer --drain-timeout',
-      });
-    }
-    for (const uuid of uuids) {
-      if (durations.has(uuid)) continue;
-      try {
-        const res = await fetch(new URL(`/v1/fractal/${uuid}`, o.url), { signal: AbortSignal.timeout(o.timeoutS * 1000) });
-        const row = res.ok ? ((await res.json()) as { checksum?: string | null; duration?: number | null }) : undefined;
-        if (!res.ok) await res.arrayBuffer();
-        if (row?.checksum && typeof row.duration === 'number') durations.set(uuid, row.duration);
-      } catch {
-        /* looked up again next round */
-      }
-    }
-    if (durations.size < uuids.length) await sleep(250);
-  }
-  const renderS = Math.max(0.001, [...durations.values()].reduce((a, b) => a + b, 0) / durations.size);
+}
+
+export async function findTaskRate(o: { size: TaskSize; workers: number }): Promise<AutoRate> {
+  const renderS = Math.max(0.001, await probeRenderSeconds(o.size));
   const workers = Math.max(1, o.workers);
-  return { rate: round2((OVERLOAD * workers) / renderS), renderS: Number(renderS.toFixed(3)), workers, probes: durations.size };
+  return { rate: round2((OVERLOAD * workers) / renderS), renderS: Number(renderS.toFixed(3)), workers, probes: PROBE_RENDERS };
 }

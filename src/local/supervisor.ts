@@ -231,7 +231,9 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
         const values = t.members.map((m) => {
           const v = cpu.sample(m.pid, now);
           cpuOf.set(m.pid, v === undefined ? null : Math.round(v * 10) / 10);
-          return v;
+          // Starting up (loading its code: seconds of CPU, more on a busy machine) is not load: a member's first
+          // period does not count toward its tier's mean, or every `local up` would scale before any request.
+          return now - m.createdMs < t.scaling.granularityS * 1000 ? undefined : v;
         });
         let value: number | undefined;
         if (t.metric === 'cpu') {
