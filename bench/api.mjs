@@ -2,7 +2,7 @@
 // seeds rows (some rendered with a real PNG), then drives it with autocannon for a few seconds per case, beside
 // a bare Fastify "hello" server measured the same way in the same run (the ceiling for this machine and load).
 // Target: list and get at least half the hello rate.
-//   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200]
+//   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200] [--rounds 3]
 // (or without building: node --import tsx bench/api.mjs). Figures depend on the machine; nothing is asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,11 +20,13 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     rows: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
 const rows = Number(args.rows);
+const rounds = Number(args.rounds);
 
 // Under tsx the TypeScript sources are used, otherwise the build (dist/).
 const underTsx = process.execArgv.join(' ').includes('tsx');
@@ -91,19 +93,39 @@ const cases = [
 console.log(
   `faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`,
 );
-const results = [];
-for (const [name, url, origin = base] of cases) {
-  const r = await autocannon({ url: `${origin}${url}`, connections, duration: seconds });
-  const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
-  results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors });
+// Each round measures the hello reference and then every case, so each case has a reference taken just
+// before it; the ratio reported is the median over the rounds of case / hello of the same round.
+const results = cases.map(([name]) => ({ name, rps: [], ratio: [], p50: [], p99: [], errors: 0 }));
+for (let round = 0; round < rounds; round++) {
+  let reference = 0;
+  for (const [i, [, url, origin = base]] of cases.entries()) {
+    const r = await autocannon({ url: `${origin}${url}`, connections, duration: seconds });
+    const x = results[i];
+    x.errors += r.errors + r.timeouts + (r.non2xx ?? 0);
+    if (i === 0) reference = r.requests.average;
+    x.rps.push(r.requests.average);
+    x.ratio.push(r.requests.average / reference);
+    x.p50.push(r.latency.p50);
+    x.p99.push(r.latency.p99);
+  }
 }
-const ceiling = results[0].rps;
-console.log('| case | requests/s (mean) | of hello | latency p50 ms | latency p99 ms | errors/non-2xx |');
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+console.log(`median of ${rounds} rounds (hello measured again before the cases of each round):`);
+console.log('| case | requests/s | of hello | latency p50 ms | latency p99 ms | errors/non-2xx |');
 console.log('|---|---|---|---|---|---|');
-for (const x of results) {
-  console.log(
-    `| ${x.name} | ${Math.round(x.rps)} | ${(x.rps / ceiling).toFixed(2)} | ${x.p50} | ${x.p99} | ${x.errors} |`,
-  );
+const summary = results.map((x) => ({
+  name: x.name,
+  rps: median(x.rps),
+  ofHello: median(x.ratio),
+  p50: median(x.p50),
+  p99: median(x.p99),
+  errors: x.errors,
+}));
+for (const x of summary) {
+  console.log(`| ${x.name} | ${Math.round(x.rps)} | ${x.ofHello.toFixed(2)} | ${x.p50} | ${x.p99} | ${x.errors} |`);
 }
 console.log(
   `load average at the end: ${os
@@ -111,9 +133,7 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-console.log(
-  JSON.stringify({ connections, seconds, rows, results: results.map((x) => ({ ...x, ofHello: x.rps / ceiling })) }),
-);
+console.log(JSON.stringify({ connections, seconds, rounds, rows, results: summary }));
 
 await hello.close();
 await app.close();
