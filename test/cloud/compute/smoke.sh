@@ -38,6 +38,9 @@ export OS_AUTH_URL="http://$KS_HOST:$KS_PORT/v3" OS_IDENTITY_API_VERSION=3 OS_RE
 OSC() { openstack "$@" 2>/dev/null; }
 
 # ---- Heat reachable from servers at $PUB:$HEAT_PORT ------------------------------------
+# the base cloud may be restarting (another run of test/cloud/start.sh): wait for Heat first
+for ((i = 0; i < 120; i += 2)); do curl -s -o /dev/null -m 3 "http://127.0.0.1:$HEAT_PORT/" && break; sleep 2; done
+curl -s -o /dev/null -m 3 "http://127.0.0.1:$HEAT_PORT/" || fail "Heat does not answer on 127.0.0.1:$HEAT_PORT"
 FWD=""
 if ! curl -s -o /dev/null -m 3 "http://$PUB:$HEAT_PORT/"; then
   socat TCP-LISTEN:"$HEAT_PORT",bind="$PUB",fork,reuseaddr TCP:127.0.0.1:"$HEAT_PORT" &
