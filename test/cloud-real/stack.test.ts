@@ -174,7 +174,7 @@ async function tiersLane(t: TestContext): Promise<void> {
 
   await t.test('create --no-lb: CREATE_COMPLETE because every server signalled its own wait condition', async (t) => {
     const { r, result, s } = await create(name, flags);
-    assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+    assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`);
     assert.equal(result.stack.status, 'CREATE_COMPLETE');
     const boots = bootTimes(result.events);
     assert.deepEqual(boots.map((b) => b.server.replace(/\/.*\//, '/*/')).sort(), [
@@ -269,7 +269,7 @@ async function tiersLane(t: TestContext): Promise<void> {
       '--json',
     ]);
     const result = json<ApplyResult>(u, `update ${name}`);
-    assert.equal(u.code, 0, `${result.stack?.reason}\n${u.stderr.slice(-2000)}`);
+    assert.equal(u.code, 0, `${result.stack?.reason}\n${u.stdout.slice(-1500)}\n${u.stderr.slice(-1500)}`);
     assert.equal(result.stack.status, 'UPDATE_COMPLETE');
     timings[`${name} update`] = seconds(t0);
     timings[`${name} update boots`] = bootTimes(result.events);
@@ -297,7 +297,7 @@ async function smallLane(t: TestContext): Promise<void> {
     async (t) => {
       const name = `real-aio-${ID}`;
       const { r, result, s } = await create(name, ['--topology', 'all-in-one']);
-      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`);
       timings[`${name} create`] = s;
       timings[`${name} boots`] = bootTimes(result.events);
       const app = String(result.outputs.app_url);
@@ -332,8 +332,8 @@ async function smallLane(t: TestContext): Promise<void> {
     ]);
     const result = json<ApplyResult>(r, `create ${name}`);
     const s = seconds(t0);
-    assert.equal(r.code, 1);
-    assert.equal(result.stack.status, 'CREATE_FAILED');
+    assert.equal(r.code, 1, r.stdout.slice(-1500) + r.stderr.slice(-1500));
+    assert.equal(result.stack?.status, 'CREATE_FAILED', r.stdout.slice(-1500) + r.stderr.slice(-1500));
     const reasons = [result.stack.reason, ...result.failures.map((f) => f.reason)].join('\n');
     assert.match(reasons, /could not download the app bundle from app_url \(curl exit \d+\)/);
     timings[`${name} failed after`] = s;
@@ -354,7 +354,7 @@ async function smallLane(t: TestContext): Promise<void> {
       'identity',
       'POST',
       appCreds(),
-      { body: { application_credential: { name: `faafo-real-scaler-${ID}`, restricted: true } } },
+      { body: { application_credential: { name: `faafo-real-scaler-${ID}` } } }, // restricted: the default
     );
     const ac = cred.data.application_credential;
     try {
@@ -374,7 +374,7 @@ async function smallLane(t: TestContext): Promise<void> {
         '--parameter',
         `scaler_app_cred_secret=${ac.secret}`,
       ]);
-      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stderr.slice(-2000)}`);
+      assert.equal(r.code, 0, `${result.stack?.reason}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`);
       assert.doesNotMatch(r.stdout + r.stderr, new RegExp(ac.secret), 'the secret is never printed');
       timings[`${name} create`] = s;
       timings[`${name} boots`] = bootTimes(result.events);
