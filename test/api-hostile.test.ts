@@ -1,6 +1,7 @@
 // Generated hostile and malformed requests (not hand-listed): random wrong types, boundary numbers, bad JSON,
 // unknown fields, wrong content types, oversize bodies, bad uuids and path traversal, bad uploads. Every answer
-// must be a 4xx with a JSON body carrying a message (an HTML error page on the gallery's URLs), and afterwards the database holds no bad row.
+// must be a 4xx with a JSON body carrying a message (an HTML error page on the gallery's URLs), and afterwards the
+// database holds no bad row.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

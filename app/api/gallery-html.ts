@@ -1,7 +1,7 @@
 // The gallery page (faafo's index.html): 5 rendered fractals per page, newest first, each a thumbnail linking to
-// its PNG beside a compact list of its fields, pagination above and below. Self-contained HTML (inline CSS, no CDN). Stable classes/ids
-// for browser tests: #fractals, .fractal, img.fractal-image, nav.pagination (#pagination-top/-bottom),
-// a.page-link[data-page], a.page-next, a.page-prev, .page-current.
+// its PNG beside a compact list of its fields, pagination above and below. Self-contained HTML (inline CSS, no
+// CDN). Stable classes/ids for browser tests: #fractals, .fractal, img.fractal-image, .uuid, .checksum, .julia,
+// nav.pagination (#pagination-top/-bottom), a.page-link[data-page], a.page-next, a.page-prev, .page-current.
 import type { Fractal } from '../types.js';
 
 export const TITLE = 'First App Application for OpenStack';

@@ -1,5 +1,6 @@
 // GET /fractal/<uuid>: the PNG, streamed from the image store (or decoded from the legacy `image` column of rows
-// the original worker stored), with Content-Length and the checksum as ETag (If-None-Match answers 304). 404 `{"code":404,"message":"Fractal not found"}` also while not rendered yet.
+// the original worker stored), with Content-Length and the checksum as ETag (If-None-Match answers 304).
+// 404 `{"code":404,"message":"Fractal not found"}` also while not rendered yet.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { dependency } from '../errors.js';
