@@ -92,7 +92,7 @@ test('load --help says which engine each mode uses', () => {
   assert.equal(r.status, 0, r.stderr);
   const text = r.stdout.replace(/\s+/g, ' ');
   assert.match(text, /--mode api sends a list\/get\/create mix\. At a fixed --rate: an open-model sender of its own \(node:http/);
-  assert.match(text, /only --rate max uses autocannon/);
+  assert.match(text, /Only --rate max uses autocannon/);
   assert.doesNotMatch(text, /mix through autocannon/);
 });
 

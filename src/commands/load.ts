@@ -12,16 +12,14 @@ import { findTaskRate, type AutoRate } from '../load/auto-rate.js';
 
 export default class Load extends BaseCommand {
   static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
-  static override description = `Sends load at an app URL (--url, a running \`faafo-stack local up\` in this folder, or --watch-stack's
-load balancer output), open model: requests start on schedule whatever the answers.
---mode tasks creates fractal tasks like \`faafo create\` and follows each until rendered (backlog, completion times),
-  with Node's fetch.
---mode api sends a list/get/create mix. At a fixed --rate: an open-model sender of its own (node:http, requests
-  start on schedule, at most --connections in flight); only --rate max uses autocannon (closed loop over
-  --connections, as fast as answered).
-A target that does not answer at all is an error (exit 1, one line naming the URL and the cause).
-Writes timeline.csv, timeline.json and chart.svg to --out.`;
+  static override description = [
+  'Sends load at an app URL (--url, a running `faafo-stack local up` in this folder, or --watch-stack\'s load balancer output), open model: requests start on schedule whatever the answers.',
+  '--mode tasks creates fractal tasks like `faafo create` and follows each until rendered (backlog, completion times), with Node\'s fetch. --rate auto finds the rate that makes the workers scale here: twice what they render.',
+  '--mode api sends a list/get/create mix. At a fixed --rate: an open-model sender of its own (node:http; requests start on schedule, at most --connections in flight). Only --rate max uses autocannon (closed loop over --connections, as fast as answered).',
+  'A target that does not answer at all is an error (exit 1, one line naming the URL and the cause). Writes timeline.csv, timeline.json and chart.svg to --out.',
+].join('\n\n');
   static override examples = [
+    '<%= config.bin %> load --mode tasks --rate auto --duration 40 --size 3000x3000@512 --settle 300',
     '<%= config.bin %> load --mode tasks --rate 2 --duration 60 --size 512x512',
     '<%= config.bin %> load --mode api --url http://127.0.0.1:8800 --rate 200 --duration 30 --mix list=70,get=25,create=5',
     '<%= config.bin %> load --mode tasks --watch-stack faafo --rate 1 --duration 300 --out load-out',
