@@ -182,6 +182,8 @@ for (const backend of backends) {
       const row = await create(api.base);
       const pendingEdit = await putJson(api.base, row.uuid, { iterations: 99 });
       assert.equal(pendingEdit.status, 200, 'a pending row can still be edited (Flask-Restless PUT)');
+      const resized = await putJson(api.base, row.uuid, { width: params.width * 2 });
+      assert.equal(resized.status, 409, 'but not resized: its task is queued with the size the PNG must have');
       const png = makePng(params.width, params.height, 4);
       const done = (await (await upload(api.base, row.uuid, png.bytes, png.checksum)).json()) as Fractal;
       assert.equal(done.checksum, png.checksum);

@@ -5,7 +5,8 @@ import type { ApiMetrics } from './metrics.js';
 export interface ApiLimits {
   /** JSON bodies of POST /v1/fractal (bytes). */
   createBodyLimit: number;
-  /** JSON bodies of PUT /v1/fractal/<uuid>, which may carry the original worker's base64 image (bytes). */
+  /** JSON bodies of PUT /v1/fractal/<uuid>, which may carry the original worker's base64 image (bytes; default
+   *  256 MiB, about a 190 MiB PNG; every body up to it is stored, a larger one is a 413). */
   legacyBodyLimit: number;
   /** Raw PNG uploads of PUT /v1/fractal/<uuid>/image (bytes). */
   uploadLimit: number;

@@ -199,6 +199,14 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
         if (typeof patch.checksum === 'string' || typeof patch.size === 'number') {
           throw new HttpError(400, 'checksum and size are set by storing the image (field "image" or PUT .../image)');
         }
+        // The queued task carries the size and the stored PNG must have the row's size: it is fixed at creation.
+        const resized = (['width', 'height'] as const).filter((k) => patch[k] !== undefined && patch[k] !== row[k]);
+        if (resized.length > 0) {
+          throw new HttpError(
+            409,
+            `${resized.join(' and ')} cannot change after creation (the task is queued with the size): create a new fractal`,
+          );
+        }
         const merged = { ...row, ...patch };
         checkBounds(merged);
         checkJulia(merged);
