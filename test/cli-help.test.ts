@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const run = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], { encoding: 'utf8' });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], { encoding: 'utf8' });
 
 /** Section header ("SIZES FLAGS") -> the long flag names listed in it. */
 function flagSections(help: string): Map<string, string[]> {
@@ -43,7 +44,14 @@ for (const cmd of ['create', 'update', 'diff']) {
     const s = flagSections(r.stdout);
     const expect: Record<string, string[]> = {
       'SIZES FLAGS': ['flavor', 'api-flavor', 'worker-flavor', 'min-api', 'max-api', 'min-workers', 'max-workers'],
-      'SCALING FLAGS': ['scale-up-cpu', 'scale-down-cpu', 'granularity', 'evaluation-periods', 'cooldown', 'worker-scaling'],
+      'SCALING FLAGS': [
+        'scale-up-cpu',
+        'scale-down-cpu',
+        'granularity',
+        'evaluation-periods',
+        'cooldown',
+        'worker-scaling',
+      ],
       'NETWORK FLAGS': ['external-network', 'network-cidr', 'ssh-cidr', 'lb'],
       'APP FLAGS': ['image', 'app-url', 'app-sha256', 'database-url', 'queue-url', 'image-store-url'],
       'CLOUD FLAGS': ['os-cloud', 'os-region-name'],
@@ -51,7 +59,8 @@ for (const cmd of ['create', 'update', 'diff']) {
     if (cmd !== 'diff') expect['OUTPUT FLAGS'] = ['wait', 'outputs-file'];
     for (const [header, flags] of Object.entries(expect)) {
       assert.ok(s.has(header), `${cmd}: a ${header} section in ${[...s.keys()].join(', ')}`);
-      for (const f of flags) assert.ok(s.get(header)!.includes(f), `${cmd}: --${f} under ${header}: ${s.get(header)!.join(' ')}`);
+      for (const f of flags)
+        assert.ok(s.get(header)!.includes(f), `${cmd}: --${f} under ${header}: ${s.get(header)!.join(' ')}`);
     }
     // What is left ungrouped is a short list, not 50 flags.
     assert.ok((s.get('FLAGS') ?? []).length <= 10, `${cmd} FLAGS: ${(s.get('FLAGS') ?? []).join(' ')}`);

@@ -34,7 +34,8 @@ function runLike(): { rows: TimelineRow[]; events: ScalingEvent[] } {
 }
 
 const attr = (el: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(el)?.[1];
-const texts = (svg: string) => [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map((m) => ({ attrs: m[1]!, text: m[2]! }));
+const texts = (svg: string) =>
+  [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map((m) => ({ attrs: m[1]!, text: m[2]! }));
 
 test('the title has its own band: it does not overlap the first panel label', () => {
   const { rows, events } = runLike();
@@ -46,7 +47,10 @@ test('the title has its own band: it does not overlap the first panel label', ()
   const titleSize = Number(attr(title.attrs, 'font-size') ?? 11);
   const labelBaseline = Number(attr(label.attrs, 'y'));
   // Glyphs reach about one font size above the baseline and a fifth below it.
-  assert.ok(labelBaseline - 11 > titleBaseline + titleSize * 0.25 + 2, `title at ${titleBaseline}, first label at ${labelBaseline}`);
+  assert.ok(
+    labelBaseline - 11 > titleBaseline + titleSize * 0.25 + 2,
+    `title at ${titleBaseline}, first label at ${labelBaseline}`,
+  );
 });
 
 test('every line has its own colour, and the dashed scaling lines have a legend', () => {
@@ -64,7 +68,10 @@ test('every line has its own colour, and the dashed scaling lines have a legend'
   // The legend's samples are dashed, in the colours the lines use.
   for (const name of ['scale-up', 'scale-down']) {
     const i = svg.indexOf(`>${name}</text>`);
-    const sample = svg.slice(0, i).match(/<line[^>]*>/g)!.at(-1)!;
+    const sample = svg
+      .slice(0, i)
+      .match(/<line[^>]*>/g)!
+      .at(-1)!;
     assert.ok(attr(sample, 'stroke-dasharray'), `${name} legend sample is dashed`);
     assert.ok(up.has(attr(sample, 'stroke')), `${name} legend sample in the lines' colour`);
   }
@@ -76,18 +83,27 @@ test('axes have ticks: round y ticks on every panel, time ticks with labels', ()
   const panels = svg.split('<g class="panel">').slice(1);
   assert.equal(panels.length, 4);
   for (const p of panels) {
-    const yLabels = texts(p).filter((t) => attr(t.attrs, 'text-anchor') === 'end').map((t) => t.text);
+    const yLabels = texts(p)
+      .filter((t) => attr(t.attrs, 'text-anchor') === 'end')
+      .map((t) => t.text);
     assert.ok(yLabels.length >= 3, `y tick labels: ${yLabels.join(',')}`);
     assert.equal(yLabels[0], '0');
   }
   assert.deepEqual(ticks(150), [0, 50, 100, 150]);
   assert.deepEqual(ticks(2), [0, 0.5, 1, 1.5, 2]);
-  const xLabels = texts(svg).filter((t) => attr(t.attrs, 'text-anchor') === 'middle' && /^\d+$/.test(t.text)).map((t) => Number(t.text));
+  const xLabels = texts(svg)
+    .filter((t) => attr(t.attrs, 'text-anchor') === 'middle' && /^\d+$/.test(t.text))
+    .map((t) => Number(t.text));
   assert.ok(xLabels.length >= 5, `time labels: ${xLabels.join(',')}`);
   assert.equal(xLabels[0], 0);
   assert.ok(xLabels.at(-1)! <= 120 && xLabels.at(-1)! >= 100, `time labels: ${xLabels.join(',')}`);
   // Tier sizes are whole numbers: no 0.5 server.
-  const tierLabels = texts(panels[3]!).filter((t) => attr(t.attrs, 'text-anchor') === 'end').map((t) => t.text);
-  assert.ok(tierLabels.every((v) => Number.isInteger(Number(v))), tierLabels.join(','));
+  const tierLabels = texts(panels[3]!)
+    .filter((t) => attr(t.attrs, 'text-anchor') === 'end')
+    .map((t) => t.text);
+  assert.ok(
+    tierLabels.every((v) => Number.isInteger(Number(v))),
+    tierLabels.join(','),
+  );
   assert.match(svg, /time since start \(s\)/);
 });

@@ -51,7 +51,12 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
     const rate = Math.max(5, Math.round(capacity.requests.throughputPerS * 0.6));
     t.diagnostic(`one API process answers ${capacity.requests.throughputPerS}/s; offering ${rate}/s`);
     // The scale-down of the calibration burst, if any, is over: start from one API process, outside cooldown.
-    await until(async () => (await e.run.state()).tiers.find((x) => x.name === 'api')!.size === 1, 'api tier at 1', 600_000, 500);
+    await until(
+      async () => (await e.run.state()).tiers.find((x) => x.name === 'api')!.size === 1,
+      'api tier at 1',
+      600_000,
+      500,
+    );
 
     const endLoad = new AbortController();
     const scaledUp = until(
@@ -80,9 +85,17 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
       endLoad: endLoad.signal,
     }).finally(() => endLoad.abort());
     await scaledUp;
-    t.diagnostic(`p99 ms per second of load: ${r.timeline.filter((row) => row.responses > 0).map((row) => Math.round(row.p99 ?? 0)).join(',')}`);
+    t.diagnostic(
+      `p99 ms per second of load: ${r.timeline
+        .filter((row) => row.responses > 0)
+        .map((row) => Math.round(row.p99 ?? 0))
+        .join(',')}`,
+    );
     const sizes = r.timeline.map((row) => row.tiers.api ?? 0);
-    assert.ok(Math.max(...sizes) >= 2, `api grew: ${sizes.join(',')}; decisions ${JSON.stringify((await e.run.state()).decisions)}`);
+    assert.ok(
+      Math.max(...sizes) >= 2,
+      `api grew: ${sizes.join(',')}; decisions ${JSON.stringify((await e.run.state()).decisions)}`,
+    );
     assert.equal(sizes.at(-1), 1, `back to 1: ${sizes.join(',')}`);
     const ups = r.scaling.filter((s) => s.tier === 'api' && s.direction === 'up');
     const downs = r.scaling.filter((s) => s.tier === 'api' && s.direction === 'down');
@@ -96,7 +109,13 @@ test('local up + load --mode api: API tier scales 1 -> 2 -> 1 on CPU', { timeout
     assert.ok(decisions.some((d) => d.action === 'scale_up' && d.metric === 'cpu'));
     assert.ok(decisions.some((d) => d.action === 'scale_down'));
     // The first API process is the oldest: the scale-down removed it, the newer one is left.
-    assert.deepEqual((await e.run.state()).tiers.find((x) => x.name === 'api')!.members.map((m) => m.name).includes('api-1'), false);
+    assert.deepEqual(
+      (await e.run.state()).tiers
+        .find((x) => x.name === 'api')!
+        .members.map((m) => m.name)
+        .includes('api-1'),
+      false,
+    );
   } finally {
     await e.dispose();
   }

@@ -27,7 +27,11 @@ const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs'
 
 function cli(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'test/helpers/run-command.ts'), ...args], { cwd });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, path.join(repoRoot, 'test/helpers/run-command.ts'), ...args],
+      { cwd },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -42,11 +46,16 @@ test('the "see it scale" example scales the workers up and back on this machine'
   const empty = await mkdtemp(path.join(os.tmpdir(), 'faafo-see-'));
   const cfg = await resolveConfig({ cwd: empty });
   await rm(empty, { recursive: true, force: true });
-  const { cwd: _c, port: _p, controlPort: _cp, queueUrl: _q, databaseUrl: _d, imageUrl: _i, log: _l, ...opts } = toLocalOptions(
-    parsed.flags as never,
-    repoRoot,
-    cfg,
-  );
+  const {
+    cwd: _c,
+    port: _p,
+    controlPort: _cp,
+    queueUrl: _q,
+    databaseUrl: _d,
+    imageUrl: _i,
+    log: _l,
+    ...opts
+  } = toLocalOptions(parsed.flags as never, repoRoot, cfg);
   assert.equal(opts.workerMetric, 'cpu');
   assert.equal(opts.workers.minSize, 1);
   assert.equal(opts.workers.maxSize, 3);

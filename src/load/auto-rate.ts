@@ -30,7 +30,15 @@ export async function probeRenderSeconds(size: TaskSize, n = PROBE_RENDERS): Pro
   try {
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const t = taskBody(size) as { width: number; height: number; iterations: number; xa: number; xb: number; ya: number; yb: number };
+      const t = taskBody(size) as {
+        width: number;
+        height: number;
+        iterations: number;
+        xa: number;
+        xb: number;
+        ya: number;
+        yb: number;
+      };
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
       total += (await renderer.render(t, sink)).duration;
     }
@@ -43,5 +51,10 @@ export async function probeRenderSeconds(size: TaskSize, n = PROBE_RENDERS): Pro
 export async function findTaskRate(o: { size: TaskSize; workers: number }): Promise<AutoRate> {
   const renderS = Math.max(0.001, await probeRenderSeconds(o.size));
   const workers = Math.max(1, o.workers);
-  return { rate: round2((OVERLOAD * workers) / renderS), renderS: Number(renderS.toFixed(3)), workers, probes: PROBE_RENDERS };
+  return {
+    rate: round2((OVERLOAD * workers) / renderS),
+    renderS: Number(renderS.toFixed(3)),
+    workers,
+    probes: PROBE_RENDERS,
+  };
 }

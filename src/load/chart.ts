@@ -65,7 +65,11 @@ export function renderChart(rows: TimelineRow[], events: ScalingEvent[], title: 
         { name: 'p99', color: color(), values: rows.map((r) => r.p99) },
       ],
     },
-    { label: 'backlog (tasks)', integer: true, series: [{ name: 'backlog', color: color(), values: rows.map((r) => r.backlog) }] },
+    {
+      label: 'backlog (tasks)',
+      integer: true,
+      series: [{ name: 'backlog', color: color(), values: rows.map((r) => r.backlog) }],
+    },
     {
       label: 'tier size (processes / servers)',
       integer: true,
@@ -88,16 +92,22 @@ export function renderChart(rows: TimelineRow[], events: ScalingEvent[], title: 
   if (events.length) {
     const lx = W - RIGHT + 10;
     out.push(`<g class="legend-scaling">`);
-    out.push(`<line x1="${lx - 150}" x2="${lx - 130}" y1="16" y2="16" stroke="${SCALE_UP_COLOR}" stroke-width="1.5" stroke-dasharray="3,3"/>`);
+    out.push(
+      `<line x1="${lx - 150}" x2="${lx - 130}" y1="16" y2="16" stroke="${SCALE_UP_COLOR}" stroke-width="1.5" stroke-dasharray="3,3"/>`,
+    );
     out.push(`<text x="${lx - 126}" y="20">scale-up</text>`);
-    out.push(`<line x1="${lx - 70}" x2="${lx - 50}" y1="16" y2="16" stroke="${SCALE_DOWN_COLOR}" stroke-width="1.5" stroke-dasharray="3,3"/>`);
+    out.push(
+      `<line x1="${lx - 70}" x2="${lx - 50}" y1="16" y2="16" stroke="${SCALE_DOWN_COLOR}" stroke-width="1.5" stroke-dasharray="3,3"/>`,
+    );
     out.push(`<text x="${lx - 46}" y="20">scale-down</text>`);
     out.push(`</g>`);
   }
   panels.forEach((panel, pi) => {
     const y0 = panelTop(pi);
     const all = panel.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-    const yTicks = panel.integer ? ticks(Math.max(1, ...all), 4).filter((v) => Number.isInteger(v)) : ticks(Math.max(0, ...all), 4);
+    const yTicks = panel.integer
+      ? ticks(Math.max(1, ...all), 4).filter((v) => Number.isInteger(v))
+      : ticks(Math.max(0, ...all), 4);
     const yMax = yTicks.at(-1)! || 1;
     const y = (v: number) => y0 + PANEL_H - (v / yMax) * PANEL_H;
     out.push(`<g class="panel">`);
@@ -107,7 +117,9 @@ export function renderChart(rows: TimelineRow[], events: ScalingEvent[], title: 
       const yy = y(v).toFixed(1);
       out.push(`<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${yy}" y2="${yy}" stroke="#eee"/>`);
       out.push(`<line x1="${LEFT - 4}" x2="${LEFT}" y1="${yy}" y2="${yy}" stroke="#333"/>`);
-      out.push(`<text class="ytick" x="${LEFT - 7}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${fmtTick(v)}</text>`);
+      out.push(
+        `<text class="ytick" x="${LEFT - 7}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${fmtTick(v)}</text>`,
+      );
     }
     // time axis ticks on every panel.
     for (const t of tTicks) {
@@ -118,7 +130,9 @@ export function renderChart(rows: TimelineRow[], events: ScalingEvent[], title: 
     for (const e of events) {
       const ex = x(e.t).toFixed(1);
       const c = e.direction === 'up' ? SCALE_UP_COLOR : SCALE_DOWN_COLOR;
-      out.push(`<line class="scaling" x1="${ex}" x2="${ex}" y1="${y0}" y2="${y0 + PANEL_H}" stroke="${c}" stroke-width="1.5" stroke-dasharray="3,3"/>`);
+      out.push(
+        `<line class="scaling" x1="${ex}" x2="${ex}" y1="${y0}" y2="${y0 + PANEL_H}" stroke="${c}" stroke-width="1.5" stroke-dasharray="3,3"/>`,
+      );
     }
     panel.series.forEach((s, si) => {
       const pts: string[] = [];
@@ -130,14 +144,19 @@ export function renderChart(rows: TimelineRow[], events: ScalingEvent[], title: 
         pts.push(`${x(r.t).toFixed(1)},${y(v).toFixed(1)}`);
         prev = v;
       });
-      if (pts.length) out.push(`<polyline class="series" fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+      if (pts.length)
+        out.push(
+          `<polyline class="series" fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`,
+        );
       out.push(`<rect x="${W - RIGHT + 10}" y="${y0 + 4 + si * 16}" width="10" height="10" fill="${s.color}"/>`);
       out.push(`<text class="legend" x="${W - RIGHT + 24}" y="${y0 + 13 + si * 16}">${esc(s.name)}</text>`);
     });
     out.push(`</g>`);
   });
   for (const t of tTicks) {
-    out.push(`<text class="xtick" x="${x(t).toFixed(1)}" y="${lastBottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`);
+    out.push(
+      `<text class="xtick" x="${x(t).toFixed(1)}" y="${lastBottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`,
+    );
   }
   out.push(`<text x="${LEFT + plotW / 2}" y="${lastBottom + 30}" text-anchor="middle">time since start (s)</text>`);
   out.push('</svg>');

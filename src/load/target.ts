@@ -35,9 +35,16 @@ export async function checkTarget(url: string, timeoutS: number): Promise<void> 
 }
 
 /** After a run: not one answer means the target was never reachable (it went away after the first check). */
-export function assertAnswered(url: string, responses: number, errorsByKind: Record<string, number>, timeoutS: number): void {
+export function assertAnswered(
+  url: string,
+  responses: number,
+  errorsByKind: Record<string, number>,
+  timeoutS: number,
+): void {
   if (responses > 0) return;
   const kinds = Object.entries(errorsByKind).sort((a, b) => b[1] - a[1]);
-  const cause = kinds.length ? kinds.map(([k, n]) => `${describeCause(k, timeoutS)} x${n}`).join(', ') : 'nothing was sent';
+  const cause = kinds.length
+    ? kinds.map(([k, n]) => `${describeCause(k, timeoutS)} x${n}`).join(', ')
+    : 'nothing was sent';
   throw new FaafoError(`no answer from ${url} during the run: ${cause}`);
 }

@@ -14,7 +14,8 @@ export async function listenOn(server: net.Server, port: number, flag: string, h
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') reject(portInUse(port, flag));
-      else if (e.code === 'EACCES') reject(new FaafoError(`port ${port} (${flag}) needs privileges`, { hint: 'use a port above 1023' }));
+      else if (e.code === 'EACCES')
+        reject(new FaafoError(`port ${port} (${flag}) needs privileges`, { hint: 'use a port above 1023' }));
       else reject(e);
     };
     server.once('error', onError);
