@@ -383,7 +383,8 @@ describe('a 9999x9999 result streams through the API', { timeout: 300_000 }, () 
       assert.ok(stored.size! > size);
       const grew = peakMiB(child.pid!) - baseline;
       t.diagnostic(`API peak RSS ${baseline.toFixed(0)} MiB before, +${grew.toFixed(0)} MiB during the upload`);
-      assert.ok(grew < 64, `the API's peak RSS grew by ${grew.toFixed(0)} MiB during a 400 MiB upload`);
+      // Streaming adds tens of MiB (34 on a quiet machine); holding the image would add 400 or more.
+      assert.ok(grew < 100, `the API's peak RSS grew by ${grew.toFixed(0)} MiB during a 400 MiB upload`);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
