@@ -39,6 +39,7 @@ COMPUTE_DIR="$HERE/compute"
 COMPUTE_PUBLIC_HOST=10.99.0.1                        # br-faafo's address (compute/host-network.sh)
 
 WITH_SWIFT=0 WITH_TELEMETRY=0 WITH_COMPUTE=0
+ARGS=("$@")
 for a in "$@"; do
   case "$a" in
     --with-swift) WITH_SWIFT=1 ;;
@@ -65,7 +66,8 @@ alive() {
     fwd-*) word=socat ;;
     *) word="$1-server" ;;
   esac
-  [ -s "$f" ] && tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$f")/cmdline" | grep -q -- "$word"
+  local cmd
+  [ -s "$f" ] && cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$f")/cmdline") && [[ "$cmd" == *"$word"* ]]
 }
 http_ok() {  # http_ok URL: any HTTP answer below 500
   local c
@@ -92,7 +94,11 @@ port_free() {  # port_free PORT [ADDRESS]: nothing listens there
   ! (exec 3<>"/dev/tcp/${2:-$H}/$1") 2>/dev/null
 }
 local_address() {  # local_address IP: an interface of this host has it (the bridge may be gone after a reboot)
-  [ "$1" = 127.0.0.1 ] || ip -o addr show 2>/dev/null | grep -q " $1/"
+  # No pipe into `grep -q`: under pipefail its early exit (SIGPIPE for `ip`) would read as "no such address".
+  local addrs
+  [ "$1" = 127.0.0.1 ] && return 0
+  addrs=$(ip -o addr show 2>/dev/null) || return 1
+  [[ "$addrs" == *" $1/"* ]]
 }
 # forward NAME PORT: socat PUBLIC:PORT -> 127.0.0.1:PORT for daemons that bind one address only (heat-all's two
 # APIs, the Swift proxy). Started and stopped with them (stop.sh knows the fwd-* pid files).
@@ -135,28 +141,44 @@ fi
 # Explicit knob first; --with-compute means the bridge; otherwise keep the address a running compute cloud uses
 # (a plain start, e.g. from `npm test`, must not take the cloud away from its servers) as long as the address
 # still exists; else loopback.
-# (No record: a cloud started before the record existed, always on loopback.)
-RECORDED_PUBLIC=$(cat "$STATE/public-host" 2>/dev/null || echo 127.0.0.1)
-if [ -n "${OS_LOCAL_PUBLIC_HOST:-}" ]; then PUBLIC=$OS_LOCAL_PUBLIC_HOST
-elif [ $WITH_COMPUTE = 1 ]; then PUBLIC=$COMPUTE_PUBLIC_HOST
-elif local_address "$RECORDED_PUBLIC"; then PUBLIC=$RECORDED_PUBLIC
-else PUBLIC=127.0.0.1
-fi
-export OS_LOCAL_PUBLIC_HOST="$PUBLIC"
-local_address "$PUBLIC" || die "public address $PUBLIC is not an address of this host"
-PUB_KS_URL="http://$PUBLIC:$OS_LOCAL_KEYSTONE_PORT"
-PUB_CFN_URL="http://$PUBLIC:$OS_LOCAL_CFN_PORT"
+# (No record: a cloud started before the record existed, always on loopback.) Resolved again after taking the
+# lock below: another start may have changed it meanwhile.
+WANTED_PUBLIC="${OS_LOCAL_PUBLIC_HOST:-}"
+resolve_public() {
+  RECORDED_PUBLIC=$(cat "$STATE/public-host" 2>/dev/null || echo 127.0.0.1)
+  if [ -n "$WANTED_PUBLIC" ]; then PUBLIC=$WANTED_PUBLIC
+  elif [ $WITH_COMPUTE = 1 ]; then PUBLIC=$COMPUTE_PUBLIC_HOST
+  elif local_address "$RECORDED_PUBLIC"; then PUBLIC=$RECORDED_PUBLIC
+  else PUBLIC=127.0.0.1
+  fi
+  export OS_LOCAL_PUBLIC_HOST="$PUBLIC"
+  local_address "$PUBLIC" || die "public address $PUBLIC is not an address of this host"
+  PUB_KS_URL="http://$PUBLIC:$OS_LOCAL_KEYSTONE_PORT"
+  PUB_CFN_URL="http://$PUBLIC:$OS_LOCAL_CFN_PORT"
+}
+resolve_public
 # uwsgi listens on several addresses itself: one --http-socket per address (lib/telemetry.sh does the same)
 uwsgi_sockets() { echo "--http-socket $H:$1"; [ "$PUBLIC" = "$H" ] || echo "--http-socket $PUBLIC:$1"; }
 
 # ---- fast path: already running --------------------------------------------------------------------------------
-forwards_ok() {  # the socat forwards exist exactly when the public address is not loopback
+# uwsgi_public NAME PORT: that uwsgi was started with a socket on the public address (read from its command line:
+# deterministic, unlike a request to a busy service).
+uwsgi_public() {
+  local cmd
   [ "$PUBLIC" = "$H" ] && return 0
-  alive fwd-heat && alive fwd-heat-cfn && { [ $WITH_SWIFT = 0 ] || alive fwd-swift-proxy; }
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$STATE/run/$1.pid" 2>/dev/null)/cmdline") \
+    && [[ "$cmd" == *"--http-socket $PUBLIC:$2 "* ]]
+}
+listens_public() {  # everything running listens on the public address too (forwards for one-address daemons)
+  [ "$PUBLIC" = "$H" ] && return 0
+  uwsgi_public keystone "$OS_LOCAL_KEYSTONE_PORT" && alive fwd-heat && alive fwd-heat-cfn \
+    && { [ $WITH_SWIFT = 0 ] || alive fwd-swift-proxy; } \
+    && { [ $WITH_TELEMETRY = 0 ] || { uwsgi_public gnocchi-api "$OS_LOCAL_GNOCCHI_PORT" \
+         && uwsgi_public aodh-api "$OS_LOCAL_AODH_PORT"; }; }
 }
 base_running() {
   [ "$RECORDED_PUBLIC" = "$PUBLIC" ] && alive keystone && alive heat \
-    && http_ok "$KS_URL/v3" && http_ok "$HEAT_URL/" && forwards_ok \
+    && http_ok "$KS_URL/v3" && http_ok "$HEAT_URL/" && listens_public \
     && { [ $WITH_SWIFT = 0 ] || { alive swift-proxy && alive swift-object; }; } \
     && { [ $WITH_TELEMETRY = 0 ] || { alive gnocchi-api && alive gnocchi-metricd \
          && alive aodh-api && alive aodh-alarming; }; }
@@ -165,11 +187,11 @@ base_running() {
 start_base() {
   [ "$(id -u)" = 0 ] || die "run as root (installs packages, writes $STATE)"
 
-  # A new public address: everything that listens on it or wrote it into a config restarts (compute keeps
-  # running; it is told the address again by compute/start.sh below).
-  if [ "$RECORDED_PUBLIC" != "$PUBLIC" ]; then
-    log "public address changes $RECORDED_PUBLIC -> $PUBLIC: restarting the base services"
-    bash "$HERE/stop.sh" --base
+  # A new public address (or services running without it): everything that listens on it or wrote it into a
+  # config restarts (compute keeps running; compute/start.sh below is told the address again).
+  if [ "$RECORDED_PUBLIC" != "$PUBLIC" ] || { alive keystone && ! listens_public; }; then
+    log "public address $RECORDED_PUBLIC -> $PUBLIC: restarting the base services"
+    FAAFO_CLOUD_LOCKED=1 bash "$HERE/stop.sh" --base
   fi
 
   # ---- 1. packages ---------------------------------------------------------------------------------------------
@@ -244,8 +266,9 @@ password_hash_rounds = 4
 driver = noop
 EOF
 
-  # The URLs Heat hands out (wait condition handles, metadata, its own endpoint for signals) name the public
-  # address: servers booted on the cloud call them. Heat's own calls to Keystone stay on loopback.
+  # The URLs Heat hands out (wait condition handles, metadata, its own endpoint for signals, Keystone for
+  # signal transports) name the public address: servers booted on the cloud call them. Heat's token validation
+  # and trustee logins stay on loopback.
   cat >"$STATE/etc/heat.conf" <<EOF
 # generated by test/cloud/start.sh - local test Heat (heat-all, fake:// messaging)
 [DEFAULT]
@@ -294,7 +317,8 @@ username = heat
 password = $OS_LOCAL_PASSWORD
 user_domain_name = Default
 [clients_keystone]
-auth_uri = $KS_URL
+# handed to servers too (e.g. a signal transport's auth_url): the public address
+auth_uri = $PUB_KS_URL
 [clients_heat]
 url = http://$PUBLIC:$OS_LOCAL_HEAT_PORT/v1/%(tenant_id)s
 [ec2authtoken]
@@ -387,13 +411,31 @@ EOF
   log "base ready in $(($(date +%s) - T0))s"
 }
 
-base_running || start_base
+# One start (or stop) at a time: parallel `npm test` runs and a compute start must not interleave their restarts.
+# This script runs again under `flock -o` (the lock file sits beside the state dir, which --purge removes):
+# -o keeps the lock's file descriptor away from the daemons started here, which would otherwise hold the
+# lock for as long as they live.
+if ! base_running || [ $WITH_COMPUTE = 1 ]; then
+  [ "$(id -u)" = 0 ] || die "run as root (installs packages, writes $STATE)"
+  if [ "${FAAFO_CLOUD_LOCKED:-0}" != 1 ]; then
+    rc=0; FAAFO_CLOUD_LOCKED=1 flock -o -E 75 -w 900 "$STATE-start.lock" bash "$0" "${ARGS[@]}" || rc=$?
+    [ $rc = 75 ] && die "another start/stop of the test cloud held $STATE-start.lock for 15 min"
+    exit $rc
+  fi
+  resolve_public
+  base_running || start_base
+fi
 
 # ---- 7. compute (after the base: it registers in Keystone and Heat drives it) ------------------------------------
 if [ $WITH_COMPUTE = 1 ]; then
   bash "$COMPUTE_DIR/start.sh" || die "compute/start.sh failed"
-  # the names the samples and the tests' Heat helpers pass, now checked for real (README.md "Heat plugins")
-  "$PY" "$HERE/lib/fixtures.py" || die "test fixtures (lib/fixtures.py) failed"
+  # The names the samples and the tests' Heat helpers pass, now checked for real (README.md "Heat plugins").
+  # Again only when compute (re)started since (its ready file is newer): the check costs ~5 s on a busy machine.
+  compute_ready="${OSC_STATE:-/var/lib/faafo-openstack-compute}/ready"
+  if [ ! -e "$compute_ready" ] || [ ! "$STATE/fixtures.done" -nt "$compute_ready" ]; then
+    "$PY" "$HERE/lib/fixtures.py" || die "test fixtures (lib/fixtures.py) failed"
+    touch "$STATE/fixtures.done"
+  fi
 fi
 
 print_env

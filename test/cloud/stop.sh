@@ -12,12 +12,19 @@ STATE="${OS_LOCAL_STATE:-/var/lib/faafo-openstack}"
 MODE="${1:-}"
 case "$MODE" in ""|--purge|--telemetry|--base) ;; *) echo "stop.sh: unknown argument: $MODE" >&2; exit 2 ;; esac
 
+# The same lock as start.sh (unless start.sh, holding it, runs this); -o: see start.sh.
+if [ "${FAAFO_CLOUD_LOCKED:-0}" != 1 ]; then
+  FAAFO_CLOUD_LOCKED=1 exec flock -o -w 900 "$STATE-start.lock" bash "$0" "$@"
+fi
+
 stop_one() {  # stop_one NAME EXPECTED_CMDLINE_WORD
   local f="$STATE/run/$1.pid" pid i
   [ -s "$f" ] || return 0
   pid=$(cat "$f")
   # Only signal the pid if it still is the program we started (pid reuse).
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$2"; then
+  local cmd
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || cmd=""
+  if kill -0 "$pid" 2>/dev/null && [[ "$cmd" == *"$2"* ]]; then
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then

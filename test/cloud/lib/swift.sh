@@ -16,8 +16,9 @@ KS_URL="http://$H:$OS_LOCAL_KEYSTONE_PORT"
 log() { printf '[swift.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 alive() {  # pid file exists and that pid still runs swift-<name>-server
-  [ -s "$STATE/run/$1.pid" ] && tr '\0' ' ' <"/proc/$(cat "$STATE/run/$1.pid")/cmdline" 2>/dev/null \
-    | grep -q -- "$1-server"
+  local cmd
+  [ -s "$STATE/run/$1.pid" ] && cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$STATE/run/$1.pid")/cmdline") \
+    && [[ "$cmd" == *"$1-server"* ]]
 }
 
 mkdir -p "$SW"/{etc,node/d1}

@@ -28,8 +28,9 @@ WAIT_S="${OS_LOCAL_WAIT_S:-120}"
 log() { printf '[telemetry.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 alive() {  # alive NAME WORD -> pid file exists and that pid still runs WORD
-  [ -s "$STATE/run/$1.pid" ] && tr '\0' ' ' <"/proc/$(cat "$STATE/run/$1.pid")/cmdline" 2>/dev/null \
-    | grep -q -- "$2"
+  local cmd
+  [ -s "$STATE/run/$1.pid" ] && cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$STATE/run/$1.pid")/cmdline") \
+    && [[ "$cmd" == *"$2"* ]]
 }
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
