@@ -9,7 +9,16 @@
 // last line is JSON. Figures depend on the machine and its load: timings are reported as best and median of
 // the rounds, C and ours interleaved, with the load average.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  statSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +49,9 @@ const refSource = path.join(repoRoot, 'bench/reference/julia_ref.c');
 if (!existsSync(refSource)) throw new Error(`julia_ref.c not found: ${refSource}`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
 // The compiled app/ sits inside the repository so that its imports of node_modules packages resolve.
-const buildDir = args.dist ? undefined : mkdtempSync(path.join(repoRoot, 'node_modules/.cache/bench-render-'));
+const cacheDir = path.join(repoRoot, 'node_modules/.cache');
+if (!args.dist) mkdirSync(cacheDir, { recursive: true });
+const buildDir = args.dist ? undefined : mkdtempSync(path.join(cacheDir, 'bench-render-'));
 process.on('exit', () => {
   rmSync(tmp, { recursive: true, force: true });
   if (buildDir) rmSync(buildDir, { recursive: true, force: true });
