@@ -59,6 +59,7 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
     scaleDownBacklogPerWorker: num(env, 'FAAFO_SCALE_DOWN_BACKLOG', 0.5),
     granularityS: num(env, 'FAAFO_GRANULARITY', 60),
     evaluationPeriods: num(env, 'FAAFO_EVALUATION_PERIODS', 1),
+    scaleDownEvaluationPeriods: num(env, 'FAAFO_SCALE_DOWN_EVALUATION_PERIODS', num(env, 'FAAFO_EVALUATION_PERIODS', 1)),
     cooldownS: fromStack?.cooldownS ?? num(env, 'FAAFO_COOLDOWN', 60),
   });
   if (fromStack) {

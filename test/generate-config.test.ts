@@ -172,7 +172,8 @@ test(
       r.files.map((f) => path.basename(f)),
       ['faafo-stack.yaml', 'faafo-api-member.yaml', 'faafo-worker-member.yaml', 'env.yaml'],
     );
-    assert.deepEqual(r.requiredParameters, ['app_url', 'app_sha256']);
+    // up to 3 API servers: no per-server (file:) image store default; create makes a Swift one (issue 10 item 3)
+    assert.deepEqual(r.requiredParameters, ['app_url', 'app_sha256', 'image_store_url']);
     for (const f of r.files) assert.ok(existsSync(path.join(dir, f)));
   },
 );

@@ -57,6 +57,8 @@ test(
     const params = {
       app_url: 'https://bundles.example.invalid/faafo.tgz',
       app_sha256: '0'.repeat(64),
+      // more than one API server: a Swift image store (create makes it; given here as Heat would get it)
+      image_store_url: 'swift://faafo-images?auth_url=http://127.0.0.1:5000/v3&application_credential_id=x',
       boot_timeout: 300,
       scaling_cooldown: 0,
     };
@@ -179,6 +181,9 @@ test(
           ...synth.parameters,
           app_url: 'https://bundles.example.invalid/faafo.tgz',
           app_sha256: 'a'.repeat(64),
+          ...(synth.parameters.image_store_url === undefined && 'image_store_url' in (synth.template as { parameters: object }).parameters
+            ? { image_store_url: 'swift://faafo-images?auth_url=http://127.0.0.1:5000/v3&application_credential_id=x' }
+            : {}),
           // queue scaling: the application credential (hidden parameters, no defaults)
           ...(flags['worker-scaling'] === 'queue'
             ? {
@@ -227,7 +232,7 @@ test(
     assert.deepEqual(r.remote, { validate: 'ok', preview: 'ok' });
     assert.deepEqual(
       r.findings.map((f) => f.code),
-      ['remote.placeholder', 'remote.placeholder'],
+      ['remote.placeholder', 'remote.placeholder', 'remote.placeholder'],
     );
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'faafo-remote-'));

@@ -62,13 +62,18 @@ before(async () => {
 after(async () => {
   const s = await heat?.find(NAME).catch(() => undefined);
   if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.deleteStack(s).catch(() => undefined);
+  // the Swift image store create made (up to 3 API servers: issue 10 item 3)
+  const cloud = await connect({ cloud: 'faafo-local', env: { ...process.env, ...env } }).catch(() => undefined);
+  await cloud?.swift.deleteContainer(`faafo-images-${NAME}`).catch(() => undefined);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('generated stack: create --wait, status, diff of a flag change, update without a TTY, delete --wait', { timeout: 900_000 }, async (t) => {
   await t.test('create (name from faafo-stack.yaml) reaches CREATE_COMPLETE while the test plays the servers', async () => {
     const outFile = path.join(dir, 'out.json');
-    const cli = startCli(['create', ...flags(), '--wait', '--timeout', '15', '--outputs-file', outFile], env);
+    // SSH is closed unless asked (issue 10 item 7): this stack opens it to the world, so that the steps below can
+    // narrow it (not broadening) and open it again (broadening)
+    const cli = startCli(['create', ...flags(), '--ssh-cidr', '0.0.0.0/0', '--wait', '--timeout', '15', '--outputs-file', outFile], env);
     let finished = false;
     const done = cli.done.then((r) => ((finished = true), r));
     while (!finished) {
@@ -171,5 +176,6 @@ test('create without --app-url bundles the service to Swift and hands the server
     if (s) await heat.deleteStack(s).catch(() => undefined);
     for (const o of await cloud.swift.listObjects(container).catch(() => [])) await cloud.swift.deleteObject(container, o.name).catch(() => undefined);
     await cloud.swift.deleteContainer(container).catch(() => undefined);
+    await cloud.swift.deleteContainer(`faafo-images-${name}`).catch(() => undefined);
   }
 });

@@ -191,11 +191,14 @@ test('world-open database/queue ports are found; group-restricted and narrow one
     rule({ remote_ip_prefix: '::/0', ethertype: 'IPv6' }),
     { protocol: 'tcp', port_range_min: 1, port_range_max: 65535, remote_ip_prefix: '0.0.0.0/0' },
     { remote_ip_prefix: '0.0.0.0/0' },
-    rule({ port_range_min: 5672, port_range_max: 5672, remote_ip_prefix: { get_param: 'ssh_cidr' } }), // default 0.0.0.0/0
+    rule({ port_range_min: 5672, port_range_max: 5672, remote_ip_prefix: { get_param: 'ssh_cidr' } }), // default set to 0.0.0.0/0 below
     rule({ port_range_min: 3306, port_range_max: 3306, remote_mode: 'remote_ip_prefix' }),
   ];
   for (const r of open) {
-    const fs = await after((s) => main(s).resources.services_sg.properties.rules.push(r));
+    const fs = await after((s) => {
+      main(s).parameters.ssh_cidr.default = '0.0.0.0/0'; // SSH is closed by default (issue 10): open it wide here
+      main(s).resources.services_sg.properties.rules.push(r);
+    });
     const hit = fs.find((f) => f.code === 'port.world-open');
     assert.ok(hit, `not found: ${JSON.stringify(r)}`);
     assert.match(hit.path, /resources\.services_sg\.properties\.rules\[\d+\]/);
@@ -284,3 +287,62 @@ test(
     }
   },
 );
+
+// Issue 10: the classes of data loss, caught in hand-written templates (not only in generated ones).
+const HAND_WRITTEN = `heat_template_version: 2018-08-31
+parameters:
+  store: {type: string, default: "file:/srv/images"}
+  api_max: {type: number, default: 3}
+  db_password: {type: string, hidden: true}
+  app_url: {type: string}
+resources:
+  db:
+    type: OS::Nova::Server
+    properties:
+      image: debian-13
+      flavor: m1.small
+      user_data:
+        str_replace:
+          template: "#!/bin/sh\\nsetup-db PASS APP\\n"
+          params: {PASS: {get_param: db_password}, APP: {get_param: app_url}, ID: {get_param: "OS::stack_id"}}
+  api:
+    type: OS::Heat::AutoScalingGroup
+    properties:
+      min_size: 1
+      max_size: {get_param: api_max}
+      resource:
+        type: OS::Heat::Value
+        properties: {value: x, image_store: {get_param: store}}
+`;
+
+test('hand-written template: per-server image store in a group of many, and a stateful server replaced by user data changes', () => {
+  const t = load(HAND_WRITTEN) as Obj;
+  const fs = validateSet({ main: 'stack.yaml', templates: { 'stack.yaml': t } });
+  const store = fs.find((f) => f.code === 'store.per-server');
+  assert.ok(store, JSON.stringify(fs));
+  assert.equal(store.severity, 'error');
+  assert.equal(store.path, 'resources.api.properties.resource.properties.image_store');
+  assert.match(store.message, /file:\/srv\/images keeps each image on the one server .* group of up to 3/);
+  const db = fs.find((f) => f.code === 'server.user-data-replace');
+  assert.ok(db, JSON.stringify(fs));
+  assert.equal(db.path, 'resources.db.properties.user_data');
+  assert.match(db.message, /^changing app_url, db_password replaces this server and its disk/);
+
+  // the fixes: one API server (or a swift: store), and IGNORE on the database server
+  t.parameters.api_max.default = 1;
+  t.resources.db.properties.user_data_update_policy = 'IGNORE';
+  assert.deepEqual(validateSet({ main: 'stack.yaml', templates: { 'stack.yaml': t } }).map((f) => f.code), []);
+  t.parameters.api_max.default = 3;
+  t.parameters.store.default = 'swift://images';
+  assert.deepEqual(validateSet({ main: 'stack.yaml', templates: { 'stack.yaml': t } }).map((f) => f.code), []);
+});
+
+test('generated: a file: store with more than one API server is refused at generate; the default is Swift then', async () => {
+  await assert.rejects(resolveConfig({ flags: { 'image-store-url': 'file:/var/lib/faafo/images' }, cwd: path.join(repoRoot, 'test') }), /--image-store-url file:\/var\/lib\/faafo\/images keeps each image on one API server, and --max-api is 3/);
+  const multi = await baseSet();
+  assert.equal(main(multi).parameters.image_store_url.default, undefined, 'no per-server default with up to 3 API servers');
+  const one = await baseSet({ 'max-api': 1 });
+  assert.equal(main(one).parameters.image_store_url.default, 'file:/var/lib/faafo/images');
+  // and the checker refuses the generated set edited back to file: with 3 API servers
+  assert.deepEqual(codes(await after((s) => (main(s).parameters.image_store_url.default = 'file:/var/lib/faafo/images'))), ['store.per-server']);
+});

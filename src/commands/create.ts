@@ -7,6 +7,7 @@ import { applyFlags, applyOptions, inputFlags } from '../stack/flags.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 import { DEFAULT_BUNDLE_CONTAINER, provideAppBundle } from '../stack/app-bundle.js';
 import { resultLines } from '../stack/print.js';
+import { provideImageStore } from '../stack/image-store.js';
 import { openSession, stackName } from '../stack/session.js';
 
 export default class Create extends BaseCommand {
@@ -43,6 +44,7 @@ export default class Create extends BaseCommand {
     if (input.needsAppUrl) {
       await provideAppBundle(cloud, input.stack, { container: flags.container, log: (l) => this.logToStderr(l) });
     }
+    if (input.needsImageStore) await provideImageStore(cloud, name, input.stack, (l) => this.logToStderr(l));
     const printer = json ? undefined : eventPrinter((l) => this.log(l));
     const result = await createStack(heat, name, input.stack, applyOptions(flags, printer?.onEvent)).finally(() =>
       printer?.stop(),

@@ -7,6 +7,8 @@ import { eventPrinter } from '../stack/progress.js';
 import { shouldWait, stackFlag, waitFlags } from '../stack/flags.js';
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
+import { removeBundle } from '../stack/bundle-lifetime.js';
+import { revokeImageStore } from '../stack/image-store.js';
 
 export default class Delete extends BaseCommand {
   static override summary = 'Delete a stack and everything in it';
@@ -24,7 +26,7 @@ export default class Delete extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(Delete);
-    const { heat } = await openSession(flags);
+    const { heat, cloud } = await openSession(flags);
     const stack = await requireStack(heat, stackName(args.stack, flags.stack));
     if (!flags.yes) {
       await requireApproval(
@@ -50,6 +52,14 @@ export default class Delete extends BaseCommand {
       throw failureError(result);
     }
     for (const l of resultLines(result)) this.emit(l);
+    // what `create` uploaded goes with the stack (once it is gone: a failed delete still needs it)
+    if (result.waited) {
+      const b = await removeBundle(cloud, heat, stack);
+      if (b?.removed) this.emit(`Removed the app bundle ${b.removed} from Swift`);
+      if (b?.kept) this.emit(`Kept the app bundle ${b.kept}`);
+      const images = await revokeImageStore(cloud, stack);
+      if (images) this.emit(`Revoked the image store's application credential; the images stay in Swift container ${images}`);
+    }
     return result;
   }
 }

@@ -9,6 +9,7 @@ import { applyFlags, applyOptions, approvalFlag, inputFlags, stackFlag } from '.
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
 import { carryOver } from '../stack/carry-over.js';
+import { resignBundle } from '../stack/bundle-lifetime.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 
 export default class Update extends BaseCommand {
@@ -38,10 +39,12 @@ export default class Update extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(Update);
     const input = await buildInput(flags);
-    const { heat } = await openSession(flags);
+    const { heat, cloud } = await openSession(flags);
     const stack = await requireStack(heat, stackName(args.stack, flags.stack, input.name));
     // only what the user set changes: other parameters keep their current values, group sizes their current size
     await carryOver(heat, stack, input.stack, input.explicit);
+    const resigned = await resignBundle(cloud, stack, input.stack, input.explicit);
+    if (resigned) this.logToStderr(`The app bundle's TempURL was close to expiry: re-signed until ${resigned}`);
     const diff = await computeDiff(heat, stack, input.stack);
     const json = this.jsonEnabled();
     const printer = json ? undefined : eventPrinter((l) => this.log(l));

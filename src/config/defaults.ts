@@ -8,7 +8,8 @@ export const DEFAULTS = {
   externalNetwork: 'public',
   flavor: 'm1.small',
   networkCidr: '10.20.0.0/24',
-  sshCidr: '0.0.0.0/0',
+  // no SSH unless asked (--ssh-cidr YOUR.ADDRESS/32): never the world by default
+  sshCidr: '',
   imageStoreUrl: 'file:/var/lib/faafo/images',
   loadBalancer: true,
   api: { min: 1, max: 3, vcpus: 1 },

@@ -175,6 +175,12 @@ function tierWithDefaults(
   };
 }
 
+function imageStore(doc: Obj, apiMax: number): { imageStoreUrl?: string } {
+  const given = doc.imageStoreUrl as string | undefined;
+  if (given) return { imageStoreUrl: given };
+  return apiMax <= 1 || doc.topology === 'all-in-one' ? { imageStoreUrl: DEFAULTS.imageStoreUrl } : {};
+}
+
 function withDefaults(doc: Obj): StackConfig {
   const o = (k: string) => (doc[k] ?? {}) as Obj;
   const flavor = (doc.flavor as string | undefined) ?? DEFAULTS.flavor;
@@ -203,7 +209,9 @@ function withDefaults(doc: Obj): StackConfig {
     services: { flavor: (o('services').flavor as string | undefined) ?? flavor },
     database: dbUrl ? { external: true, url: dbUrl } : { external: false },
     queue: qUrl ? { external: true, url: qUrl } : { external: false },
-    imageStoreUrl: (doc.imageStoreUrl as string | undefined) ?? DEFAULTS.imageStoreUrl,
+    // file: keeps each image on the API server that took it: only right with one API server. Otherwise a Swift
+    // container, which `create` makes (with its credential) when the cloud has object storage.
+    ...imageStore(doc, tierWithDefaults(doc.api as Obj | undefined, DEFAULTS.api, flavor, up, down).max),
     loadBalancer: (doc.loadBalancer as boolean | undefined) ?? DEFAULTS.loadBalancer,
     api: tierWithDefaults(doc.api as Obj | undefined, DEFAULTS.api, flavor, up, down),
     workers: tierWithDefaults(doc.workers as Obj | undefined, DEFAULTS.workers, flavor, up, down),

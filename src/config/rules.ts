@@ -26,6 +26,13 @@ export function applyRules(cfg: StackConfig, origin: Origin): void {
       );
     }
   }
+  if (cfg.topology === 'tiers' && cfg.imageStoreUrl?.startsWith('file:') && cfg.api.max > 1) {
+    // each image would live on the API server that took the upload; scale-in deletes it
+    throw new UsageError(
+      `${L('imageStoreUrl')} ${cfg.imageStoreUrl} keeps each image on one API server, and ${L('api.max')} is ${cfg.api.max}`,
+      `leave ${L('imageStoreUrl')} out (create makes a Swift container) or give swift://CONTAINER, or set ${L('api.max')} 1`,
+    );
+  }
   if (cfg.topology === 'all-in-one' && (cfg.database.external || cfg.queue.external)) {
     throw new UsageError(
       'external database/queue URLs need --topology tiers',

@@ -33,7 +33,8 @@ export interface StackConfig {
   /** External database / queue: template parameters without defaults (never written to files). */
   database: { external: boolean; url?: string };
   queue: { external: boolean; url?: string };
-  imageStoreUrl: string;
+  /** undefined: a Swift container `create` provisions (more than one API server and no store given) */
+  imageStoreUrl?: string;
   loadBalancer: boolean;
   api: TierConfig;
   workers: TierConfig;

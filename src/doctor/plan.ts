@@ -20,7 +20,7 @@ export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean
     alarms: !allInOne,
     loadBalancer,
     // `create` without --app-url bundles the app and uploads it to Swift (TempURL); swift:// image stores too.
-    bundleToSwift: Boolean(opts.bundleToSwift) || !cfg.app.url || cfg.imageStoreUrl.startsWith('swift:'),
+    bundleToSwift: Boolean(opts.bundleToSwift) || !cfg.app.url || (cfg.imageStoreUrl ?? 'swift:').startsWith('swift:'),
     image: cfg.image,
     keyName: cfg.keyName || undefined,
     externalNetwork: cfg.externalNetwork || undefined,

@@ -7,6 +7,7 @@ import { bundle } from '../bundle/index.js';
 import type { Cloud } from '../openstack/index.js';
 import { UsageError } from '../lib/errors.js';
 import type { StackInput } from '../openstack/heat.js';
+import { BUNDLE_TTL_S } from './bundle-lifetime.js';
 
 export const DEFAULT_BUNDLE_CONTAINER = 'faafo-bundles';
 
@@ -25,7 +26,8 @@ export async function provideAppBundle(
   opts.log?.(`Bundling the service and uploading it to Swift container ${container} ...`);
   // Built in a private temp folder (removed after the upload): concurrent creates never share a build folder.
   const out = await mkdtemp(path.join(tmpdir(), 'faafo-create-bundle-'));
-  const b = await bundle({ container, cloud: async () => cloud, out }).finally(() => rm(out, { recursive: true, force: true }));
+  // signed for the stack's whole life: a scale-out years later still downloads it (bundle-lifetime.ts)
+  const b = await bundle({ container, cloud: async () => cloud, out, ttlS: BUNDLE_TTL_S }).finally(() => rm(out, { recursive: true, force: true }));
   if (!b.url) throw new UsageError('the bundle has no download URL');
   input.parameters.app_url = b.url;
   input.parameters.app_sha256 = b.sha256;

@@ -39,8 +39,11 @@ export function securityGroupWidening(
 function rulesByGroup(t: Tpl, params: Record<string, unknown>): Map<string, Rule[]> {
   const map = new Map<string, Rule[]>();
   const add = (g: string, r: Rule) => map.set(g, [...(map.get(g) ?? []), r]);
+  const conditions = ((t as { conditions?: Record<string, unknown> }).conditions ?? {}) as Record<string, unknown>;
   for (const [name, res] of Object.entries(t.resources ?? {})) {
-    const def = res as { type?: string; properties?: Record<string, unknown> };
+    const def = res as { type?: string; properties?: Record<string, unknown>; condition?: unknown };
+    // a rule that exists only under a condition (e.g. SSH only when ssh_cidr is given) counts only when it holds
+    if (typeof def?.condition === 'string' && holds(conditions[def.condition], conditions, params) === false) continue;
     if (def?.type === 'OS::Neutron::SecurityGroup') {
       for (const raw of (def.properties?.rules as unknown[]) ?? []) add(name, toRule(raw, params));
     } else if (def?.type === 'OS::Neutron::SecurityGroupRule') {
@@ -110,4 +113,39 @@ function parseV4(c: string): { addr: number; bits: number } | undefined {
 function describe(r: Rule): string {
   const ports = r.min === 0 && r.max === 65535 ? 'all ports' : r.min === r.max ? `port ${r.min}` : `ports ${r.min}-${r.max}`;
   return `${r.direction} ${r.protocol ?? 'any protocol'} ${ports} from ${r.remote}`;
+}
+
+/** A HOT condition with these parameter values: true/false, or undefined when it cannot be told here. */
+export function holds(c: unknown, conditions: Record<string, unknown>, params: Record<string, unknown>): boolean | undefined {
+  if (typeof c === 'boolean') return c;
+  if (typeof c === 'string') return c in conditions ? holds(conditions[c], conditions, params) : undefined;
+  if (!c || typeof c !== 'object') return undefined;
+  const [fn, args] = Object.entries(c as Record<string, unknown>)[0] ?? [];
+  const value = (v: unknown): unknown => {
+    if (v && typeof v === 'object' && 'get_param' in v) {
+      const p = (v as { get_param: unknown }).get_param;
+      const raw = params[Array.isArray(p) ? String(p[0]) : String(p)];
+      return raw === undefined ? undefined : String(raw);
+    }
+    return v === null || v === undefined ? v : String(v);
+  };
+  const list = Array.isArray(args) ? args : [];
+  switch (fn) {
+    case 'equals': {
+      const [a, b] = list.map(value);
+      return a === undefined || b === undefined ? undefined : a === b;
+    }
+    case 'not': {
+      const v = holds(args, conditions, params);
+      return v === undefined ? undefined : !v;
+    }
+    case 'and':
+    case 'or': {
+      const vs = list.map((x) => holds(x, conditions, params));
+      if (vs.includes(undefined)) return undefined;
+      return fn === 'and' ? vs.every(Boolean) : vs.some(Boolean);
+    }
+    default:
+      return undefined;
+  }
 }

@@ -16,6 +16,8 @@ export interface BuiltInput {
   name?: string;
   /** The template wants an app bundle URL and nobody gave one (no --app-url, no --parameter app_url=). */
   needsAppUrl: boolean;
+  /** The template wants an image store and none was given (more than one API server, no --image-store-url). */
+  needsImageStore: boolean;
   /** Parameters the user set (flag or file of the configuration, --parameter, -e parameters): see carry-over.ts. */
   explicit: Set<string>;
 }
@@ -25,7 +27,7 @@ type InputFlags = { template?: string; environment?: string[]; parameter?: strin
 export async function buildInput(flags: InputFlags): Promise<BuiltInput> {
   if (flags.template) {
     const stack = await loadTemplateInput({ template: flags.template, environmentFiles: flags.environment, parameters: flags.parameter });
-    return { stack, needsAppUrl: false, explicit: await userParameters(flags) };
+    return { stack, needsAppUrl: false, needsImageStore: false, explicit: await userParameters(flags) };
   }
   const { cfg, explicit: paths } = await resolveConfigExplicit({ flags });
   const synth = synthesize(cfg);
@@ -36,7 +38,9 @@ export async function buildInput(flags: InputFlags): Promise<BuiltInput> {
   for (const [param, source] of Object.entries(PARAMETER_SOURCES)) {
     if ([...paths].some((p) => p === source || p.startsWith(`${source}.`) || source.startsWith(`${p}.`))) explicit.add(param);
   }
-  return { stack, name: cfg.name, needsAppUrl, explicit };
+  const needsImageStore =
+    'image_store_url' in params && params.image_store_url?.default === undefined && stack.parameters.image_store_url === undefined;
+  return { stack, name: cfg.name, needsAppUrl, needsImageStore, explicit };
 }
 
 async function userParameters(flags: InputFlags): Promise<Set<string>> {

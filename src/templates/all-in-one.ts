@@ -41,6 +41,9 @@ export function allInOnePart(cfg: StackConfig): Part {
           key_name: param('key_name'),
           networks: [{ port: ref('app_port') }],
           user_data_format: 'RAW',
+          // This server holds the SQLite database and the images: a new bundle or wait handle must never replace
+          // it (and its disk). A new app version is rolled out by replacing it on purpose, not by an update.
+          user_data_update_policy: 'IGNORE',
           user_data: userData(script, {
             __WC_NOTIFY__: attr('wait_handle', 'curl_cli'),
             __APP_URL__: param('app_url'),
@@ -66,8 +69,9 @@ export function allInOnePart(cfg: StackConfig): Part {
         value: join(['http://', attr('floating_ip', 'floating_ip_address'), '/']),
       },
       watch_command: {
-        description: 'follow the server boot and the app',
-        value: join(['ssh debian@', attr('floating_ip', 'floating_ip_address'), ' journalctl -f -u faafo-serve']),
+        // no user name: it depends on the image (debian, ubuntu, ...): add USER@ or set it in ~/.ssh/config
+        description: "follow the server boot and the app (as the image's login user: debian on Debian, ubuntu on Ubuntu)",
+        value: join(['ssh ', attr('floating_ip', 'floating_ip_address'), ' journalctl -f -u faafo-serve']),
       },
     },
   };

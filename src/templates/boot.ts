@@ -27,7 +27,13 @@ export interface BootContext {
   database?: boolean;
   queue?: boolean;
   /** services server of --worker-scaling queue: the scaler's settings known at generate time */
-  scaler?: { scaleUpBacklog: number; scaleDownBacklog: number; granularity: number; evaluationPeriods: number };
+  scaler?: {
+    scaleUpBacklog: number;
+    scaleDownBacklog: number;
+    granularity: number;
+    evaluationPeriods: number;
+    scaleDownEvaluationPeriods: number;
+  };
 }
 
 export function renderBoot(role: BootRole, ctx: BootContext): string {

@@ -31,6 +31,8 @@ export interface Parameter {
 
 export interface Resource {
   type: string;
+  /** name of an entry of the template's `conditions`: the resource exists only when it holds */
+  condition?: string;
   depends_on?: string[];
   properties?: Record<string, Value>;
   metadata?: Record<string, Value>;
@@ -47,6 +49,7 @@ export interface Template {
   parameters: Record<string, Parameter>;
   resources: Record<string, Resource>;
   outputs: Record<string, Output>;
+  conditions?: Record<string, Value>;
 }
 
 export const HOT_VERSION = '2018-08-31';
@@ -66,13 +69,18 @@ export interface Part {
   parameters?: Record<string, Parameter>;
   resources?: Record<string, Resource>;
   outputs?: Record<string, Output>;
+  conditions?: Record<string, Value>;
 }
 
 export function merge(into: Template, part: Part): void {
-  for (const key of ['parameters', 'resources', 'outputs'] as const) {
+  if (part.conditions) into.conditions ??= {};
+  for (const key of ['parameters', 'resources', 'outputs', 'conditions'] as const) {
+    if (!part[key]) continue;
+    const target = (into[key] ?? {}) as Record<string, unknown>;
     for (const [name, v] of Object.entries(part[key] ?? {})) {
-      if (name in into[key]) throw new Error(`internal: duplicate ${key} entry ${name}`);
-      (into[key] as Record<string, unknown>)[name] = v;
+      if (key === 'conditions' && name in target) continue; // a shared condition, same meaning
+      if (name in target) throw new Error(`internal: duplicate ${key} entry ${name}`);
+      target[name] = v;
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { StackConfig } from '../config/types.js';
 import type { Parameter, Part } from './hot.js';
 
-const CIDR = '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$';
+const CIDR_OR_EMPTY = '^(\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2})?$';
 const size = (description: string, value: number): Parameter => ({
   type: 'number',
   description,
@@ -45,9 +45,9 @@ export function commonParameters(cfg: StackConfig): Record<string, Parameter> {
     },
     ssh_cidr: {
       type: 'string',
-      description: 'source range allowed to SSH to the servers',
+      description: 'source range allowed to SSH to the servers (empty: no SSH at all); e.g. your address/32',
       default: cfg.sshCidr,
-      constraints: [{ allowed_pattern: CIDR, description: 'an IPv4 CIDR such as 203.0.113.0/24' }],
+      constraints: [{ allowed_pattern: CIDR_OR_EMPTY, description: 'empty, or an IPv4 CIDR such as 203.0.113.7/32' }],
     },
     app_url: {
       type: 'string',
@@ -109,8 +109,9 @@ export function tierParameters(cfg: StackConfig): Part {
     image_store_url: {
       type: 'string',
       description:
-        'image store of the API servers: file: is per server; with more than one API server use swift://CONTAINER?auth_url=...&application_credential_id=... and image_store_secret',
-      default: cfg.imageStoreUrl,
+        'image store of the API servers: file: is per server (only with one API server); else swift://CONTAINER?auth_url=...&application_credential_id=... and image_store_secret (faafo-stack create makes both)',
+      ...(cfg.imageStoreUrl ? { default: cfg.imageStoreUrl } : {}),
+      constraints: [{ allowed_pattern: '^(file|swift):\\S*$', description: 'a file: or swift: URL' }],
     },
     image_store_secret: {
       type: 'string',

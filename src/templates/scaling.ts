@@ -17,6 +17,13 @@ const policy = (tier: Tier, adjustment: number): Resource => ({
   },
 });
 
+/**
+ * Scale-down waits three times as long as scale-up (as upstream's examples do): one quiet window is not a trend,
+ * and removing a server a minute after adding it makes the tier flap.
+ */
+export const SCALE_DOWN_FACTOR = 3;
+export const scaleDownPeriods = (cfg: StackConfig) => cfg.scaling.evaluationPeriods * SCALE_DOWN_FACTOR;
+
 /** Gnocchi search: this tier's live instances. Built with list_join (str_replace would also rewrite "server_group"). */
 export function tierQuery(tier: Tier): Value {
   return join([
@@ -33,7 +40,8 @@ function action(cfg: StackConfig, policyName: string): Value {
 }
 
 function alarm(cfg: StackConfig, tier: Tier, t: TierConfig, dir: 'high' | 'low'): Resource {
-  const { granularity, evaluationPeriods, repeatActions } = cfg.scaling;
+  const { granularity, repeatActions } = cfg.scaling;
+  const evaluationPeriods = dir === 'high' ? cfg.scaling.evaluationPeriods : scaleDownPeriods(cfg);
   const pct = dir === 'high' ? t.scaleUpCpu : t.scaleDownCpu;
   const policyName = `${tier}_scale_${dir === 'high' ? 'up' : 'down'}`;
   const windows = `${evaluationPeriods} window(s) of ${granularity} s`;

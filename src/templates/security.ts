@@ -1,6 +1,6 @@
 // Security groups. Database and queue ports are open only to the app's own groups (remote_group_id), never
-// to an address range; SSH only from ssh_cidr; HTTP to the API servers from the subnet (the load balancer's
-// amphorae live there) or, without a load balancer, from anywhere.
+// to an address range; SSH only from ssh_cidr; HTTP to the API servers from anywhere (behind Octavia's OVN
+// provider the client's own address arrives, not the load balancer's).
 import type { StackConfig } from '../config/types.js';
 import { param, ref, type Part, type Value } from './hot.js';
 
@@ -16,31 +16,48 @@ const tcp = (port: number, from: Record<string, Value>): Record<string, Value> =
 });
 const fromCidr = (cidr: Value) => ({ remote_mode: 'remote_ip_prefix', remote_ip_prefix: cidr });
 const fromGroup = (group: string) => ({ remote_mode: 'remote_group_id', remote_group_id: ref(group) });
-const ssh = () => tcp(22, fromCidr(param('ssh_cidr')));
+
+/**
+ * SSH is closed unless ssh_cidr is given (issue 10: never open to the world by default, the database host
+ * included): one OS::Neutron::SecurityGroupRule per group, created only when ssh_cidr is not empty.
+ */
+export const SSH_CONDITION = 'ssh_allowed';
+const sshConditions = () => ({ [SSH_CONDITION]: { not: { equals: [param('ssh_cidr'), ''] } } });
+function sshRules(groups: string[]): Part {
+  const resources: NonNullable<Part['resources']> = {};
+  for (const g of groups) {
+    resources[`${g}_ssh`] = {
+      type: 'OS::Neutron::SecurityGroupRule',
+      condition: SSH_CONDITION,
+      properties: { security_group: ref(g), ...tcp(22, fromCidr(param('ssh_cidr'))) },
+    };
+  }
+  return { conditions: sshConditions(), resources };
+}
 
 export function securityPart(cfg: StackConfig): Part {
   const resources: Part['resources'] = {
     api_sg: {
       type: 'OS::Neutron::SecurityGroup',
       properties: {
-        description: cfg.loadBalancer
-          ? 'faafo API servers: HTTP from the subnet (load balancer), SSH'
-          : 'faafo API servers: HTTP, SSH',
-        rules: [ssh(), tcp(PORTS.http, fromCidr(cfg.loadBalancer ? param('network_cidr') : '0.0.0.0/0'))],
+        // HTTP from anywhere even behind the load balancer: Octavia's OVN provider keeps the client's address
+        // (amphorae connect from the subnet); the servers have no public address of their own there.
+        description: 'faafo API servers: HTTP (SSH only from ssh_cidr, when given)',
+        rules: [tcp(PORTS.http, fromCidr('0.0.0.0/0'))],
       },
     },
     worker_sg: {
       type: 'OS::Neutron::SecurityGroup',
       properties: {
-        description: 'faafo workers: SSH only (they connect out to the queue and the API)',
-        rules: [ssh()],
+        description: 'faafo workers: nothing in (they connect out to the queue and the API; SSH only from ssh_cidr, when given)',
+        rules: [],
       },
     },
   };
-  const rules: Value[] = [ssh()];
+  const rules: Value[] = [];
   if (!cfg.database.external) rules.push(tcp(PORTS.postgresql, fromGroup('api_sg')));
   if (!cfg.queue.external) rules.push(tcp(PORTS.amqp, fromGroup('api_sg')), tcp(PORTS.amqp, fromGroup('worker_sg')));
-  if (rules.length > 1) {
+  if (rules.length) {
     resources.services_sg = {
       type: 'OS::Neutron::SecurityGroup',
       properties: {
@@ -49,19 +66,23 @@ export function securityPart(cfg: StackConfig): Part {
       },
     };
   }
-  return { resources };
+  const ssh = sshRules(Object.keys(resources));
+  return { conditions: ssh.conditions, resources: { ...resources, ...ssh.resources } };
 }
 
 export function allInOneSecurityPart(): Part {
+  const ssh = sshRules(['app_sg']);
   return {
+    conditions: ssh.conditions,
     resources: {
       app_sg: {
         type: 'OS::Neutron::SecurityGroup',
         properties: {
-          description: 'faafo all-in-one: HTTP, SSH',
-          rules: [ssh(), tcp(PORTS.http, fromCidr('0.0.0.0/0'))],
+          description: 'faafo all-in-one: HTTP (SSH only from ssh_cidr, when given)',
+          rules: [tcp(PORTS.http, fromCidr('0.0.0.0/0'))],
         },
       },
+      ...ssh.resources,
     },
   };
 }

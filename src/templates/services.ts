@@ -6,6 +6,7 @@ import { renderBoot, userData } from './boot.js';
 import { attr, join, param, ref, STACK_ID, type Parameter, type Part, type Value } from './hot.js';
 import { serverPort } from './network.js';
 import { PORTS } from './security.js';
+import { scaleDownPeriods } from './scaling.js';
 
 export const hasServicesServer = (cfg: StackConfig) => !cfg.database.external || !cfg.queue.external;
 
@@ -76,6 +77,7 @@ const scalerSettings = (cfg: StackConfig) => ({
   scaleDownBacklog: cfg.scaling.scaleDownBacklog,
   granularity: cfg.scaling.granularity,
   evaluationPeriods: cfg.scaling.evaluationPeriods,
+  scaleDownEvaluationPeriods: scaleDownPeriods(cfg),
 });
 
 /**

@@ -9,6 +9,7 @@ import { checkAlarms, checkMemberMetadata } from './alarms.js';
 import { checkHot } from './hot-schema.js';
 import { checkPorts } from './ports.js';
 import { checkProviders, checkReferences } from './references.js';
+import { checkStateful } from './stateful.js';
 import type { Doc, Finding, TemplateSet } from './types.js';
 import { isObj } from './walk.js';
 
@@ -18,7 +19,13 @@ export { SENSITIVE_PORTS } from './ports.js';
 export function validateSet(set: TemplateSet): Finding[] {
   const findings: Finding[] = [];
   for (const [file, t] of Object.entries(set.templates)) {
-    findings.push(...checkHot(file, t), ...checkReferences(file, t), ...checkAlarms(file, t), ...checkPorts(file, t));
+    findings.push(
+      ...checkHot(file, t),
+      ...checkReferences(file, t),
+      ...checkAlarms(file, t),
+      ...checkPorts(file, t),
+      ...checkStateful(file, t, file === set.main),
+    );
     if (file !== set.main) findings.push(...checkMemberMetadata(file, t));
   }
   findings.push(...checkProviders(set));

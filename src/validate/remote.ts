@@ -11,6 +11,7 @@ import { isObj } from './walk.js';
 const PLACEHOLDERS: Record<string, string> = {
   app_url: 'https://example.invalid/faafo-bundle.tgz',
   app_sha256: '0'.repeat(64),
+  image_store_url: 'swift://faafo-images?auth_url=https://keystone.example.invalid/v3&application_credential_id=placeholder',
   database_url: 'postgresql://faafo:placeholder@192.0.2.10:5432/faafo',
   queue_url: 'amqp://faafo:placeholder@192.0.2.10:5672/',
 };
