@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runCli } from './helpers/lifecycle-cli.js';
-import { cloudDir } from './helpers/test-cloud.js';
+import { cloudDir, publicHost } from './helpers/test-cloud.js';
 
 const OS = cloudDir;
 let dir: string;
@@ -67,7 +67,8 @@ before(async () => {
           ur.on('data', (c) => body.push(c));
           ur.on('end', () => {
             let text = Buffer.concat(body).toString('utf8');
-            text = text.split('127.0.0.1:8004').join(`127.0.0.1:${closedPort}`).split('127.0.0.1:5000').join(`127.0.0.1:${proxyPort}`);
+            // the catalog names the cloud's public address (127.0.0.1, or 10.99.0.1 with compute)
+            text = text.split(`${publicHost()}:8004`).join(`127.0.0.1:${closedPort}`).split(`${publicHost()}:5000`).join(`127.0.0.1:${proxyPort}`);
             const headers = { ...ur.headers };
             delete headers['content-length'];
             delete headers['transfer-encoding'];
