@@ -161,6 +161,8 @@ if [ "$(cat "$STATE/keystone.registered" 2>/dev/null)" != "$REG_SIG" ] || ! nova
 fi
 
 # ---- 6. configs (rewritten every slow start; running daemons are not restarted) -----------------
+# ebtables-nft cannot delete the agent's among-src rules by spec: see lib/ebtables
+mkdir -p "$STATE/bin" && install -m 755 "$HERE/lib/ebtables" "$STATE/bin/ebtables"
 authtoken() {  # USER
   cat <<EOF
 [keystone_authtoken]
@@ -320,7 +322,8 @@ connection = $PGSQLA/faafo_neutron
 [oslo_concurrency]
 lock_path = $STATE/lock
 [agent]
-root_helper = sudo
+# we are root already; the PATH puts lib/ebtables (an among-src delete fix) before the real one
+root_helper = env PATH=$STATE/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 report_interval = 10
 [experimental]
 # Zed marks ML2/linuxbridge experimental: neutron-server exits at start-up without this
