@@ -22,7 +22,7 @@ export const generateFlags = {
   'key-name': str('Nova key pair for SSH'),
   'external-network': str('external network for the router, floating IPs and the load balancer IP'),
   'network-cidr': str('CIDR of the private subnet the stack creates'),
-  'ssh-cidr': str('source range allowed to SSH to the servers'),
+  'ssh-cidr': str('source range allowed to SSH to the servers, e.g. YOUR.ADDRESS/32 (default: no SSH at all)'),
   'app-url': str('URL of the app bundle the servers download at boot'),
   'app-sha256': str('sha256 (hex) of the app bundle; boot fails when it does not match'),
   'node-tarball-url': str('Node.js linux tarball for images whose Node.js package is older than 20'),
@@ -34,7 +34,7 @@ export const generateFlags = {
     'external database URL instead of the services server (a hidden parameter, never written to files)',
   ),
   'queue-url': str('external RabbitMQ URL instead of the services server (a hidden parameter, never written to files)'),
-  'image-store-url': str('image store of the API servers (file:PATH or swift:...)'),
+  'image-store-url': str('image store of the API servers (file:PATH or swift:...); default: file: with one API server, else a Swift container create makes'),
   lb: Flags.boolean({
     allowNo: true,
     description: 'Octavia load balancer in front of the API tier (--no-lb: a floating IP per API server)',
@@ -50,7 +50,7 @@ export const generateFlags = {
   'scale-up-cpu': int('scale a tier up when its mean CPU is above this percent (1..100)'),
   'scale-down-cpu': int('scale a tier down when its mean CPU is below this percent (1..100)'),
   granularity: int("alarm window in seconds, a multiple of 60 that the cpu metric's archive policy has"),
-  'evaluation-periods': int('consecutive windows beyond a threshold before the alarm fires'),
+  'evaluation-periods': int('consecutive windows beyond a threshold before a scale-up alarm fires (scale-down waits 3 times as many)'),
   cooldown: int('seconds after a scaling action before the next one'),
   'alarm-action': Flags.string({
     description:
