@@ -343,12 +343,14 @@ async function smallLane(t: TestContext): Promise<void> {
 
   await t.test('--worker-scaling queue: the services server boot script starts the queue scaler', async (t) => {
     const name = `real-q-${ID}`;
-    // Octavia is absent here: only the load balancer resources become OS::Heat::None (servers stay real)
+    // Octavia is absent here: only the load balancer and its floating IP become OS::Heat::None (servers stay real)
     const env = path.join(work, 'env-no-octavia.yaml');
     const none = ['LoadBalancer', 'Listener', 'Pool', 'PoolMember', 'HealthMonitor'];
     await writeFile(
       env,
-      `resource_registry:\n${none.map((r) => `  "OS::Octavia::${r}": "OS::Heat::None"\n`).join('')}`,
+      `resource_registry:\n${none.map((r) => `  "OS::Octavia::${r}": "OS::Heat::None"\n`).join('')}` +
+        // the balancer's own floating IP has no VIP port to attach to (only that one: API and services stay real)
+        `  resources:\n    lb_floating_ip:\n      "OS::Neutron::FloatingIP": "OS::Heat::None"\n`,
     );
     const cred = await cloud.request<{ application_credential: { id: string; secret: string } }>(
       'identity',
