@@ -429,6 +429,7 @@ fi
 # ---- 7. compute (after the base: it registers in Keystone and Heat drives it) ------------------------------------
 if [ $WITH_COMPUTE = 1 ]; then
   bash "$COMPUTE_DIR/start.sh" || die "compute/start.sh failed"
+  touch "$STATE/with-compute"      # stop.sh stops compute only for the cloud that started it
   # The names the samples and the tests' Heat helpers pass, now checked for real (README.md "Heat plugins").
   # Again only when compute (re)started since (its ready file is newer): the check costs ~5 s on a busy machine.
   compute_ready="${OSC_STATE:-/var/lib/faafo-openstack-compute}/ready"

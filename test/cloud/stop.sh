@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stop exactly the daemons test/cloud/start.sh started, by their pid files (never by name: other clouds or tests
 # may run the same programs).
-#   stop.sh              compute (compute/stop.sh, when it exists), then Aodh, Gnocchi, Swift, Heat, Keystone
+#   stop.sh              compute (compute/stop.sh, if this cloud started it), then Aodh, Gnocchi, Swift, Heat, Keystone
 #   stop.sh --purge      the same, then delete the state dir (databases, logs, keys) and Gnocchi's database
 #                        faafo_gnocchi on the database server; compute/stop.sh gets --purge too
 #   stop.sh --telemetry  only Gnocchi + Aodh (e.g. before stopping the database server)
@@ -36,11 +36,11 @@ stop_one() {  # stop_one NAME EXPECTED_CMDLINE_WORD
   rm -f "$f"
 }
 
-# Compute first: its services use Keystone and are driven by Heat.
-if [ -z "$MODE" ] || [ "$MODE" = --purge ]; then
-  if [ -f "$HERE/compute/stop.sh" ]; then
-    bash "$HERE/compute/stop.sh" $MODE || echo "[stop.sh] compute/stop.sh failed; stopping the base anyway" >&2
-  fi
+# Compute first: its services use Keystone and are driven by Heat. Only when THIS cloud started it
+# (start.sh --with-compute leaves $STATE/with-compute): a second instance (other OS_LOCAL_STATE and ports)
+# must never stop, let alone purge, the compute of the first.
+if { [ -z "$MODE" ] || [ "$MODE" = --purge ]; } && [ -e "$STATE/with-compute" ] && [ -f "$HERE/compute/stop.sh" ]; then
+  bash "$HERE/compute/stop.sh" $MODE || echo "[stop.sh] compute/stop.sh failed; stopping the base anyway" >&2
 fi
 
 stop_one aodh-alarming aodh_alarming
