@@ -17,6 +17,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,17 @@ const bundles = (stack: string) => `${stack}-bundles`;
 const BOOT = ['--boot-timeout', '2400', '--timeout', '60']; // TCG: a server takes 3-9 min to its user data
 const TINY = ['--width', '192', '--height', '128', '--iterations', '96']; // emulated CPUs render slowly
 const timingsFile = process.env.FAAFO_REAL_TIMINGS ?? path.join(tmpdir(), 'faafo-real-stack-timings.json');
-const timings: Record<string, unknown> = { started: new Date().toISOString() };
+/** Written to timingsFile at every entry, so that a run cut short still leaves its figures. */
+const timings: Record<string, unknown> = new Proxy<Record<string, unknown>>(
+  { started: new Date().toISOString() },
+  {
+    set(target, key, value) {
+      target[String(key)] = value;
+      writeFileSync(timingsFile, `${JSON.stringify(target, null, 2)}\n`);
+      return true;
+    },
+  },
+);
 const stacks = new Set<string>();
 let cloud: Cloud;
 let work: string;
@@ -154,7 +165,7 @@ before(async () => {
 after(async () => {
   // Stacks a failed test left: delete them (no --wait needed for the assertions any more, but wait to free VMs).
   for (const name of stacks) await stackCli(['delete', name, '--yes', '--wait']).catch(() => undefined);
-  await writeFile(timingsFile, `${JSON.stringify({ ...timings, finished: new Date().toISOString() }, null, 2)}\n`);
+  timings.finished = new Date().toISOString();
   await rm(work, { recursive: true, force: true });
 });
 
