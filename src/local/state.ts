@@ -13,6 +13,8 @@ export interface TierView {
   /** Last metric value (CPU percent of one core, or backlog per worker). */
   value: number | null;
   cooldownEndsAt: string | null;
+  /** The tier's last evaluation, quiet ones too (the live page shows its reason; the decision list only changes). */
+  lastDecision?: { at: string; action: string; reason: string } | null;
   scalingInProgress: boolean;
   members: { name: string; pid: number; port?: number; createdAt: string; cpu: number | null; healthy?: boolean }[];
 }

@@ -10,7 +10,8 @@ import type { TierScaling } from '../../monitoring/decision.js';
 import { readQueueSignal, backlogPerWorker } from '../../monitoring/metrics.js';
 import { Balancer } from './balancer.js';
 import { CpuMeter, type CpuMeasure } from './cpu.js';
-import { livePage } from './page.js';
+import { controlHandler } from './control.js';
+import { RunHistory, thresholdsOf } from './history.js';
 import { listenOn } from './ports.js';
 import { freePort, spawnService, stopService, type ServiceProcess } from './procs.js';
 import { writeState, removeState, stateDirOf, stateFileOf, type LocalState, type TierView } from './state.js';
@@ -137,14 +138,22 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     onDecision,
   });
   const tiers = [apiTier, workerTier];
+  const metricName = (t: LocalTier) =>
+    t.metric === 'cpu' ? (cpu.measure === 'demand' ? 'cpu_demand_percent' : 'cpu_percent') : 'backlog_per_worker';
+  const history = new RunHistory({ api: thresholdsOf(o.api, metricName(apiTier)), workers: thresholdsOf(o.workers, metricName(workerTier)) });
+  const meanCpu = (t: LocalTier): number | null => {
+    const known = t.members.map((m) => cpuOf.get(m.pid)).filter((v): v is number => typeof v === 'number');
+    return known.length ? Math.round((known.reduce((a, b) => a + b, 0) / known.length) * 10) / 10 : null;
+  };
 
   const view = (t: LocalTier): TierView => ({
     name: t.name,
     size: t.size,
     min: t.scaling.minSize,
     max: t.scaling.maxSize,
-    metric: t.metric === 'cpu' ? (cpu.measure === 'demand' ? 'cpu_demand_percent' : 'cpu_percent') : 'backlog_per_worker',
+    metric: metricName(t),
     value: t.lastValue,
+    lastDecision: t.lastDecision,
     cooldownEndsAt: t.state.cooldownEndMs ? new Date(t.state.cooldownEndMs).toISOString() : null,
     scalingInProgress: t.state.scalingInProgress,
     members: t.members.map((m: ServiceProcess) => ({
@@ -169,18 +178,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     decisions,
   });
 
-  const control = http.createServer((req, res) => {
-    if (req.url === '/api/state') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      return void res.end(JSON.stringify(state()));
-    }
-    if (req.url === '/' || req.url === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end(livePage(appUrl));
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: 'not found' }));
-  });
+  const control = http.createServer(controlHandler({ appUrl, state, history }));
   try {
     await listenOn(control, o.controlPort, '--control-port');
   } catch (e) {
@@ -227,6 +225,8 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     busy = true;
     void (async () => {
       const now = Date.now();
+      // One read of the app's /metrics per tick: the worker tier's backlog signal and the page's history.
+      const signal = await readQueueSignal(appUrl).catch(() => undefined);
       for (const t of tiers) {
         const values = t.members.map((m) => {
           const v = cpu.sample(m.pid, now);
@@ -240,14 +240,20 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
           const known = values.filter((v): v is number => v !== undefined);
           value = known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
         } else {
-          try {
-            value = backlogPerWorker(await readQueueSignal(appUrl), t.size);
-          } catch {
-            value = undefined;
-          }
+          value = signal ? backlogPerWorker(signal, t.size) : undefined;
         }
         t.observe(now, value);
       }
+      history.add({
+        t: now,
+        apiSize: apiTier.size,
+        workerSize: workerTier.size,
+        backlog: signal ? (signal.pending ?? signal.depth) : null,
+        rendered: signal?.done ?? null,
+        apiCpu: meanCpu(apiTier),
+        workerCpu: meanCpu(workerTier),
+        workerMetric: workerTier.lastValue,
+      });
       await writeState(stateFile, state()).catch(() => {});
     })().finally(() => (busy = false));
   }, o.sampleS * 1000);

@@ -31,6 +31,8 @@ export class LocalTier {
   state: TierState;
   readonly series: PeriodSeries;
   lastValue: number | null = null;
+  /** The last period-end verdict, including "none" (why nothing changed). */
+  lastDecision: { at: string; action: Decision['action']; reason: string } | null = null;
   private lastEvaluatedBucket = -1;
   private stopping = new Set<number>();
   private closed = false;
@@ -107,6 +109,7 @@ export class LocalTier {
     if (first) return;
     this.state = { ...this.state, size: this.members.length };
     const d = decide(this.scaling, this.state, this.series.completed(nowMs), nowMs);
+    this.lastDecision = { at: new Date(nowMs).toISOString(), action: d.action, reason: d.reason };
     if (d.action === 'none') {
       // Alarms that fired but were held back (cooldown, at max/min) are worth showing; quiet periods are not.
       if (d.alarm && !/at (max|min) size/.test(d.reason)) this.hooks.onDecision(this.record('none', d.from, d.to, d.reason, []));
