@@ -72,11 +72,12 @@ flock 9
 if fast_ok; then log "compute already running (started meanwhile, $(since))"; exit 0; fi
 rm -f "$STATE/ready"
 
-# Keystone for the daemons on this host: loopback while it answers there (the base cloud listens on
-# loopback AND the public address), so the base moving to the public address changes no config here
-if http_up "http://127.0.0.1:$KS_PORT/v3"; then KS_URL="http://127.0.0.1:$KS_PORT"
-elif http_up "http://$PUB:$KS_PORT/v3"; then KS_URL="http://$PUB:$KS_PORT"
-else die "Keystone answers neither on $PUB:$KS_PORT nor 127.0.0.1:$KS_PORT (start test/cloud/start.sh first)"; fi
+# Keystone for the daemons on this host: always loopback (the base cloud listens there, and on the
+# public address too). Never chosen by a probe: a probe timing out on a busy machine would change the
+# configs and so restart every daemon on the next run.
+KS_URL="http://127.0.0.1:$KS_PORT"
+for ((i = 0; i < 60; i++)); do http_up "$KS_URL/v3" && break; sleep 1; done
+http_up "$KS_URL/v3" || die "Keystone does not answer on $KS_URL (start test/cloud/start.sh first)"
 export OSC_KEYSTONE_URL=$KS_URL
 
 mkdir -p "$STATE"/{etc,run,log,lock,images,keys,glance/images,glance/staging,glance/tasks,nova/instances,neutron}
