@@ -1,6 +1,7 @@
 // Service settings shared by `faafo serve`, `faafo api` and `faafo worker`: one resolver, flags over environment
 // over the embedded defaults (contract C5). The embedded default needs nothing installed: SQLite file, in-process
 // queue and an image folder, all under .faafo/ of the current directory.
+import net from 'node:net';
 import os from 'node:os';
 import { DatabaseUrlError } from './db/errors.js';
 import { parseDatabaseUrl } from './db/url.js';
@@ -115,5 +116,110 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
     threads: threads === undefined ? defaultThreads() : intSetting('threads', threads, 1, 1024),
     workers: workers === undefined ? DEFAULTS.workers : intSetting('workers', workers, 0, 64),
     generatedBy,
+  };
+}
+
+/** Who may write, the work budget and the internal listener (issue 15): every one off unless given. */
+export const PROTECTION_ENV = {
+  resultSecret: 'FAAFO_RESULT_SECRET',
+  legacyWorkers: 'FAAFO_LEGACY_WORKERS',
+  legacyWorkerCidrs: 'FAAFO_LEGACY_WORKER_CIDRS',
+  apiKey: 'FAAFO_API_KEY',
+  anonymousWrites: 'FAAFO_ANONYMOUS_WRITES',
+  maxWork: 'FAAFO_MAX_WORK',
+  writesPerMinute: 'FAAFO_WRITES_PER_MINUTE',
+  maxBacklog: 'FAAFO_MAX_BACKLOG',
+  internalPort: 'FAAFO_INTERNAL_PORT',
+  internalHost: 'FAAFO_INTERNAL_HOST',
+} as const;
+
+export type ProtectionInput = Partial<Record<keyof typeof PROTECTION_ENV, string | undefined>>;
+
+export interface ProtectionSettings {
+  access: {
+    resultSecret?: string;
+    legacyWorkers?: boolean;
+    legacyWorkerCidrs?: string[];
+    apiKey?: string;
+    anonymousWrites?: boolean;
+  };
+  budget: { maxWork?: number; writesPerMinute?: number; maxBacklog?: number };
+  internalPort?: number;
+  internalHost?: string;
+}
+
+function allowDeny(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw.trim().toLowerCase();
+  if (s === 'allow') return true;
+  if (s === 'deny') return false;
+  throw new SettingsError(`${name} must be allow or deny, got "${raw.trim()}"`);
+}
+
+function secretSetting(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  // Never echo the value: it is a secret.
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw)) {
+    throw new SettingsError(`${name} must be 16 to 512 printable characters without spaces`);
+  }
+  return raw;
+}
+
+function cidrsSetting(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of list) {
+    const m = /^([0-9a-f:.]+)(?:\/(\d{1,3}))?$/i.exec(c);
+    const ok = m && (net.isIPv4(m[1]!) ? Number(m[2] ?? 32) <= 32 : net.isIPv6(m[1]!) && Number(m[2] ?? 128) <= 128);
+    if (!ok) throw new SettingsError(`legacy-worker-cidrs: "${c}" is not an address or CIDR such as 10.0.0.0/24`);
+  }
+  return list;
+}
+
+/** Flags over environment; throws SettingsError naming the setting (never showing a secret). */
+export function resolveProtection(
+  flags: ProtectionInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ProtectionSettings {
+  const pick = (k: keyof typeof PROTECTION_ENV): string | undefined => {
+    const f = flags[k];
+    if (f !== undefined && f !== '') return f;
+    const e = env[PROTECTION_ENV[k]];
+    return e !== undefined && e !== '' ? e : undefined;
+  };
+  const int = (k: keyof typeof PROTECTION_ENV, name: string, min: number, max: number) => {
+    const v = pick(k);
+    return v === undefined ? undefined : intSetting(name, v, min, max);
+  };
+  const access: ProtectionSettings['access'] = {
+    resultSecret: secretSetting('result-secret (FAAFO_RESULT_SECRET)', pick('resultSecret')),
+    legacyWorkers: allowDeny('legacy-workers (FAAFO_LEGACY_WORKERS)', pick('legacyWorkers')),
+    legacyWorkerCidrs: cidrsSetting(pick('legacyWorkerCidrs')),
+    apiKey: secretSetting('api-key (FAAFO_API_KEY)', pick('apiKey')),
+    anonymousWrites: allowDeny('anonymous-writes (FAAFO_ANONYMOUS_WRITES)', pick('anonymousWrites')),
+  };
+  if (access.legacyWorkers === false && access.resultSecret === undefined) {
+    throw new SettingsError(
+      'legacy-workers deny needs a result secret (FAAFO_RESULT_SECRET), or no worker could upload',
+    );
+  }
+  if (access.anonymousWrites === false && access.apiKey === undefined) {
+    throw new SettingsError('anonymous-writes deny needs an API key (FAAFO_API_KEY), or no client could write');
+  }
+  for (const k of Object.keys(access) as (keyof typeof access)[]) if (access[k] === undefined) delete access[k];
+  const budget: ProtectionSettings['budget'] = {
+    maxWork: int('maxWork', 'max-work (FAAFO_MAX_WORK)', 1, Number.MAX_SAFE_INTEGER),
+    writesPerMinute: int('writesPerMinute', 'writes-per-minute (FAAFO_WRITES_PER_MINUTE)', 1, 1_000_000),
+    maxBacklog: int('maxBacklog', 'max-backlog (FAAFO_MAX_BACKLOG)', 1, 100_000_000),
+  };
+  for (const k of Object.keys(budget) as (keyof typeof budget)[]) if (budget[k] === undefined) delete budget[k];
+  return {
+    access,
+    budget,
+    internalPort: int('internalPort', 'internal-port (FAAFO_INTERNAL_PORT)', 0, 65535),
+    internalHost: pick('internalHost'),
   };
 }

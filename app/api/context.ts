@@ -1,5 +1,7 @@
 // What every route plugin of the API gets: the three backends, the metrics and the limits.
 import type { FractalRepository, ImageStore, TaskQueue } from '../types.js';
+import type { AccessCheck } from './access.js';
+import type { BacklogGate, Budget } from './budget.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface ApiLimits {
@@ -20,6 +22,11 @@ export interface ApiContext {
   limits: ApiLimits;
   /** Serializes result stores per uuid within this process (a redelivered task racing its first upload). */
   locks: KeyedMutex;
+  /** Who may write (issue 15). */
+  access: AccessCheck;
+  budget: Budget;
+  /** Bounds the backlog of unrendered fractals when budget.maxBacklog is set. */
+  backlog?: BacklogGate;
 }
 
 export class KeyedMutex {

@@ -173,7 +173,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       );
     }
     // A 503 tells load balancers and workers to retry shortly.
-    if (status === 503) reply.header('retry-after', '5');
+    if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request, reply) => {

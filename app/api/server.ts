@@ -1,9 +1,12 @@
 // buildApi: the fractal service's HTTP tier as a Fastify instance (not listening; the caller listens and owns
 // repo/queue/images, which closing the instance does not close). Each route group is a plugin.
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { FractalRepository, ImageStore, TaskQueue } from '../types.js';
+import { accessCheck, RESULT_SECRET_HEADER, secretEquals, type AccessPolicy } from './access.js';
+import { BacklogGate, type Budget } from './budget.js';
 import { KeyedMutex, type ApiContext, type ApiLimits } from './context.js';
-import { answerClientError, installErrorHandlers } from './errors.js';
+import { answerClientError, HttpError, installErrorHandlers } from './errors.js';
 import { renderErrorPage } from './gallery-html.js';
 import { createMetrics } from './metrics.js';
 import { startRepublisher, type Republisher } from './publish.js';
@@ -27,6 +30,12 @@ export interface BuildApiOptions {
   trustProxy?: boolean;
   /** Include Node's default process metrics in /metrics (default true). */
   processMetrics?: boolean;
+  /** Who may write (issue 15); default: open, as before. */
+  access?: AccessPolicy;
+  /** Work, rate and backlog limits (issue 15); default: none. */
+  budget?: Budget;
+  /** Serve /metrics only on `app.internal` (a second instance the caller listens on a private port), not here. */
+  internalListener?: boolean;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -39,14 +48,22 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Re-publishes tasks of rows whose publish was never confirmed (also runs on a timer). */
     republisher?: Republisher;
+    /** With `internalListener`: the instance serving /metrics, /healthz and /readyz for the stack's own servers. */
+    internal?: FastifyInstance;
   }
 }
 
 export function buildApi(opts: BuildApiOptions): FastifyInstance {
+  // Credentials never reach a log line, whatever the level.
+  const redact = ['req.headers.authorization', `req.headers["${RESULT_SECRET_HEADER}"]`];
   const isLogger = (l: unknown): l is FastifyBaseLogger =>
     typeof l === 'object' && l !== null && typeof (l as FastifyBaseLogger).child === 'function';
   const app = Fastify({
-    ...(isLogger(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
+    ...(isLogger(opts.logger)
+      ? { loggerInstance: opts.logger }
+      : {
+          logger: opts.logger && typeof opts.logger === 'object' ? { redact, ...opts.logger } : (opts.logger ?? false),
+        }),
     bodyLimit: DEFAULT_LIMITS.createBodyLimit,
     trustProxy: opts.trustProxy ?? false,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
@@ -78,7 +95,12 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     metrics,
     limits,
     locks: new KeyedMutex(),
+    access: accessCheck(opts.access),
+    budget: opts.budget ?? {},
   };
+  if (ctx.budget.maxBacklog !== undefined) {
+    ctx.backlog = new BacklogGate(opts.repo, ctx.budget.maxBacklog, ctx.budget.retryAfterS);
+  }
 
   app.addSchema(fractalSchema);
   app.addSchema(errorSchema);
@@ -103,11 +125,34 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
   });
 
+  // Per-client write rate: only routes that opt in (config.rateLimit in routes/fractals.ts); uploads carrying the
+  // workers' secret never count. One store per API process (N processes behind a balancer allow up to N times).
+  const perMinute = ctx.budget.writesPerMinute;
+  const secret = opts.access?.resultSecret;
+  void app.register(rateLimit, {
+    global: false,
+    max: perMinute ?? 1_000_000,
+    timeWindow: 60_000,
+    allowList: (req) => {
+      if (perMinute === undefined) return true;
+      const given = req.headers[RESULT_SECRET_HEADER];
+      return secret !== undefined && typeof given === 'string' && secretEquals(given, secret);
+    },
+    errorResponseBuilder: (_req, c) =>
+      new HttpError(
+        429,
+        `Too many writes from this client: at most ${c.max} per minute; try again in ${Math.ceil(c.ttl / 1000)} s`,
+      ),
+  });
   void app.register(fractalRoutes(ctx));
   void app.register(uploadRoutes(ctx));
   void app.register(imageRoutes(ctx));
   void app.register(galleryRoutes(ctx));
-  void app.register(healthRoutes(ctx));
+  if (opts.internalListener) {
+    void app.register(healthRoutes(ctx, { metrics: false }));
+    app.internal = buildInternalApi(ctx);
+    app.addHook('onClose', async () => app.internal?.close());
+  } else void app.register(healthRoutes(ctx));
 
   if (opts.republish?.enabled !== false) {
     app.addHook('onReady', async () => {
@@ -119,4 +164,12 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     app.addHook('onClose', async () => app.republisher?.stop());
   }
   return app;
+}
+
+/** The internal listener's instance: metrics and health only, the same context (and metrics) as the public one. */
+function buildInternalApi(ctx: ApiContext): FastifyInstance {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  installErrorHandlers(app);
+  void app.register(healthRoutes(ctx));
+  return app as unknown as FastifyInstance;
 }

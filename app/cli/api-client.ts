@@ -19,6 +19,8 @@ export class ApiClient {
   constructor(
     readonly endpoint: string,
     private readonly debug?: (line: string) => void,
+    /** Sent as Authorization: Bearer on every request when given (never printed). */
+    private readonly apiKey?: string,
   ) {}
 
   private async request(method: string, path: string, body?: unknown): Promise<Response> {
@@ -28,7 +30,11 @@ export class ApiClient {
     try {
       res = await fetch(url, {
         method,
-        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
@@ -57,7 +63,11 @@ export class ApiClient {
     } catch {
       /* no body */
     }
-    return new CliError(`${what} failed: the API answered ${res.status}${detail ? ` (${detail.split('\n')[0]})` : ''}`);
+    // 401: the key is missing or wrong; say where the CLI takes it from.
+    const hint = res.status === 401 ? '; give the API key with --api-key or FAAFO_API_KEY' : '';
+    return new CliError(
+      `${what} failed: the API answered ${res.status}${detail ? ` (${detail.split('\n')[0]})` : ''}${hint}`,
+    );
   }
 
   private async json<T>(res: Response, what: string): Promise<T> {

@@ -8,6 +8,8 @@ export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: st
 /** Options every command accepts. `--verbose`/`--debug` are accepted for the original guide's command lines. */
 export const GLOBAL_OPTIONS = {
   'endpoint-url': { type: 'string' },
+  // The client's key for writes; on `faafo api`/`serve` the key the API requires (issue 15).
+  'api-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },

@@ -93,7 +93,8 @@ const dims = (f: Fractal) => `${f.width} x ${f.height} pixels`;
 
 function client(p: Parsed, io: Io, endpoint: string): ApiClient {
   const debug = p.values.debug || p.values.verbose ? (l: string) => io.stderr(`${l}\n`) : undefined;
-  return new ApiClient(endpoint, debug);
+  const key = str(p, 'api-key') ?? io.env.FAAFO_API_KEY;
+  return new ApiClient(endpoint, debug, key?.trim() || undefined);
 }
 
 function needUuid(p: Parsed, command: string): string {

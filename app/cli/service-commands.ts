@@ -6,7 +6,15 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { toTask } from '../api/publish.js';
 import { buildApi } from '../api/server.js';
-import { redactUrl, resolveSettings, SettingsError, type SettingsInput } from '../config.js';
+import { randomBytes } from 'node:crypto';
+import {
+  redactUrl,
+  resolveProtection,
+  resolveSettings,
+  SettingsError,
+  type ProtectionSettings,
+  type SettingsInput,
+} from '../config.js';
 import { DatabaseUrlError, openRepository } from '../db/index.js';
 import { openImageStore } from '../images/index.js';
 import { openQueue } from '../queue/index.js';
@@ -26,6 +34,7 @@ export const SERVICE_OPTIONS = {
   'image-url': { type: 'string' },
   threads: { type: 'string' },
   'generated-by': { type: 'string' },
+  'result-secret': { type: 'string' },
 } as const satisfies OptionSpec;
 
 /** `faafo api` and `faafo serve` only: they listen behind the load balancer and need the database. */
@@ -33,6 +42,14 @@ export const API_OPTIONS = {
   ...SERVICE_OPTIONS,
   'trust-proxy': { type: 'boolean' },
   'startup-timeout': { type: 'string' },
+  'legacy-workers': { type: 'string' },
+  'legacy-worker-cidrs': { type: 'string' },
+  'anonymous-writes': { type: 'string' },
+  'max-work': { type: 'string' },
+  'writes-per-minute': { type: 'string' },
+  'max-backlog': { type: 'string' },
+  'internal-port': { type: 'string' },
+  'internal-host': { type: 'string' },
 } as const satisfies OptionSpec;
 
 export const SERVE_OPTIONS = { ...API_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
@@ -52,6 +69,30 @@ export function settingsFrom(p: Parsed, env: NodeJS.ProcessEnv): ServiceSettings
   };
   try {
     return resolveSettings(flags, env);
+  } catch (e) {
+    if (e instanceof SettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Who may write, the budget and the internal listener (issue 15), from flags and environment. */
+export function protectionFrom(p: Parsed, env: NodeJS.ProcessEnv): ProtectionSettings {
+  try {
+    return resolveProtection(
+      {
+        resultSecret: str(p, 'result-secret'),
+        legacyWorkers: str(p, 'legacy-workers'),
+        legacyWorkerCidrs: str(p, 'legacy-worker-cidrs'),
+        apiKey: str(p, 'api-key'),
+        anonymousWrites: str(p, 'anonymous-writes'),
+        maxWork: str(p, 'max-work'),
+        writesPerMinute: str(p, 'writes-per-minute'),
+        maxBacklog: str(p, 'max-backlog'),
+        internalPort: str(p, 'internal-port'),
+        internalHost: str(p, 'internal-host'),
+      },
+      env,
+    );
   } catch (e) {
     if (e instanceof SettingsError) throw new UsageError(e.message);
     throw e;
@@ -139,16 +180,38 @@ async function closeBackends(b: Backends): Promise<void> {
   await b.repo?.close().catch(() => undefined);
 }
 
-async function listen(app: FastifyInstance, s: ServiceSettings): Promise<number> {
+async function listen(
+  app: FastifyInstance,
+  s: { port: number; host: string },
+  flag = '--port or PORT',
+): Promise<number> {
   try {
     await app.listen({ port: s.port, host: s.host });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why =
-      code === 'EADDRINUSE' ? `port ${s.port} is already in use (choose another with --port or PORT)` : errText(e);
+    const why = code === 'EADDRINUSE' ? `port ${s.port} is already in use (choose another with ${flag})` : errText(e);
     throw new CliError(`cannot listen on ${s.host}:${s.port}: ${why}`);
   }
   return (app.server.address() as AddressInfo).port;
+}
+
+/** The internal listener (/metrics, /healthz, /readyz), when --internal-port is given; its URL or undefined. */
+async function listenInternal(app: FastifyInstance, s: ServiceSettings, g: ProtectionSettings) {
+  if (!app.internal || g.internalPort === undefined) return undefined;
+  const host = g.internalHost ?? s.host;
+  const port = await listen(app.internal, { port: g.internalPort, host }, '--internal-port or FAAFO_INTERNAL_PORT');
+  return localUrl(host, port);
+}
+
+/** One line saying who may write (never a secret). */
+function accessLine(g: ProtectionSettings): string {
+  const a = g.access;
+  const results =
+    a.resultSecret === undefined
+      ? 'results from anyone'
+      : `results with the worker secret${a.legacyWorkers ? ` or from legacy workers${a.legacyWorkerCidrs ? ` in ${a.legacyWorkerCidrs.join(',')}` : ''}` : ''}`;
+  const writes = a.apiKey === undefined || a.anonymousWrites ? 'anonymous writes' : 'writes with the API key';
+  return `${results}, ${writes}`;
 }
 
 /** The URL a local client uses for an API listening on host:port. */
@@ -157,7 +220,12 @@ function localUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
-function startApi(b: Required<Backends>, verbose: boolean, trustProxy: boolean): FastifyInstance {
+function startApi(
+  b: Required<Backends>,
+  verbose: boolean,
+  trustProxy: boolean,
+  g: ProtectionSettings,
+): FastifyInstance {
   // JSON log lines (pino): warnings and errors by default, every request with --verbose/--debug.
   return buildApi({
     repo: b.repo,
@@ -165,6 +233,9 @@ function startApi(b: Required<Backends>, verbose: boolean, trustProxy: boolean):
     images: b.images,
     logger: { level: verbose ? 'info' : 'warn' },
     trustProxy,
+    access: g.access,
+    budget: g.budget,
+    internalListener: g.internalPort !== undefined,
   }) as FastifyInstance;
 }
 
@@ -192,6 +263,9 @@ const workerLog = (io: Io, name?: string) => (line: string) => io.stdout(`${name
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVE_OPTIONS, 0, 'serve');
   const s = settingsFrom(p, io.env);
+  const g = protectionFrom(p, io.env);
+  // Its own workers carry a result secret made up for this run unless one is given: no one else can upload.
+  g.access.resultSecret ??= randomBytes(32).toString('base64url');
   const trustProxy = trustProxyFrom(p, io.env);
   const timeoutS = startupTimeoutFrom(p, io.env);
   const b = await openBackends(s, io, { repo: true, images: true }, { command: 'serve', timeoutS });
@@ -199,8 +273,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   let renderer: Renderer | undefined;
   const workers: FractalWorker[] = [];
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy);
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g);
     const port = await listen(app, s);
+    const internalUrl = await listenInternal(app, s, g);
     const url = localUrl(s.host, port);
     if (s.queueUrl.startsWith('memory:')) {
       const n = await requeuePending(b.repo, b.queue);
@@ -213,6 +288,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
         renderer,
         endpointUrl: url,
         generatedBy: s.generatedBy,
+        resultSecret: g.access.resultSecret,
         log: workerLog(io, s.workers > 1 ? `worker ${i + 1}` : undefined),
       });
       await w.start();
@@ -221,6 +297,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(
       `faafo serve: ${url}/ (API and gallery) with ${s.workers} worker(s) x ${s.threads} thread(s)\n` +
         `  database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)}\n` +
+        `  ${accessLine(g)}${internalUrl ? `; metrics on ${internalUrl}/metrics only` : ''}\n` +
         // The next step must reach this server whatever its port: name the endpoint.
         `  try: faafo --endpoint-url ${url} create --tasks 3   (Ctrl-C to stop)\n`,
     );
@@ -239,6 +316,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
 export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, API_OPTIONS, 0, 'api');
   const s = settingsFrom(p, io.env);
+  const g = protectionFrom(p, io.env);
   const trustProxy = trustProxyFrom(p, io.env);
   const timeoutS = startupTimeoutFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
@@ -249,11 +327,13 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const b = await openBackends(s, io, { repo: true, images: true }, { command: 'api', timeoutS });
   let app: FastifyInstance | undefined;
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy);
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g);
     const port = await listen(app, s);
+    const internalUrl = await listenInternal(app, s, g);
     io.stdout(
       `faafo api: listening on ${localUrl(s.host, port)}/ (database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)})\n`,
     );
+    io.stdout(`faafo api: ${accessLine(g)}${internalUrl ? `; metrics on ${internalUrl}/metrics only` : ''}\n`);
     const sig = await waitForShutdown(io);
     io.stdout(`faafo api: ${sig}, shutting down\n`);
   } finally {
@@ -266,6 +346,7 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
 export async function workerCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVICE_OPTIONS, 0, 'worker');
   const s = settingsFrom(p, io.env);
+  const { resultSecret } = protectionFrom(p, io.env).access;
   if (s.queueUrl.startsWith('memory:')) {
     throw new UsageError(
       'faafo worker needs a shared queue: --queue-url amqp://USER:PASS@HOST:5672/VHOST or FAAFO_QUEUE_URL (memory: only works inside faafo serve)',
@@ -278,6 +359,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     renderer,
     endpointUrl: s.endpointUrl,
     generatedBy: s.generatedBy,
+    resultSecret,
     log: workerLog(io),
   });
   try {

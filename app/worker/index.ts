@@ -27,6 +27,8 @@ export interface WorkerOptions {
   endpointUrl: string;
   /** Stored as the fractal's `generated_by`. */
   generatedBy: string;
+  /** The API's result secret (X-Faafo-Result-Secret), when it requires one. */
+  resultSecret?: string;
   log?: (line: string) => void;
   /** Upload attempts before the task is handed back to the queue (default 5). */
   attempts?: number;
@@ -206,7 +208,11 @@ export class FractalWorker {
     let problem = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const res = await uploadImage(this.opts.endpointUrl, { ...r, generatedBy: this.opts.generatedBy });
+        const res = await uploadImage(this.opts.endpointUrl, {
+          ...r,
+          generatedBy: this.opts.generatedBy,
+          resultSecret: this.opts.resultSecret,
+        });
         if (res.status >= 200 && res.status < 300) {
           this.log(`task ${r.uuid} processed in ${r.duration.toFixed(6)} seconds`);
           this.stats.processed++;
@@ -220,6 +226,8 @@ export class FractalWorker {
           return false;
         }
         problem = `the API answered ${res.status}${res.message ? `: ${res.message}` : ''}`;
+        // Refused for this worker's credentials (issue 15): another worker with the right secret can store it.
+        if (res.status === 401 || res.status === 403) break;
         if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
           // The API will refuse this result every time: retrying or requeueing would loop forever.
           this.log(`dropping task ${r.uuid}: ${problem}`);

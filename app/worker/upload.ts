@@ -13,6 +13,8 @@ export interface UploadInfo {
   generatedBy: string;
   cr: number;
   ci: number;
+  /** Sent as X-Faafo-Result-Secret when the API requires it (issue 15). */
+  resultSecret?: string;
 }
 
 export interface UploadResult {
@@ -43,6 +45,7 @@ export function uploadImage(endpointUrl: string, info: UploadInfo, timeoutMs = 1
           'X-Faafo-Generated-By': info.generatedBy,
           'X-Faafo-Cr': String(info.cr),
           'X-Faafo-Ci': String(info.ci),
+          ...(info.resultSecret === undefined ? {} : { 'X-Faafo-Result-Secret': info.resultSecret }),
         },
       },
       (res) => {

@@ -1,10 +1,11 @@
 // The faafo REST API, wire-compatible with Flask-Restless 0.17: GET/POST /v1/fractal, GET/PUT/DELETE
 // /v1/fractal/<uuid>. Stricter than the original: bad input is a 4xx JSON answer and never a stored row.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { DuplicateFractalError } from '../../db/errors.js';
 import type { Fractal } from '../../types.js';
+import { checkWork } from '../budget.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, UnavailableError, dependency, requireContentType } from '../errors.js';
 import { publishCreated } from '../publish.js';
@@ -100,6 +101,13 @@ function* base64Slices(text: string): Generator<Buffer> {
 
 export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
   async function fractals(app) {
+    // Client writes share one per-client budget (only when a rate is set: no hook otherwise).
+    const writeRate =
+      ctx.budget.writesPerMinute === undefined ? {} : { config: { rateLimit: { groupId: 'client-writes' } } };
+    const clientWrite = async (req: FastifyRequest) => ctx.access.requireClient(req);
+    // PUT /v1/fractal/<uuid> is a client's edit or (with `image`) the original worker's result: which one the
+    // credentials allow is known before the body is read, so only a worker may send a body past the create limit.
+    const putRoles = new WeakMap<FastifyRequest, { worker: boolean; client: boolean }>();
     app.get<{ Querystring: { page?: string; results_per_page?: string; q?: string } }>(
       '/v1/fractal',
       { schema: { querystring: listQuery, response: { 200: listReply } } },
@@ -122,7 +130,8 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
     app.post<{ Body: CreateBody }>(
       '/v1/fractal',
       {
-        onRequest: json415,
+        onRequest: [json415, clientWrite],
+        ...writeRate,
         bodyLimit: ctx.limits.createBodyLimit,
         schema: { body: createBody, response: { 201: { $ref: 'fractal#' } } },
       },
@@ -130,6 +139,7 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
         const b = req.body;
         checkBounds(b);
         checkJulia(b);
+        checkWork(ctx.budget.maxWork, b);
         const row: Fractal = {
           uuid: (b.uuid ?? randomUUID()).toLowerCase(),
           checksum: null,
@@ -147,9 +157,18 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
           cr: b.cr ?? null,
           ci: b.ci ?? null,
         };
+        let admitted: ((inserted: boolean) => void) | undefined;
+        try {
+          admitted = await ctx.backlog?.admit();
+        } catch (err) {
+          if (err instanceof HttpError) reply.header('retry-after', String(ctx.budget.retryAfterS ?? 30));
+          throw err instanceof HttpError ? err : new UnavailableError('database', err);
+        }
         try {
           await ctx.repo.insert(row);
+          admitted?.(true);
         } catch (err) {
+          admitted?.(false);
           if (err instanceof DuplicateFractalError) throw new HttpError(409, `Fractal ${row.uuid} already exists`);
           throw new UnavailableError('database', err);
         }
@@ -174,13 +193,31 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
     app.put<{ Params: { uuid: string }; Body: UpdateBody }>(
       '/v1/fractal/:uuid',
       {
-        onRequest: json415,
+        onRequest: [
+          json415,
+          async (req) => {
+            if (ctx.access.open) return;
+            const role = ctx.access.roleOf(req);
+            if (!role.worker && !role.client) ctx.access.requireClient(req);
+            putRoles.set(req, role);
+            const len = Number(req.headers['content-length'] ?? 0);
+            if (!role.worker && len > ctx.limits.createBodyLimit) ctx.access.requireWorker(req);
+          },
+        ],
+        // Bodies without a content-length: a non-worker's stops at the create limit too.
+        preParsing: async (req, _reply, payload) => {
+          const role = putRoles.get(req);
+          return role && !role.worker ? capped(payload, ctx.limits.createBodyLimit) : payload;
+        },
         bodyLimit: ctx.limits.legacyBodyLimit,
         schema: { params: uuidParams, body: updateBody, response: { 200: { $ref: 'fractal#' } } },
       },
       async (req) => {
         const uuid = req.params.uuid.toLowerCase();
         const { image, ...patch } = req.body;
+        const role = putRoles.get(req);
+        if (role && typeof image === 'string' && !role.worker) ctx.access.requireWorker(req);
+        if (role && typeof image !== 'string' && !role.client) ctx.access.requireClient(req);
         if (patch.uuid !== undefined && patch.uuid.toLowerCase() !== uuid) {
           throw new HttpError(400, 'uuid in the body does not match the URL');
         }
@@ -210,6 +247,7 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
         const merged = { ...row, ...patch };
         checkBounds(merged);
         checkJulia(merged);
+        checkWork(ctx.budget.maxWork, merged);
         // Only while still pending: a result stored meanwhile wins, and this update is then a conflict.
         const applied =
           Object.keys(patch).length === 0 ||
@@ -223,7 +261,7 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
 
     app.delete<{ Params: { uuid: string } }>(
       '/v1/fractal/:uuid',
-      { schema: { params: uuidParams, response: { 204: { type: 'null' } } } },
+      { onRequest: clientWrite, ...writeRate, schema: { params: uuidParams, response: { 204: { type: 'null' } } } },
       async (req, reply) => {
         const uuid = req.params.uuid.toLowerCase();
         const deleted = await dependency('database', () => ctx.repo.delete(uuid));
@@ -233,6 +271,20 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       },
     );
   };
+
+/** The body stream, failing with a 413 once it passes `limit` bytes (chunked bodies have no length to check). */
+function capped(payload: Readable, limit: number): Readable {
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new HttpError(413, `Request body is larger than the limit of ${limit} bytes`));
+      else done(null, chunk);
+    },
+  });
+  payload.on('error', (e) => out.destroy(e));
+  return payload.pipe(out);
+}
 
 /** The original worker's result: base64 PNG in `image` plus checksum/size/duration/generated_by. The text is
  *  decoded slice by slice into the verifying store (never a second whole copy of the image in memory). */

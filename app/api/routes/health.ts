@@ -28,7 +28,8 @@ const readyReply = {
   },
 } as const;
 
-export const healthRoutes = (ctx: ApiContext): FastifyPluginAsync =>
+/** `metrics: false` on the public listener when an internal one serves /metrics (issue 15). */
+export const healthRoutes = (ctx: ApiContext, o: { metrics?: boolean } = {}): FastifyPluginAsync =>
   async function health(app) {
     app.get(
       '/healthz',
@@ -54,6 +55,7 @@ export const healthRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       return { status: 'ok', down, checks: shown };
     });
 
+    if (o.metrics === false) return;
     app.get('/metrics', { schema: { response: { 200: { type: 'string' } } } }, async (_req, reply) => {
       const text = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(text);

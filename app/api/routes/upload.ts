@@ -31,6 +31,7 @@ export const uploadRoutes = (ctx: ApiContext): FastifyPluginAsync =>
       '/v1/fractal/:uuid/image',
       {
         onRequest: [
+          async (req) => ctx.access.requireWorker(req),
           requireContentType('image/png'),
           async (req) => {
             const len = Number(req.headers['content-length'] ?? 0);
