@@ -73,7 +73,21 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
     };
     setInterval(() => void refresh(), num(env, 'FAAFO_LIMITS_REFRESH', 60) * 1000).unref();
   }
-  return new QueueScaler({ scaling, target, readSignal: () => readQueueSignal(apiUrl), sampleS: num(env, 'FAAFO_SAMPLE_INTERVAL', 5), log });
+  // FAAFO_METRICS_URL: the APIs' internal listeners (comma-separated; the first that answers) when /metrics is
+  // not served on the public one (issue 15); default: the API URL.
+  const metricsUrls = (env.FAAFO_METRICS_URL ?? apiUrl).split(',').map((u) => u.trim()).filter(Boolean);
+  const readSignal = async () => {
+    let last: unknown;
+    for (const u of metricsUrls) {
+      try {
+        return await readQueueSignal(u);
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  };
+  return new QueueScaler({ scaling, target, readSignal, sampleS: num(env, 'FAAFO_SAMPLE_INTERVAL', 5), log });
 }
 
 /** worker_min_size, worker_max_size and scaling_cooldown of the stack (the generated template's parameters). */
@@ -98,7 +112,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
   scaler.start();
-  log(`watching ${env.FAAFO_API_URL}/metrics for stack ${env.FAAFO_STACK}`);
+  log(`watching ${env.FAAFO_METRICS_URL ?? env.FAAFO_API_URL}/metrics for stack ${env.FAAFO_STACK}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -2,6 +2,7 @@
 // balancer health-checked on /healthz, M `faafo worker`, a shared queue and database, and the local autoscaler
 // applying monitoring/decision to each tier (CPU of the tier's processes, or the queue backlog for workers).
 // A control server shows the live page and /api/state; the state file lets `local status|down` and `load` find it.
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -103,6 +104,9 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     FAAFO_IMAGE_URL: o.imageUrl,
     FAAFO_ENDPOINT_URL: appUrl,
     FAAFO_THREADS: String(o.threads),
+    // Results come only from this run's workers (issue 15): a secret made up per run, passed in the environment
+    // (never on a command line, never printed or written to the state file).
+    FAAFO_RESULT_SECRET: randomBytes(32).toString('base64url'),
   };
   const onDecision = (r: DecisionRecord) => {
     decisions.push(r);
