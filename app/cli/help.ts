@@ -11,7 +11,19 @@ const SERVICE_FLAGS = `Service settings (flag, environment variable, default):
   --generated-by NAME  FAAFO_GENERATED_BY  this host's name`;
 
 const API_FLAGS = `  --trust-proxy        FAAFO_TRUST_PROXY      off  (use X-Forwarded-Proto/-Host of a load balancer in Location/Link)
-  --startup-timeout S  FAAFO_STARTUP_TIMEOUT  120  (seconds to keep retrying a database not reachable yet; 0: none)`;
+  --startup-timeout S  FAAFO_STARTUP_TIMEOUT  120  (seconds to keep retrying a database not reachable yet; 0: none)
+
+Who may write and the work budget (all off unless given; secrets are best given in the environment):
+  --result-secret S    FAAFO_RESULT_SECRET    results only with X-Faafo-Result-Secret: S (serve makes one up)
+  --legacy-workers allow|deny          FAAFO_LEGACY_WORKERS  allow: the original worker (no secret) may upload
+  --legacy-worker-cidrs CIDR,...       FAAFO_LEGACY_WORKER_CIDRS  ... only from these networks (socket address)
+  --api-key KEY        FAAFO_API_KEY          creates, edits and deletes need Authorization: Bearer KEY
+  --anonymous-writes allow|deny        FAAFO_ANONYMOUS_WRITES  allow: anyone may create/edit/delete (tutorial)
+  --max-work N         FAAFO_MAX_WORK         width x height x iterations per fractal (413 beyond)
+  --writes-per-minute N                FAAFO_WRITES_PER_MINUTE  per client address (429 beyond)
+  --max-backlog N      FAAFO_MAX_BACKLOG      fractals waiting to be rendered (503 + Retry-After beyond)
+  --internal-port N    FAAFO_INTERNAL_PORT    serve /metrics (and health) there only, not on --port
+  --internal-host ADDR FAAFO_INTERNAL_HOST    default: --host`;
 
 export const HELP: Record<string, string> = {
   '': `faafo: the fractal service (faafo-compatible API, workers, client)
@@ -32,6 +44,7 @@ Client commands (talk to --endpoint-url / FAAFO_ENDPOINT_URL, default ${DEFAULTS
 
 Options for every command:
   --endpoint-url URL   the faafo API (env FAAFO_ENDPOINT_URL)
+  --api-key KEY        the API's key for create and delete when it requires one (env FAAFO_API_KEY)
   --json               machine-readable output
   -h, --help           help for a command: faafo <command> --help
 
@@ -63,6 +76,7 @@ SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0.
 
 ${SERVICE_FLAGS}
   --endpoint-url URL   FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}
+  --result-secret S    FAAFO_RESULT_SECRET  sent with each result when the API requires it
 `,
   create: `Usage: faafo create [--tasks N] [--width N] [--height N] [--iterations N] [--xa X] [--xb X] [--ya Y] [--yb Y]
                     [--cr R --ci I] [--json]
