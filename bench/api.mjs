@@ -2,7 +2,7 @@
 // seeds rows (some rendered with a real PNG), then drives it with autocannon for a few seconds per case, beside
 // a bare Fastify "hello" server measured the same way in the same run (the ceiling for this machine and load).
 // Target: list and get at least half the hello rate.
-//   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200] [--rounds 3]
+//   npm run build && node bench/api.mjs [--seconds 5] [--connections 10] [--rows 200] [--rounds 3] [--only list,show]
 // (or without building: node --import tsx bench/api.mjs). Figures depend on the machine; nothing is asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     rows: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '3' },
+    // Only these cases (comma-separated keys: list, show, png) beside the hello reference, e.g. under --cpu-prof.
+    only: { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
@@ -83,12 +85,16 @@ hello.get('/', async () => ({ hello: 'world' }));
 await hello.listen({ port: 0, host: '127.0.0.1' });
 const helloBase = `http://127.0.0.1:${hello.server.address().port}`;
 
-const cases = [
-  ['bare Fastify "hello" (reference)', '/', helloBase],
-  ['GET /v1/fractal (list, 10 per page)', '/v1/fractal'],
-  ['GET /v1/fractal/<uuid> (show)', `/v1/fractal/${sampleUuid}`],
-  [`GET /fractal/<uuid> (PNG, ${pngBytes.length} bytes)`, `/fractal/${renderedUuid}`],
+const allCases = [
+  ['hello', 'bare Fastify "hello" (reference)', '/', helloBase],
+  ['list', 'GET /v1/fractal (list, 10 per page)', '/v1/fractal'],
+  ['show', 'GET /v1/fractal/<uuid> (show)', `/v1/fractal/${sampleUuid}`],
+  ['png', `GET /fractal/<uuid> (PNG, ${pngBytes.length} bytes)`, `/fractal/${renderedUuid}`],
 ];
+const only = args.only?.split(',').map((k) => k.trim());
+const unknown = only?.filter((k) => !allCases.some(([key]) => key === k)) ?? [];
+if (unknown.length) throw new Error(`--only: unknown case ${unknown.join(', ')} (list, show, png)`);
+const cases = allCases.filter(([key]) => key === 'hello' || !only || only.includes(key)).map(([, ...c]) => c);
 
 console.log(
   `faafo API bench: SQLite + memory queue, ${rows} rows, ${connections} connections, ${seconds} s per case, node ${process.version}, ${os.cpus().length} CPUs`,

@@ -184,6 +184,42 @@ for (const b of backends) {
       }
     });
 
+    test("reads see every write at once, this node's and another node's (SQLite keeps answers until one)", async () => {
+      const reader = await openRepository(dbUrl.value);
+      const writer = await openRepository(dbUrl.value);
+      try {
+        const row = fractal();
+        const total = async () => (await reader.list(0, 5)).total;
+        const n = await total();
+        assert.equal(await reader.get(row.uuid), undefined);
+        await writer.insert(row);
+        assert.equal(await total(), n + 1, "another connection's insert is counted");
+        assert.deepEqual(await reader.get(row.uuid), row);
+        assert.equal((await reader.listRendered(0, 1000)).rows.filter((r) => r.uuid === row.uuid).length, 0);
+        await writer.update(row.uuid, { checksum: 'e'.repeat(64), size: 7 });
+        assert.equal((await reader.get(row.uuid))?.size, 7, "another connection's update is seen");
+        assert.equal((await reader.listRendered(0, 1000)).rows.filter((r) => r.uuid === row.uuid).length, 1);
+        // A caller changing what it got changes nothing for the next caller.
+        const got = (await reader.get(row.uuid))!;
+        got.size = 999;
+        (await reader.list(0, 1000)).rows.forEach((r) => (r.width = -1));
+        assert.equal((await reader.get(row.uuid))?.size, 7);
+        assert.ok((await reader.list(0, 1000)).rows.every((r) => r.width > 0));
+        // This connection's own writes.
+        await reader.update(row.uuid, { generated_by: 'me' });
+        assert.equal((await reader.get(row.uuid))?.generated_by, 'me');
+        assert.equal(await writer.delete(row.uuid), true);
+        assert.equal(await reader.get(row.uuid), undefined, "another connection's delete is seen");
+        assert.equal(await total(), n);
+        const mine = fractal();
+        await reader.insert(mine);
+        assert.equal(await total(), n + 1, 'own insert is counted');
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    });
+
     test('rows whose task was never confirmed are found for re-publishing', async () => {
       const repo = await openRepository(dbUrl.value);
       try {

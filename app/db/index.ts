@@ -7,6 +7,8 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import { SqlFractalRepository } from './repository.js';
+import { ReadCache } from './read-cache.js';
+import { cachingStatements } from './sqlite-statements.js';
 import type { DB } from './schema.js';
 import { parseDatabaseUrl } from './url.js';
 
@@ -28,6 +30,7 @@ export async function openRepository(url: string, opts: OpenRepositoryOptions = 
   const poolSize = opts.poolSize ?? 10;
   const connectTimeout = opts.connectTimeoutMs ?? 5000;
   let db: Kysely<DB>;
+  let cache: ReadCache | undefined;
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(path.dirname(target.file), { recursive: true });
     const sqlite = new Database(target.file);
@@ -35,7 +38,13 @@ export async function openRepository(url: string, opts: OpenRepositoryOptions = 
     sqlite.pragma('busy_timeout = 10000');
     if (target.file !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    // Commits by other connections move data_version, this connection's own writes move total_changes().
+    const changes = sqlite.prepare('select data_version as v, total_changes() as c from pragma_data_version');
+    cache = new ReadCache(() => {
+      const r = changes.get() as { v: number; c: number };
+      return `${r.v} ${r.c}`;
+    });
   } else if (target.dialect === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.connectionString,
@@ -61,7 +70,7 @@ export async function openRepository(url: string, opts: OpenRepositoryOptions = 
     pool.on('connection', (conn) => conn.on('error', () => undefined));
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
   }
-  const repo = new SqlFractalRepository(db, target.dialect);
+  const repo = new SqlFractalRepository(db, target.dialect, cache);
   if (opts.migrate !== false) {
     try {
       await repo.migrate();

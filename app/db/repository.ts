@@ -1,6 +1,8 @@
 // FractalRepository over Kysely: one code path for SQLite, PostgreSQL and MySQL/MariaDB.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Fractal, FractalRepository, Page } from '../types.js';
+import { Reusable } from './compiled.js';
+import type { ReadCache } from './read-cache.js';
 import { DuplicateFractalError, isUniqueViolation } from './errors.js';
 import { migrate, type DB, type Dialect, type FractalTable } from './schema.js';
 
@@ -54,11 +56,42 @@ function toColumns(patch: Partial<Fractal>): Partial<FractalTable> {
   return out as Partial<FractalTable>;
 }
 
+/** The reads the API makes on every request, compiled once per repository (each dialect has its own SQL). */
+function compileReads(db: Kysely<DB>) {
+  const fractals = db.selectFrom('fractal');
+  const rendered = fractals.where('checksum', 'is not', null).where('size', 'is not', null);
+  return {
+    get: new Reusable(db, ['uuid'], (p) => fractals.select(FIELDS).where('uuid', '=', p.uuid)),
+    // The API's list keeps Flask-Restless's primary-key order.
+    list: new Reusable(db, ['offset', 'limit'], (p) =>
+      fractals.select(FIELDS).orderBy('uuid', 'asc').offset(p.offset).limit(p.limit),
+    ),
+    // The gallery shows the newest first (rows of the original faafo, without created_at, last).
+    listRendered: new Reusable(db, ['offset', 'limit'], (p) =>
+      rendered
+        .select(FIELDS)
+        .orderBy(sql`case when created_at is null then 1 else 0 end`)
+        .orderBy('created_at', 'desc')
+        .orderBy('uuid', 'asc')
+        .offset(p.offset)
+        .limit(p.limit),
+    ),
+    count: new Reusable(db, [], () => fractals.select((eb) => eb.fn.countAll().as('n'))),
+    countRendered: new Reusable(db, [], () => rendered.select((eb) => eb.fn.countAll().as('n'))),
+  };
+}
+
 export class SqlFractalRepository implements FractalRepository {
+  private readonly reads: ReturnType<typeof compileReads>;
+
+  /** `cache` (SQLite only, see read-cache.ts) keeps answers of get/list while the database has not changed. */
   constructor(
     readonly db: Kysely<DB>,
     readonly dialect: Dialect,
-  ) {}
+    private readonly cache?: ReadCache,
+  ) {
+    this.reads = compileReads(db);
+  }
 
   migrate(): Promise<void> {
     return migrate(this.db, this.dialect);
@@ -89,31 +122,39 @@ export class SqlFractalRepository implements FractalRepository {
   }
 
   async get(uuid: string): Promise<Fractal | undefined> {
-    const r = await this.db.selectFrom('fractal').select(FIELDS).where('uuid', '=', uuid).executeTakeFirst();
-    return r ? toFractal(r) : undefined;
+    const read = async () => {
+      const [r] = await this.reads.get.run({ uuid });
+      return r ? toFractal(r) : undefined;
+    };
+    const row = this.cache ? await this.cache.get(`get ${uuid}`, read) : await read();
+    // Callers get their own copy: a kept answer is shared.
+    return row && this.cache ? { ...row } : row;
   }
 
   list(offset: number, limit: number): Promise<Page<Fractal>> {
-    return this.page(false, offset, limit);
+    return this.cachedPage(false, offset, limit);
   }
 
   listRendered(offset: number, limit: number): Promise<Page<Fractal>> {
-    return this.page(true, offset, limit);
+    return this.cachedPage(true, offset, limit);
+  }
+
+  private async cachedPage(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
+    if (!this.cache) return this.page(renderedOnly, offset, limit);
+    const kept = await this.cache.get(`page ${renderedOnly} ${offset} ${limit}`, () =>
+      this.page(renderedOnly, offset, limit),
+    );
+    return { total: kept.total, rows: kept.rows.map((r) => ({ ...r })) };
   }
 
   private async page(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
-    let base = this.db.selectFrom('fractal');
-    if (renderedOnly) base = base.where('checksum', 'is not', null).where('size', 'is not', null);
-    let ordered = base.select(FIELDS);
-    // The gallery shows the newest first (rows of the original faafo, without created_at, last); the API's list
-    // keeps Flask-Restless's primary-key order.
-    if (renderedOnly)
-      ordered = ordered.orderBy(sql`case when created_at is null then 1 else 0 end`).orderBy('created_at', 'desc');
-    const [count, rows] = await Promise.all([
-      base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
-      limit > 0 ? ordered.orderBy('uuid', 'asc').offset(offset).limit(limit).execute() : Promise.resolve([]),
+    const count = renderedOnly ? this.reads.countRendered : this.reads.count;
+    const select = renderedOnly ? this.reads.listRendered : this.reads.list;
+    const [[counted], rows] = await Promise.all([
+      count.run({}),
+      limit > 0 ? select.run({ offset, limit }) : Promise.resolve([]),
     ]);
-    return { total: Number(count.n), rows: rows.map(toFractal) };
+    return { total: Number(counted?.n ?? 0), rows: rows.map(toFractal) };
   }
 
   async update(uuid: string, patch: Partial<Fractal>): Promise<Fractal | undefined> {
