@@ -157,7 +157,13 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     const diff = JSON.parse(d.stdout);
     assert.deepEqual(
       diff.changes.map((c: { resource: string; action: string }) => `${c.action} ${c.resource}`),
-      ['add extra_secret', 'delete monitor', 'replace db_password'],
+      // the controller's user data reads the new password: Nova would replace it (issue 10: said from the template,
+      // as Heat's preview cannot where servers are OS::Heat::None)
+      ['add extra_secret', 'delete monitor', 'replace controller', 'replace db_password'],
+    );
+    assert.deepEqual(
+      diff.destructive.map((x: { kind: string; resource: string }) => `${x.kind} ${x.resource}`),
+      ['replace-server controller'],
     );
     assert.deepEqual(diff.parameters, []);
     const text1 = await run(args);
@@ -165,7 +171,9 @@ describe('stack lifecycle against the local Heat', { concurrency: false }, () =>
     assert.match(text1.stdout, /^\[\+\] extra_secret \(OS::Heat::RandomString\)$/m);
     assert.match(text1.stdout, /^\[-\] monitor \(OS::Octavia::HealthMonitor\)$/m);
     assert.match(text1.stdout, /^\[~\] db_password \(OS::Heat::RandomString\) +\*\* REPLACED \*\*$/m);
-    assert.equal(text1.stdout.split('\n').filter((l) => /^\[[+~-]\]/.test(l)).length, 3);
+    assert.match(text1.stdout, /^\[~\] controller \(OS::Nova::Server\) +\*\* REPLACED \*\*$/m);
+    assert.match(text1.stdout, /^\[!\] replaces server controller \(its disk and data are lost\): user_data \(user_data_update_policy REPLACE\) change\(s\)$/m);
+    assert.equal(text1.stdout.split('\n').filter((l) => /^\[[+~-]\]/.test(l)).length, 4);
     const fail = await run([...args, '--fail']);
     assert.equal(fail.code, 1);
     const same = await run(['diff', NAME, '--template', template, '-e', path.join(OS, 'env-none.yaml'),
