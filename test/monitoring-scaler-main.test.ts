@@ -34,10 +34,14 @@ test('scaler from the environment: backlog on a real API grows a real Heat worke
   await repo.migrate();
   const queue = await openQueue(`memory:scaler-${path.basename(dir)}`);
   const images = await openImageStore(`file:${path.join(dir, 'images')}`);
-  const app = buildApi({ repo, queue, images, processMetrics: false });
+  // /metrics on the internal listener only (issue 15): the scaler reads it through FAAFO_METRICS_URL.
+  const app = buildApi({ repo, queue, images, processMetrics: false, internalListener: true });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await app.internal!.listen({ port: 0, host: '127.0.0.1' });
+    const internalUrl = `http://127.0.0.1:${(app.internal!.server.address() as AddressInfo).port}`;
+    assert.equal((await fetch(`${url}/metrics`)).status, 404, 'not on the public listener');
     for (let i = 0; i < 10; i++) {
       const r = await fetch(`${url}/v1/fractal`, {
         method: 'POST',
@@ -50,6 +54,8 @@ test('scaler from the environment: backlog on a real API grows a real Heat worke
     const scaler = await scalerFromEnv(
       {
         FAAFO_API_URL: url,
+        // The first internal URL does not answer (a member gone): the next one is read.
+        FAAFO_METRICS_URL: `http://127.0.0.1:9/,${internalUrl}`,
         FAAFO_STACK: stack.name,
         OS_AUTH_URL: 'http://127.0.0.1:5000/v3',
         OS_USERNAME: 'demo',
