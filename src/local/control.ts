@@ -38,7 +38,8 @@ export interface ControlSources {
 
 export function controlHandler(src: ControlSources): http.RequestListener {
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { message: `${req.method} is not allowed here; use GET` });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return json(res, 405, { message: `${req.method} is not allowed here; use GET` });
     const url = new URL(req.url ?? '/', 'http://control');
     switch (url.pathname) {
       case '/api/state':

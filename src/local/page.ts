@@ -29,7 +29,7 @@ export function livePage(appUrl: string): string {
 <tbody id="decisions"></tbody></table>
 <p class="empty" id="no-decisions">No scaling change yet.</p>
 <h2>Gallery</h2>
-<iframe id="gallery" src="${appUrl}/" title="gallery" data-loads="0"></iframe>
+<iframe id="gallery" src="${appUrl}/" title="gallery" data-loads="0" onload="this.dataset.loads = Number(this.dataset.loads) + 1; this.dataset.loadedAt = Date.now()"></iframe>
 <script src="/assets/uplot.js"></script>
 <script>
 const esc = s => String(s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'})[c]);
@@ -108,7 +108,6 @@ function refreshGallery(n) {
     const f = document.getElementById('gallery'); f.src = f.src; galleryAt = Date.now(); rendered = n;
   } else if (rendered === null || n < rendered) rendered = n;
 }
-document.getElementById('gallery').addEventListener('load', e => { e.target.dataset.loads = Number(e.target.dataset.loads) + 1; });
 
 function showState(s) {
   document.getElementById('tiers').innerHTML = s.tiers.map(t =>
