@@ -68,7 +68,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('generated stack: create --wait, status, diff of a flag change, update without a TTY, delete --wait', { timeout: 900_000 }, async (t) => {
+test('generated stack: create --wait, status, diff of a flag change, update without a TTY, delete --wait', { timeout: 1_800_000 }, async (t) => {
   await t.test('create (name from faafo-stack.yaml) reaches CREATE_COMPLETE while the test plays the servers', async () => {
     const outFile = path.join(dir, 'out.json');
     // SSH is closed unless asked (issue 10 item 7): this stack opens it to the world, so that the steps below can

@@ -117,7 +117,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('generated queue-scaling stack: raising --max-workers changes only that; the database host is untouched; a shrink is gated', { timeout: 900_000 }, async () => {
+test('generated queue-scaling stack: raising --max-workers changes only that; the database host is untouched; a shrink is gated', { timeout: 1_800_000 }, async () => {
   const create = await runPlaying(GEN, [
     'create', GEN, ...genFlags(), '--max-workers', '6', '--wait', '--timeout', '15',
     '--parameter', 'scaler_auth_url=http://keystone.invalid:5000/v3',
