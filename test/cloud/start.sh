@@ -301,6 +301,12 @@ workers = 1
 api_paste_config = /etc/heat/api-paste.ini
 [database]
 connection = sqlite:///$STATE/heat.sqlite
+[cache]
+# In-process cache (heat-all is ONE process): with compute, custom constraints (glance.image, nova.flavor, ...)
+# and resource lookups ask Glance/Nova/Neutron for real; cached 60 s per project and value
+# ([constraint_validation_cache], [resource_finder_cache] defaults) instead of once per ASG member.
+enabled = true
+backend = dogpile.cache.memory
 [keystone_authtoken]
 www_authenticate_uri = $PUB_KS_URL/v3
 auth_url = $KS_URL
