@@ -295,6 +295,24 @@ for (const backend of backends.filter((b) => !b.name.startsWith('mariadb'))) {
       }
     });
 
+    test('behind a balancer, a client cannot dodge the write rate with made-up X-Forwarded-For entries', async () => {
+      const lb = await startApi(stack, {
+        republish: { enabled: false },
+        trustProxy: true,
+        budget: { writesPerMinute: 3 },
+      });
+      try {
+        // The balancer appends the client's real address last; the client wrote the first entry itself.
+        const from = (spoof: string, real: string) => post(lb.base, { 'x-forwarded-for': `${spoof}, ${real}` });
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await from(`198.51.100.${i}`, '203.0.113.7')).status);
+        assert.deepEqual(statuses, [201, 201, 201, 429, 429]);
+        assert.equal((await from('198.51.100.9', '203.0.113.8')).status, 201, 'another client has its own allowance');
+      } finally {
+        await lb.app.close();
+      }
+    });
+
     test('/metrics only on the internal listener when it is set; the queue scaler reads it there', async () => {
       const split = await startApi(stack, { republish: { enabled: false }, internalListener: true });
       try {

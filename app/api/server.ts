@@ -133,6 +133,9 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     global: false,
     max: perMinute ?? 1_000_000,
     timeWindow: 60_000,
+    // Behind a load balancer (trustProxy), the client is the address the balancer appended last: the leftmost
+    // X-Forwarded-For entry is whatever the client wrote, and would let it pick a fresh key per request.
+    keyGenerator: (req) => (opts.trustProxy ? (req.ips?.[1] ?? req.ip) : req.ip),
     allowList: (req) => {
       if (perMinute === undefined) return true;
       const given = req.headers[RESULT_SECRET_HEADER];
