@@ -1,7 +1,8 @@
 // `faafo-stack local up`: the generated topology as processes on this machine. N `faafo api` behind a round-robin
 // balancer health-checked on /healthz, M `faafo worker`, a shared queue and database, and the local autoscaler
 // applying monitoring/decision to each tier (CPU of the tier's processes, or the queue backlog for workers).
-// A control server shows the live page and /api/state; the state file lets `local status|down` and `load` find it.
+// A control server (control.ts) shows the live page, /api/state and /api/history (the run's samples, kept here so
+// a page opened mid-run draws the whole run); the state file lets `local status|down` and `load` find it.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
