@@ -360,7 +360,12 @@ export async function chainInput(generateFlags: string[]): Promise<StackInput & 
         ...((none as Record<string, Record<string, unknown>>).resource_registry ?? {}),
       },
     },
-    parameters: {},
+    // With more than one API server the generated template has no image store default: `create` makes a Swift
+    // container and an application credential and passes image_store_url (issue 10). The servers here are
+    // OS::Heat::None, so nothing ever stores an image: a well-formed URL of that shape is enough.
+    parameters: {
+      image_store_url: 'swift://faafo-images?auth_url=http://127.0.0.1:5000/v3&application_credential_id=x',
+    },
   };
 }
 
