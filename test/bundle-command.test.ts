@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from './helpers/lifecycle-cli.js';
-import { cloudsYaml } from './helpers/test-cloud.js';
+import { cloudsYaml, publicHost } from './helpers/test-cloud.js';
 import { connect } from '../src/openstack/index.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'faafo-bundle-cmd-'));
@@ -48,7 +48,9 @@ test('bundle --container: uploads to Swift, TempURL serves the exact tarball wit
   const again = await runCli(['bundle', '--out', path.join(work, 'b2'), '--container', container], cloudEnv);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`swift: ${container}/${j.object} already there \\(same sha256\\)`));
-  assert.match(again.stdout, /^app url: http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_[0-9a-f]+\/.*temp_url_sig=/m);
+  // the catalog's object-store address: 127.0.0.1, or the public address of a cloud with compute
+  const host = publicHost().replace(/\./g, '\\.');
+  assert.match(again.stdout, new RegExp(`^app url: http://${host}:8080/v1/AUTH_[0-9a-f]+/.*temp_url_sig=`, 'm'));
 });
 
 test('bundle --app-url: no upload, the given URL is the app url', async () => {
