@@ -234,7 +234,15 @@ describe('doctor against recorded answers of a production-like cloud', () => {
     );
     assert.equal(noLb.floatingIps, 3, 'a floating IP per API server without the load balancer');
     assert.equal(noLb.loadBalancers, 0);
-    assert.equal(noLb.bundleToSwift, false);
+    // more than one API server: create makes a Swift image store (issue 10), so object-store is needed even with --app-url
+    assert.equal(noLb.bundleToSwift, true, 'a Swift image store with more than one API server');
+    const oneApi = planFromConfig(
+      await resolveConfig({
+        flags: { lb: false, 'max-api': 1, 'app-url': 'https://example.org/f.tgz' },
+        cwd: '/nonexistent',
+      }),
+    );
+    assert.equal(oneApi.bundleToSwift, false, 'one API server with --app-url: no bundle upload, file: image store');
     assert.equal(noLb.alarmAction, 'alarm_url');
     // 12 + 1 servers need more than the 8 free instances of the recorded cloud
     const r = await runDoctor(new FixtureCloud('production-cloud.json'), { ...p, granularity: 300 });
