@@ -7,6 +7,7 @@
 // of the workers' CPU and backlog, so it cannot scale them before the load (and its chart) starts.
 import { Writable } from 'node:stream';
 import { Renderer } from '../../app/render/index.js';
+import type { FractalParams } from '../../app/types.js';
 import { taskBody, type TaskSize } from './mix.js';
 
 export const PROBE_RENDERS = 3;
@@ -30,15 +31,7 @@ export async function probeRenderSeconds(size: TaskSize, n = PROBE_RENDERS): Pro
   try {
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const t = taskBody(size) as {
-        width: number;
-        height: number;
-        iterations: number;
-        xa: number;
-        xb: number;
-        ya: number;
-        yb: number;
-      };
+      const t = taskBody(size) as unknown as FractalParams; // taskBody always fills every parameter
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
       total += (await renderer.render(t, sink)).duration;
     }
