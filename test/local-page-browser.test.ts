@@ -195,6 +195,11 @@ test(
       );
       const frame = late.frameLocator('#gallery');
       await frame.locator('img.fractal-image').first().waitFor({ timeout: 60_000 });
+      // The gallery's thumbnails are loading="lazy": the ones below the frame's fold never load on their own, so
+      // ask for all of them (every one must then decode: a broken or missing PNG fails the wait)
+      await frame
+        .locator('img.fractal-image')
+        .evaluateAll((imgs) => imgs.forEach((i) => ((i as unknown as { loading: string }).loading = 'eager')));
       await until(
         async () =>
           await frame
