@@ -1,4 +1,4 @@
-// Renderer (contract C4): Julia-set fractals as streamed PNGs, pixel-identical to ../shared/bench/julia_ref.c.
+// Renderer (contract C4): Julia-set fractals as streamed PNGs, pixel-identical to bench/reference/julia_ref.c.
 // One thread pool per Renderer, shared by concurrent render() calls; each render splits its image into bands
 // of rows, keeps a bounded number of bands in flight, and feeds them in order into the PNG encoder, so memory
 // stays a few MB whatever the image size.
