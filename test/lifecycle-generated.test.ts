@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../src/openstack/index.js';
-import { HeatClient, linkStackId, linkStackName } from '../src/openstack/heat.js';
+import { HeatClient } from '../src/openstack/heat.js';
+import { playServers as signalBoots } from './helpers/play-servers.js';
 import { runCli, startCli } from './helpers/lifecycle-cli.js';
 import { cloudDir } from './helpers/test-cloud.js';
 
@@ -25,22 +26,7 @@ const signalled = new Set<string>();
 
 /** Signal each boot wait condition handle of the stack (nested members too) once, as its server would. */
 async function playServers(): Promise<void> {
-  const root = await heat.find(NAME);
-  if (!root) return;
-  for (const r of await heat.resources(root, 3)) {
-    if (r.resource_type !== 'OS::Heat::WaitConditionHandle' || r.resource_status !== 'CREATE_COMPLETE') continue;
-    if (signalled.has(r.physical_resource_id)) continue;
-    const owner = { id: linkStackId(r.links, 'stack')!, name: linkStackName(r.links, 'stack')! };
-    const a = (await heat.resource(owner, r.resource_name)).attributes ?? {};
-    if (!a.endpoint) continue;
-    const res = await fetch(String(a.endpoint), {
-      method: 'POST',
-      headers: { 'X-Auth-Token': String(a.token), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ status: 'SUCCESS', data: 'booted' }),
-    });
-    assert.equal(res.status, 200);
-    signalled.add(r.physical_resource_id);
-  }
+  for (const status of await signalBoots(heat, NAME, signalled)) assert.equal(status, 200);
 }
 
 // The same generate flags on every call (as a user's script would repeat them).

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../src/openstack/index.js';
-import { HeatClient, linkStackId, linkStackName } from '../src/openstack/heat.js';
+import { HeatClient } from '../src/openstack/heat.js';
+import { playServers as signalBoots } from './helpers/play-servers.js';
 import { groupSize } from '../src/stack/tiers.js';
 import { runCli } from './helpers/lifecycle-cli.js';
 import { cloudDir } from './helpers/test-cloud.js';
@@ -27,6 +28,8 @@ const ASG = `lc-asg-${suffix}`;
 let heat: HeatClient;
 let dir: string;
 const signalled = new Set<string>();
+/** Signal each boot wait condition handle (nested members too) once, as its server's boot script would. */
+const playServers = (name: string) => signalBoots(heat, name, signalled);
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutS = 300): Promise<T> {
   const end = Date.now() + timeoutS * 1000;
@@ -35,25 +38,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutS
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** Signal each boot wait condition handle (nested members too) once, as its server's boot script would. */
-async function playServers(name: string): Promise<void> {
-  const root = await heat.find(name);
-  if (!root) return;
-  for (const r of await heat.resources(root, 3)) {
-    if (r.resource_type !== 'OS::Heat::WaitConditionHandle' || r.resource_status !== 'CREATE_COMPLETE') continue;
-    if (signalled.has(r.physical_resource_id)) continue;
-    const owner = { id: linkStackId(r.links, 'stack')!, name: linkStackName(r.links, 'stack')! };
-    const a = (await heat.resource(owner, r.resource_name)).attributes ?? {};
-    if (!a.endpoint) continue;
-    const res = await fetch(String(a.endpoint), {
-      method: 'POST',
-      headers: { 'X-Auth-Token': String(a.token), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ status: 'SUCCESS', data: 'booted' }),
-    });
-    if (res.status === 200) signalled.add(r.physical_resource_id);
   }
 }
 
