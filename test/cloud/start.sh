@@ -133,7 +133,7 @@ if [ $WITH_COMPUTE = 1 ]; then
     [ -f "$COMPUTE_DIR/$f" ] || { echo "start.sh: --with-compute needs $COMPUTE_DIR/$f, which is missing" >&2; exit 1; }
   done
   # The bridge and its address must exist before any service binds to it.
-  OS_LOCAL_PUBLIC_HOST="${OS_LOCAL_PUBLIC_HOST:-$COMPUTE_PUBLIC_HOST}" bash "$COMPUTE_DIR/host-network.sh" \
+  OS_LOCAL_PUBLIC_HOST="${OS_LOCAL_PUBLIC_HOST:-$COMPUTE_PUBLIC_HOST}" bash "$COMPUTE_DIR/host-network.sh" --bridge-only \
     || die "compute/host-network.sh failed"
 fi
 

@@ -19,8 +19,12 @@
 #                           Debian's mirror (this network allows the package
 #                           registries, not general NAT to the outside).
 #
+# --bridge-only: the bridge, veth and netfilter, not the apt proxy (test/cloud/start.sh needs the address before
+# any service binds to it, which is before compute/start.sh has installed apt-cacher-ng on a fresh machine).
 # Env: OS_LOCAL_PUBLIC_HOST (10.99.0.1), OSC_STATE (/var/lib/faafo-openstack-compute).
 set -euo pipefail
+BRIDGE_ONLY=0
+[ "${1:-}" = --bridge-only ] && BRIDGE_ONLY=1
 
 GW_IP="${OS_LOCAL_PUBLIC_HOST:-10.99.0.1}"
 STATE="${OSC_STATE:-/var/lib/faafo-openstack-compute}"
@@ -53,6 +57,8 @@ ip link set faafo-veth-p up
 modprobe br_netfilter 2>/dev/null || true
 [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || die "br_netfilter is missing: security groups cannot work"
 sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
+
+if [ $BRIDGE_ONLY = 1 ]; then log "ready: $BR $GW_IP/24, faafo-veth-p (public)"; exit 0; fi
 
 # ---- apt-cacher-ng on the bridge address (own config, no systemd) ---------------
 # Own config dir: Debian's default remaps /debian to ftp.debian.org, which this

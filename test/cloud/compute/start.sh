@@ -112,9 +112,10 @@ missing=()
 for p in "${PKGS[@]}"; do [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"ok installed"* ]] || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
-  if apt-get -s install --no-install-recommends "${missing[@]}" 2>/dev/null | grep -E '^Inst [^ ]+ \['; then
-    die "installing would UPGRADE the host packages above; refusing"
-  fi
+  # Dependencies may pull point-release updates of installed packages (systemd, libevent from Debian 12's
+  # updates): apt does that as it would for any install; name them so that a changed host is no surprise.
+  upgrades=$(apt-get -s install --no-install-recommends "${missing[@]}" 2>/dev/null | grep -E '^Inst [^ ]+ \[' | cut -d' ' -f2 | tr '\n' ' ' || true)
+  [ -z "$upgrades" ] || log "the install also updates: $upgrades"
   own_policy=0   # keep the packages' daemons from starting: we start ours by hand
   if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
   # --force-confold: libvirt-daemon-system owns /etc/libvirt/qemu.conf, which we edit below
