@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { TierScaling } from '../../monitoring/decision.js';
-import { readQueueSignal, backlogPerWorker } from '../../monitoring/metrics.js';
+import { readQueueSignal, backlogPerWorker, type QueueSignal } from '../../monitoring/metrics.js';
 import { Balancer } from './balancer.js';
 import { CpuMeter, type CpuMeasure } from './cpu.js';
 import { controlHandler } from './control.js';
@@ -17,7 +17,7 @@ import { RunHistory, thresholdsOf } from './history.js';
 import { listenOn } from './ports.js';
 import { freePort, spawnService, stopService, type ServiceProcess } from './procs.js';
 import { writeState, removeState, stateDirOf, stateFileOf, type LocalState, type TierView } from './state.js';
-import { LocalTier, type DecisionRecord } from './tier.js';
+import { LocalTier, type DecisionRecord, type TierHooks } from './tier.js';
 
 export interface LocalOptions {
   cwd: string;
@@ -87,19 +87,17 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number
 
 export async function startLocal(o: LocalOptions): Promise<LocalRun> {
   await checkSharedQueue(o.queueUrl);
-  const log = o.log ?? (() => {});
-  const dir = stateDirOf(o.cwd);
-  const logDir = path.join(dir, 'logs');
-  const stateFile = stateFileOf(o.cwd);
   const balancer = new Balancer();
-  const lbPort = await balancer.listen(o.port);
-  const appUrl = `http://127.0.0.1:${lbPort}`;
-  const startedAt = new Date().toISOString();
-  const decisions: DecisionRecord[] = [];
-  const cpu = new CpuMeter(o.cpuMeasure ?? 'demand');
-  const cpuOf = new Map<number, number | null>();
-  let seq = 0;
-  const env = {
+  const appUrl = `http://127.0.0.1:${await balancer.listen(o.port)}`;
+  const run = new Supervisor(o, balancer, appUrl);
+  await run.openControl();
+  await run.startTiers();
+  return { appUrl, controlUrl: run.controlUrl, state: () => run.state(), stop: () => run.stop() };
+}
+
+/** What the services of a run share: the stores, the app URL and a result secret made up for this run. */
+function serviceEnv(o: LocalOptions, appUrl: string): Record<string, string> {
+  return {
     FAAFO_DATABASE_URL: o.databaseUrl,
     FAAFO_QUEUE_URL: o.queueUrl,
     FAAFO_IMAGE_URL: o.imageUrl,
@@ -109,159 +107,226 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
     // (never on a command line, never printed or written to the state file).
     FAAFO_RESULT_SECRET: randomBytes(32).toString('base64url'),
   };
-  const onDecision = (r: DecisionRecord) => {
-    decisions.push(r);
-    if (decisions.length > 200) decisions.shift();
-    log(`${r.at} ${r.tier} ${r.action} ${r.from} -> ${r.to}: ${r.reason}${r.members.length ? ` [${r.members.join(', ')}]` : ''}`);
-  };
-  const apiTier = new LocalTier('api', o.api, 'cpu', {
-    start: async () => {
-      const name = `api-${++seq}`;
-      const port = await freePort();
-      const p = await spawnService({ tier: 'api', name, env: { ...env, FAAFO_GENERATED_BY: name }, logDir, cwd: o.cwd, port });
-      balancer.add(name, port);
-      return p;
-    },
-    ready: (p) => waitFor(async () => (await balancer.checkAll(), balancer.isHealthy(p.name)), 180_000, `${p.name} /healthz`),
-    stop: async (p) => {
-      balancer.remove(p.name);
-      await stopService(p, 15);
-      cpu.forget(p.pid);
-    },
-    onDecision,
-  });
-  const workerTier = new LocalTier('workers', o.workers, o.workerMetric, {
-    start: async () => {
-      const name = `worker-${++seq}`;
-      return spawnService({ tier: 'workers', name, env: { ...env, FAAFO_GENERATED_BY: name }, logDir, cwd: o.cwd });
-    },
-    ready: async () => {},
-    stop: async (p) => {
-      await stopService(p, o.stopGraceS);
-      cpu.forget(p.pid);
-    },
-    onDecision,
-  });
-  const tiers = [apiTier, workerTier];
-  const metricName = (t: LocalTier) =>
-    t.metric === 'cpu' ? (cpu.measure === 'demand' ? 'cpu_demand_percent' : 'cpu_percent') : 'backlog_per_worker';
-  const history = new RunHistory({ api: thresholdsOf(o.api, metricName(apiTier)), workers: thresholdsOf(o.workers, metricName(workerTier)) });
-  const meanCpu = (t: LocalTier): number | null => {
-    const known = t.members.map((m) => cpuOf.get(m.pid)).filter((v): v is number => typeof v === 'number');
-    return known.length ? Math.round((known.reduce((a, b) => a + b, 0) / known.length) * 10) / 10 : null;
-  };
+}
 
-  const view = (t: LocalTier): TierView => ({
-    name: t.name,
-    size: t.size,
-    min: t.scaling.minSize,
-    max: t.scaling.maxSize,
-    metric: metricName(t),
-    value: t.lastValue,
-    lastDecision: t.lastDecision,
-    cooldownEndsAt: t.state.cooldownEndMs ? new Date(t.state.cooldownEndMs).toISOString() : null,
-    scalingInProgress: t.state.scalingInProgress,
-    members: t.members.map((m: ServiceProcess) => ({
-      name: m.name,
-      pid: m.pid,
-      port: m.port,
-      createdAt: new Date(m.createdMs).toISOString(),
-      cpu: cpuOf.get(m.pid) ?? null,
-      healthy: m.tier === 'api' ? balancer.isHealthy(m.name) : undefined,
-    })),
-  });
-  let controlUrl = '';
-  const state = (): LocalState => ({
-    pid: process.pid,
-    startedAt,
-    appUrl,
-    controlUrl,
-    databaseUrl: redact(o.databaseUrl),
-    queueUrl: redact(o.queueUrl),
-    imageUrl: o.imageUrl,
-    tiers: tiers.map(view),
-    decisions,
-  });
+const mean = (xs: number[]): number | undefined => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+const known = (xs: (number | null | undefined)[]): number[] => xs.filter((v): v is number => typeof v === 'number');
+const round1 = (v: number): number => Math.round(v * 10) / 10;
 
-  const control = http.createServer(controlHandler({ appUrl, state, history }));
-  try {
-    await listenOn(control, o.controlPort, '--control-port');
-  } catch (e) {
-    await balancer.close();
-    throw e;
+/** One run: the balancer, the two tiers and their hooks, the control server, the autoscaler loop and the state. */
+class Supervisor {
+  readonly startedAt = new Date().toISOString();
+  readonly decisions: DecisionRecord[] = [];
+  /** Each member's last CPU figure, by pid (null until it has one). */
+  readonly cpuOf = new Map<number, number | null>();
+  readonly log: (line: string) => void;
+  readonly logDir: string;
+  readonly stateFile: string;
+  readonly cpu: CpuMeter;
+  readonly env: Record<string, string>;
+  readonly api: LocalTier;
+  readonly workers: LocalTier;
+  readonly history: RunHistory;
+  readonly control: http.Server;
+  controlUrl = '';
+  private seq = 0;
+  private stopped = false;
+  private busy = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    readonly o: LocalOptions,
+    readonly balancer: Balancer,
+    readonly appUrl: string,
+  ) {
+    this.log = o.log ?? (() => {});
+    this.logDir = path.join(stateDirOf(o.cwd), 'logs');
+    this.stateFile = stateFileOf(o.cwd);
+    this.cpu = new CpuMeter(o.cpuMeasure ?? 'demand');
+    this.env = serviceEnv(o, appUrl);
+    this.api = new LocalTier('api', o.api, 'cpu', this.apiHooks());
+    this.workers = new LocalTier('workers', o.workers, o.workerMetric, this.workerHooks());
+    this.history = new RunHistory({
+      api: thresholdsOf(o.api, this.metricName(this.api)),
+      workers: thresholdsOf(o.workers, this.metricName(this.workers)),
+    });
+    this.control = http.createServer(controlHandler({ appUrl, state: () => this.state(), history: this.history }));
   }
-  controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
-  let stopped = false;
-  const loop: { timer?: NodeJS.Timeout } = {};
-  // If this process goes away without stop() (crash, test runner killed), its children must not live on.
-  const killAll = () => {
-    for (const t of tiers) for (const m of t.members) m.child.kill('SIGKILL');
+  get tiers(): LocalTier[] {
+    return [this.api, this.workers];
+  }
+
+  private apiHooks(): TierHooks {
+    return {
+      start: async () => {
+        const name = `api-${++this.seq}`;
+        const port = await freePort();
+        const env = { ...this.env, FAAFO_GENERATED_BY: name };
+        const p = await spawnService({ tier: 'api', name, env, logDir: this.logDir, cwd: this.o.cwd, port });
+        this.balancer.add(name, port);
+        return p;
+      },
+      ready: (p) => {
+        const healthy = async () => (await this.balancer.checkAll(), this.balancer.isHealthy(p.name));
+        return waitFor(healthy, 180_000, `${p.name} /healthz`);
+      },
+      stop: async (p) => {
+        this.balancer.remove(p.name);
+        await stopService(p, 15);
+        this.cpu.forget(p.pid);
+      },
+      onDecision: (r) => this.onDecision(r),
+    };
+  }
+
+  private workerHooks(): TierHooks {
+    return {
+      start: async () => {
+        const name = `worker-${++this.seq}`;
+        const env = { ...this.env, FAAFO_GENERATED_BY: name };
+        return spawnService({ tier: 'workers', name, env, logDir: this.logDir, cwd: this.o.cwd });
+      },
+      ready: async () => {},
+      stop: async (p) => {
+        await stopService(p, this.o.stopGraceS);
+        this.cpu.forget(p.pid);
+      },
+      onDecision: (r) => this.onDecision(r),
+    };
+  }
+
+  private onDecision(r: DecisionRecord): void {
+    this.decisions.push(r);
+    if (this.decisions.length > 200) this.decisions.shift();
+    const members = r.members.length ? ` [${r.members.join(', ')}]` : '';
+    this.log(`${r.at} ${r.tier} ${r.action} ${r.from} -> ${r.to}: ${r.reason}${members}`);
+  }
+
+  metricName(t: LocalTier): string {
+    if (t.metric !== 'cpu') return 'backlog_per_worker';
+    return this.cpu.measure === 'demand' ? 'cpu_demand_percent' : 'cpu_percent';
+  }
+
+  /** Listens for the live page; a port that cannot be had closes the balancer too. */
+  async openControl(): Promise<void> {
+    try {
+      await listenOn(this.control, this.o.controlPort, '--control-port');
+    } catch (e) {
+      await this.balancer.close();
+      throw e;
+    }
+    this.controlUrl = `http://127.0.0.1:${(this.control.address() as AddressInfo).port}`;
+  }
+
+  /** Both tiers at their minimum, the state file written, the autoscaler loop running; on a failure, all stopped. */
+  async startTiers(): Promise<void> {
+    // If this process goes away without stop() (crash, test runner killed), its children must not live on.
+    process.once('exit', this.killAll);
+    try {
+      await this.api.startMin();
+      await this.workers.startMin();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    await writeState(this.stateFile, this.state());
+    this.log(`app ${this.appUrl}  page ${this.controlUrl}`);
+    this.timer = setInterval(() => {
+      if (this.busy || this.stopped) return;
+      this.busy = true;
+      void this.tick().finally(() => (this.busy = false));
+    }, this.o.sampleS * 1000);
+  }
+
+  private readonly killAll = () => {
+    for (const t of this.tiers) for (const m of t.members) m.child.kill('SIGKILL');
   };
-  process.once('exit', killAll);
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', killAll);
-    if (loop.timer) clearInterval(loop.timer);
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    process.off('exit', this.killAll);
+    if (this.timer) clearInterval(this.timer);
     // Workers first (they finish their task and upload through the balancer), then the API.
-    await workerTier.close();
-    await apiTier.close();
-    await balancer.close();
-    control.closeAllConnections();
-    await new Promise<void>((r) => control.close(() => r()));
-    await removeState(stateFile);
-  };
-
-  try {
-    await apiTier.startMin();
-    await workerTier.startMin();
-  } catch (e) {
-    await stop();
-    throw e;
+    await this.workers.close();
+    await this.api.close();
+    await this.balancer.close();
+    this.control.closeAllConnections();
+    await new Promise<void>((r) => this.control.close(() => r()));
+    await removeState(this.stateFile);
   }
-  await writeState(stateFile, state());
-  log(`app ${appUrl}  page ${controlUrl}`);
 
-  // The autoscaler loop: sample each tier's metric, decide at period ends, publish the state.
-  let busy = false;
-  loop.timer = setInterval(() => {
-    if (busy || stopped) return;
-    busy = true;
-    void (async () => {
-      const now = Date.now();
-      // One read of the app's /metrics per tick: the worker tier's backlog signal and the page's history.
-      const signal = await readQueueSignal(appUrl).catch(() => undefined);
-      for (const t of tiers) {
-        const values = t.members.map((m) => {
-          const v = cpu.sample(m.pid, now);
-          cpuOf.set(m.pid, v === undefined ? null : Math.round(v * 10) / 10);
-          // Starting up (loading its code: seconds of CPU, more on a busy machine) is not load: a member's first
-          // period does not count toward its tier's mean, or every `local up` would scale before any request.
-          return now - m.createdMs < t.scaling.granularityS * 1000 ? undefined : v;
-        });
-        let value: number | undefined;
-        if (t.metric === 'cpu') {
-          const known = values.filter((v): v is number => v !== undefined);
-          value = known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
-        } else {
-          value = signal ? backlogPerWorker(signal, t.size) : undefined;
-        }
-        t.observe(now, value);
-      }
-      history.add({
-        t: now,
-        apiSize: apiTier.size,
-        workerSize: workerTier.size,
-        backlog: signal ? (signal.pending ?? signal.depth) : null,
-        rendered: signal?.done ?? null,
-        apiCpu: meanCpu(apiTier),
-        workerCpu: meanCpu(workerTier),
-        workerMetric: workerTier.lastValue,
-      });
-      await writeState(stateFile, state()).catch(() => {});
-    })().finally(() => (busy = false));
-  }, o.sampleS * 1000);
+  /** One autoscaler tick: sample each tier's metric (a decision at period ends), add to the history, publish. */
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    // One read of the app's /metrics per tick: the worker tier's backlog signal and the page's history.
+    const signal = await readQueueSignal(this.appUrl).catch(() => undefined);
+    for (const t of this.tiers) t.observe(now, this.tierValue(t, now, signal));
+    this.history.add({
+      t: now,
+      apiSize: this.api.size,
+      workerSize: this.workers.size,
+      backlog: signal ? (signal.pending ?? signal.depth) : null,
+      rendered: signal?.done ?? null,
+      apiCpu: this.meanCpu(this.api),
+      workerCpu: this.meanCpu(this.workers),
+      workerMetric: this.workers.lastValue,
+    });
+    await writeState(this.stateFile, this.state()).catch(() => {});
+  }
 
-  return { appUrl, controlUrl, state, stop };
+  /** Samples the CPU of every member of the tier; its metric: their mean CPU, or the backlog per worker. */
+  private tierValue(t: LocalTier, now: number, signal: QueueSignal | undefined): number | undefined {
+    const values = t.members.map((m) => {
+      const v = this.cpu.sample(m.pid, now);
+      this.cpuOf.set(m.pid, v === undefined ? null : round1(v));
+      // Starting up (loading its code: seconds of CPU, more on a busy machine) is not load: a member's first
+      // period does not count toward its tier's mean, or every `local up` would scale before any request.
+      return now - m.createdMs < t.scaling.granularityS * 1000 ? undefined : v;
+    });
+    if (t.metric === 'cpu') return mean(known(values));
+    return signal ? backlogPerWorker(signal, t.size) : undefined;
+  }
+
+  private meanCpu(t: LocalTier): number | null {
+    const m = mean(known(t.members.map((p) => this.cpuOf.get(p.pid))));
+    return m === undefined ? null : round1(m);
+  }
+
+  state(): LocalState {
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      appUrl: this.appUrl,
+      controlUrl: this.controlUrl,
+      databaseUrl: redact(this.o.databaseUrl),
+      queueUrl: redact(this.o.queueUrl),
+      imageUrl: this.o.imageUrl,
+      tiers: this.tiers.map((t) => this.view(t)),
+      decisions: this.decisions,
+    };
+  }
+
+  private view(t: LocalTier): TierView {
+    return {
+      name: t.name,
+      size: t.size,
+      min: t.scaling.minSize,
+      max: t.scaling.maxSize,
+      metric: this.metricName(t),
+      value: t.lastValue,
+      lastDecision: t.lastDecision,
+      cooldownEndsAt: t.state.cooldownEndMs ? new Date(t.state.cooldownEndMs).toISOString() : null,
+      scalingInProgress: t.state.scalingInProgress,
+      members: t.members.map((m: ServiceProcess) => ({
+        name: m.name,
+        pid: m.pid,
+        port: m.port,
+        createdAt: new Date(m.createdMs).toISOString(),
+        cpu: this.cpuOf.get(m.pid) ?? null,
+        healthy: m.tier === 'api' ? this.balancer.isHealthy(m.name) : undefined,
+      })),
+    };
+  }
 }
