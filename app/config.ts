@@ -90,12 +90,15 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
   if (!/^[\x21-\x7e][\x20-\x7e]{0,255}$/.test(generatedBy)) {
     throw new SettingsError('generated-by must be 1 to 256 printable ASCII characters');
   }
-  const endpointUrl = urlSetting(
-    'endpoint-url',
-    String(pick('endpointUrl') ?? DEFAULTS.endpointUrl),
-    /^https?:\/\/[^/\s]+/i,
-    'http://HOST:PORT',
-  ).replace(/\/+$/, '');
+  // One URL, or (for `faafo worker`) several separated by commas: the worker tries them in turn (issue 10: with no
+  // load balancer it is given every API server, so removing one of them on scale-in does not strand it).
+  const endpointUrl = String(pick('endpointUrl') ?? DEFAULTS.endpointUrl)
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => urlSetting('endpoint-url', u, /^https?:\/\/[^/\s,]+/i, 'http://HOST:PORT[,http://HOST2:PORT...]').replace(/\/+$/, ''))
+    .join(',');
+  if (endpointUrl === '') throw new SettingsError('endpoint-url is empty; use http://HOST:PORT');
   return {
     port: port === undefined ? DEFAULTS.port : intSetting('port', port, 0, 65535),
     host: String(pick('host') ?? DEFAULTS.host),

@@ -72,10 +72,12 @@ ${API_FLAGS}
 
 Takes one task at a time from the queue (exchange tasks, queue normal), renders it and stores the PNG through
 the API at --endpoint-url (PUT /v1/fractal/<uuid>/image); acknowledges only once the API has stored it.
-SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0.
+SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0. Several API URLs separated by commas: the
+worker uses one and moves on to the next when it cannot be reached or answers 5xx (API servers without a load
+balancer, where any of them may be removed).
 
 ${SERVICE_FLAGS}
-  --endpoint-url URL   FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}
+  --endpoint-url URL[,URL...]  FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}
   --result-secret S    FAAFO_RESULT_SECRET  sent with each result when the API requires it
 `,
   create: `Usage: faafo create [--tasks N] [--width N] [--height N] [--iterations N] [--xa X] [--xb X] [--ya Y] [--yb Y]

@@ -2,6 +2,7 @@
 // streams out of the renderer, so memory stays low), uploads it with `PUT /v1/fractal/<uuid>/image` (contract C1)
 // and acks only once the API has stored it (200) or said the row is gone (404). API down: retry with backoff,
 // then nack so the task goes back to the queue. A redelivered task is rendered again; the API stores it once.
+// With several API URLs (comma-separated endpointUrl) an unreachable or failing API is skipped for the next one.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -23,7 +24,10 @@ export interface FractalRenderer {
 export interface WorkerOptions {
   queue: TaskQueue;
   renderer: FractalRenderer;
-  /** The API's base URL, e.g. http://127.0.0.1:8800. */
+  /**
+   * The API's base URL, e.g. http://127.0.0.1:8800, or several separated by commas (every API server when there is
+   * no load balancer): the worker uses one until it cannot be reached or answers 5xx, then the next.
+   */
   endpointUrl: string;
   /** Stored as the fractal's `generated_by`. */
   generatedBy: string;
@@ -95,9 +99,22 @@ export class FractalWorker {
   /** The last result that could not be uploaded: kept so its redelivery does not have to render again. */
   private kept: Rendered | undefined;
   private readonly log: (line: string) => void;
+  /** The API base URLs, and the one in use (the last that answered). */
+  private readonly endpoints: string[];
+  private current = 0;
 
   constructor(private readonly opts: WorkerOptions) {
     this.log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.endpoints = parseEndpoints(opts.endpointUrl);
+  }
+
+  /** Moves on to the next API URL (if there is more than one); returns the one now in use. */
+  private failover(problem: string): string {
+    const from = this.endpoints[this.current];
+    this.current = (this.current + 1) % this.endpoints.length;
+    const to = this.endpoints[this.current];
+    if (to !== from) this.log(`API ${from}: ${problem}; switching to ${to}`);
+    return to;
   }
 
   async start(): Promise<void> {
@@ -169,7 +186,16 @@ export class FractalWorker {
   /** For a redelivered task: true (and acked) when the row is gone or already rendered; on doubt, render. */
   private async alreadySettled(h: TaskHandle, uuid: string): Promise<boolean> {
     try {
-      const row = await fetchFractal(this.opts.endpointUrl, uuid);
+      let row: { checksum: string | null } | null | undefined;
+      for (let i = 0; i < this.endpoints.length && row === undefined; i++) {
+        try {
+          row = await fetchFractal(this.endpoints[this.current], uuid);
+        } catch (e) {
+          if (i === this.endpoints.length - 1) throw e;
+          this.failover(`cannot ask it about task ${uuid} (${errText(e)})`);
+        }
+      }
+      if (row === undefined) return false;
       if (row === null) {
         this.log(`dropping task ${uuid}: the fractal no longer exists`);
         this.stats.dropped++;
@@ -203,12 +229,15 @@ export class FractalWorker {
 
   /** Uploads with retries and acks or nacks. Returns true when the file should be kept for a redelivery. */
   private async uploadAndSettle(h: TaskHandle, r: Rendered): Promise<boolean> {
-    const attempts = Math.max(1, this.opts.attempts ?? 5);
+    // Each attempt tries every API URL once (starting with the one in use); the delay comes between attempts.
+    const attempts = Math.max(1, this.opts.attempts ?? 5) * this.endpoints.length;
     let delay = this.opts.retryDelayMs ?? 500;
     let problem = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const endpoint = this.endpoints[this.current];
+      let switchable = false;
       try {
-        const res = await uploadImage(this.opts.endpointUrl, {
+        const res = await uploadImage(endpoint, {
           ...r,
           generatedBy: this.opts.generatedBy,
           resultSecret: this.opts.resultSecret,
@@ -226,6 +255,7 @@ export class FractalWorker {
           return false;
         }
         problem = `the API answered ${res.status}${res.message ? `: ${res.message}` : ''}`;
+        switchable = res.status >= 500;
         // Refused for this worker's credentials (issue 15): another worker with the right secret can store it.
         if (res.status === 401 || res.status === 403) break;
         if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
@@ -237,8 +267,14 @@ export class FractalWorker {
         }
       } catch (e) {
         problem = `cannot reach the API (${errText(e)})`;
+        switchable = true;
       }
       if (attempt === attempts || (this.stopping && attempt >= 2)) break;
+      if (switchable && this.endpoints.length > 1) {
+        this.failover(problem);
+        // another API server first; wait only once every one of them has failed this round
+        if (attempt % this.endpoints.length !== 0) continue;
+      }
       this.log(`task ${r.uuid}: ${problem}; retrying in ${(delay / 1000).toFixed(1)} s`);
       await sleep(delay);
       delay = Math.min(8000, delay * 2);
@@ -254,6 +290,16 @@ export class FractalWorker {
     this.kept = undefined;
     if (k) await fsp.rm(k.file, { force: true });
   }
+}
+
+/** The API base URLs of a (comma-separated) endpointUrl, trailing slashes removed. */
+export function parseEndpoints(endpointUrl: string): string[] {
+  const list = endpointUrl
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter((u) => u !== '');
+  if (list.length === 0) throw new Error('the worker needs at least one API URL');
+  return list;
 }
 
 /** Creates and starts a worker on the queue. */
