@@ -62,13 +62,21 @@ const json = <T>(r: CliResult, what: string): T => {
 };
 const seconds = (t0: number) => Math.round((Date.now() - t0) / 1000);
 
-/** `faafo ARGS` (the fractal service's client) against an app URL, JSON out. */
+/** The API key `create --json` returned (apiKey), by app URL: writes to a generated stack need it (issue 15). */
+const apiKeys = new Map<string, string>();
+
+/** `faafo ARGS` (the fractal service's client) against an app URL, JSON out; with the stack's API key. */
 function faafo<T>(url: string, args: string[]): Promise<T> {
+  const key = apiKeys.get(url);
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(repoRoot, 'test/helpers/faafo-cli.ts'), '--endpoint-url', url, ...args, '--json'],
-      { cwd: repoRoot, env: { PATH: process.env.PATH!, HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH!, HOME: work, ...(key ? { FAAFO_API_KEY: key } : {}) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let out = '';
     let err = '';
@@ -138,7 +146,9 @@ async function create(name: string, args: string[]): Promise<{ r: CliResult; res
     ...BOOT,
     ...args,
   ]);
-  return { r, result: json<ApplyResult>(r, `create ${name}`), s: seconds(t0) };
+  const result = json<ApplyResult & { apiKey?: string }>(r, `create ${name}`);
+  if (result.apiKey && result.outputs?.app_url) apiKeys.set(String(result.outputs.app_url), result.apiKey);
+  return { r, result, s: seconds(t0) };
 }
 
 async function deleteAndCheck(t: TestContext, name: string): Promise<void> {
