@@ -226,10 +226,28 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
   const cwd = opts.cwd ?? process.cwd();
   const home = opts.home ?? env.HOME ?? os.homedir();
   const dirs = opts.searchDirs ?? defaultSearchDirs(env, cwd, home);
+  const found = readClouds(dirs, env);
+  const envvars = addEnvvarsCloud(found, env);
+  const name = chooseCloud(found, envvars, opts.cloud || env.OS_CLOUD, dirs, env);
+  let c = normalizeCloud(found.clouds[name] as Dict);
+  // `openstack` CLI semantics: OS_* variables are the defaults of its --os-* options and win over the file.
+  if (name !== envvars.envKey && envvars.fromEnv) c = deepMerge(c, envOverrides(envvars.fromEnv));
+  return toCloudConfig(name, c, opts.region ?? env.OS_REGION_NAME, found);
+}
+
+/** The clouds of the files found, and those files (`read`: as messages name them). */
+interface FoundClouds {
+  clouds: Dict;
+  cloudsFile?: string;
+  secureFile?: string;
+  read: string;
+}
+
+/** The first clouds file found, with the first secure file found deep-merged over its clouds. */
+function readClouds(dirs: string[], env: NodeJS.ProcessEnv): FoundClouds {
   const cloudsFile = firstExisting(candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE));
   const secureFile = firstExisting(candidates('secure', dirs, env.OS_CLIENT_SECURE_FILE));
-
-  let doc: Dict = cloudsFile ? readConfigFile(cloudsFile) : {};
+  const doc: Dict = cloudsFile ? readConfigFile(cloudsFile) : {};
   const clouds: Dict = isObject(doc.clouds) ? { ...doc.clouds } : {};
   if (secureFile) {
     const sec = readConfigFile(secureFile);
@@ -238,71 +256,90 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
         if (isObject(c)) clouds[n] = deepMerge(isObject(clouds[n]) ? clouds[n] : {}, c);
     }
   }
-  doc = { ...doc, clouds };
+  const read = [cloudsFile, secureFile].filter(Boolean).join(', ') || 'none';
+  return { clouds, cloudsFile, secureFile, read };
+}
 
+interface EnvvarsCloud {
+  /** its name: OS_CLOUD_NAME, default "envvars" */
+  envKey: string;
+  /** the OS_* variables as a cloud; undefined when there are only selectors */
+  fromEnv?: Record<string, string>;
+}
+
+/** Adds the envvars cloud to the clouds found; a file cloud of the same name is an error. */
+function addEnvvarsCloud(found: FoundClouds, env: NodeJS.ProcessEnv): EnvvarsCloud {
   const envKey = env.OS_CLOUD_NAME || 'envvars';
   const fromEnv = envvarsCloud(env);
-  if (fromEnv && clouds[envKey] !== undefined) {
+  if (fromEnv && found.clouds[envKey] !== undefined) {
     throw new UsageError(
-      `${cloudsFile} defines a cloud named "${envKey}", but the OS_* variables make a cloud of that name too`,
+      `${found.cloudsFile} defines a cloud named "${envKey}", but the OS_* variables make a cloud of that name too`,
       'rename that cloud, or set OS_CLOUD_NAME to another name',
     );
   }
-  if (fromEnv) clouds[envKey] = fromEnv;
+  if (fromEnv) found.clouds[envKey] = fromEnv;
+  return { envKey, fromEnv };
+}
 
-  const names = Object.keys(clouds);
-  let name = opts.cloud || env.OS_CLOUD || (fromEnv ? envKey : names.length === 1 ? names[0] : undefined);
-  const read = [cloudsFile, secureFile].filter(Boolean).join(', ') || 'none';
-  if (!name) {
+/** The name asked for (--os-cloud, else OS_CLOUD), else the envvars cloud, else the only cloud; it must exist. */
+function chooseCloud(
+  found: FoundClouds,
+  envvars: EnvvarsCloud,
+  asked: string | undefined,
+  dirs: string[],
+  env: NodeJS.ProcessEnv,
+): string {
+  const names = Object.keys(found.clouds);
+  const chosen = asked || (envvars.fromEnv ? envvars.envKey : names.length === 1 ? names[0] : undefined);
+  if (!chosen) throw noCloudChosen(names, found.read, candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE));
+  const name = String(chosen);
+  if (!isObject(found.clouds[name])) {
     throw new UsageError(
-      names.length
-        ? `which cloud? ${names.length} clouds found (${names.join(', ')}; files read: ${read})`
-        : `no cloud configured: no clouds.yaml found (searched ${candidates('clouds', dirs, env.OS_CLIENT_CONFIG_FILE)
-            .filter((f) => f.endsWith('.yaml'))
-            .join(', ')}) and no OS_AUTH_URL in the environment`,
-      names.length
-        ? 'pass --os-cloud NAME or set OS_CLOUD'
-        : 'write your cloud (auth_url, credentials, region) as clouds: {NAME: ...} in one of those files, or name ' +
-            'the file in OS_CLIENT_CONFIG_FILE, and pick it with --os-cloud NAME or OS_CLOUD; or source the openrc ' +
-            "file your cloud's dashboard gives (OS_AUTH_URL, OS_USERNAME, ...); `--help` of any cloud command says the same",
-    );
-  }
-  name = String(name);
-  if (!isObject(clouds[name])) {
-    throw new UsageError(
-      `cloud "${name}" not found; clouds found: ${names.length ? names.join(', ') : 'none'} (files read: ${read})`,
+      `cloud "${name}" not found; clouds found: ${names.length ? names.join(', ') : 'none'} (files read: ${found.read})`,
       'check --os-cloud / OS_CLOUD, or OS_CLIENT_CONFIG_FILE',
     );
   }
+  return name;
+}
 
-  let c = normalizeCloud(clouds[name] as Dict);
-  // `openstack` CLI semantics: OS_* variables are the defaults of its --os-* options and win over the file.
-  if (name !== envKey && fromEnv) {
-    const over = normalizeCloud(
-      Object.fromEntries(
-        Object.entries(fromEnv).filter(
-          ([k]) => !['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'].includes(k),
-        ),
-      ),
+/** Several clouds and none chosen, or none at all: the one line that says which, or where we looked. */
+function noCloudChosen(names: string[], read: string, searched: string[]): UsageError {
+  if (names.length) {
+    return new UsageError(
+      `which cloud? ${names.length} clouds found (${names.join(', ')}; files read: ${read})`,
+      'pass --os-cloud NAME or set OS_CLOUD',
     );
-    c = deepMerge(c, over);
   }
+  return new UsageError(
+    `no cloud configured: no clouds.yaml found (searched ${searched
+      .filter((f) => f.endsWith('.yaml'))
+      .join(', ')}) and no OS_AUTH_URL in the environment`,
+    'write your cloud (auth_url, credentials, region) as clouds: {NAME: ...} in one of those files, or name ' +
+      'the file in OS_CLIENT_CONFIG_FILE, and pick it with --os-cloud NAME or OS_CLOUD; or source the openrc ' +
+      "file your cloud's dashboard gives (OS_AUTH_URL, OS_USERNAME, ...); `--help` of any cloud command says the same",
+  );
+}
+
+/** The envvars cloud as overrides of a file cloud: all of it but the variables that select or locate. */
+function envOverrides(fromEnv: Record<string, string>): Dict {
+  const selectors = ['cloud', 'cloud_name', 'client_config_file', 'client_secure_file'];
+  return normalizeCloud(Object.fromEntries(Object.entries(fromEnv).filter(([k]) => !selectors.includes(k))));
+}
+
+/** The chosen, merged cloud as a CloudConfig: auth values as strings, the region, the interface, TLS, timeout. */
+function toCloudConfig(name: string, c: Dict, wantedRegion: string | undefined, found: FoundClouds): CloudConfig {
   const auth: Record<string, string> = Object.fromEntries(
     Object.entries(c.auth as Dict)
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => [k, String(v)]),
   );
   c.auth = auth;
-
-  const region = resolveRegion(name, c, opts.region ?? env.OS_REGION_NAME);
-  const verifyFlag = bool(c.verify);
-  const insecure = bool(c.insecure);
-  const verify = insecure === true ? false : (verifyFlag ?? true);
+  const region = resolveRegion(name, c, wantedRegion);
   const timeout = c.api_timeout !== undefined ? Number(c.api_timeout) : undefined;
   if (!auth.auth_url && c.auth_type !== 'none') {
     throw new UsageError(
       `cloud "${name}" has no auth_url`,
-      `add auth: {auth_url: https://keystone.example.com:5000/v3} (${read})`,
+      `add auth: {auth_url: https://keystone.example.com:5000/v3} (${found.read})`,
     );
   }
   return {
@@ -311,18 +348,23 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
     auth,
     regionName: region,
     interface: String(c.interface ?? c.endpoint_type ?? 'public').replace(/URL$/, ''),
-    verify,
-    cacert: c.cacert
-      ? String(c.cacert)
-      : typeof c.verify === 'string' && verifyFlag === undefined
-        ? c.verify
-        : undefined,
-    cert: c.cert ? String(c.cert) : undefined,
-    key: c.key ? String(c.key) : undefined,
+    ...tlsOf(c),
     apiTimeout: Number.isFinite(timeout) && timeout! > 0 ? timeout : undefined,
     raw: c,
-    files: { clouds: cloudsFile, secure: secureFile },
+    files: { clouds: found.cloudsFile, secure: found.secureFile },
   };
+}
+
+/** verify: false or insecure: true turn verification off; a string `verify` is the CA bundle (as `cacert`). */
+function tlsOf(c: Dict): Pick<CloudConfig, 'verify' | 'cacert' | 'cert' | 'key'> {
+  const verifyFlag = bool(c.verify);
+  const verify = bool(c.insecure) === true ? false : (verifyFlag ?? true);
+  const cacert = c.cacert
+    ? String(c.cacert)
+    : typeof c.verify === 'string' && verifyFlag === undefined
+      ? c.verify
+      : undefined;
+  return { verify, cacert, cert: c.cert ? String(c.cert) : undefined, key: c.key ? String(c.key) : undefined };
 }
 
 /** region_name (or the first of `regions:`); an explicit region must be one of `regions:` when that list exists. */
