@@ -25,6 +25,8 @@ export interface BootContext {
   readyTimeout?: number;
   env?: { name: string; value: string }[];
   database?: boolean;
+  /** a group member: the wait condition signal carries the member's boot_id (__BOOT_ID__), see member.ts */
+  bootId?: boolean;
   queue?: boolean;
   /** services server of --worker-scaling queue: the scaler's settings known at generate time */
   scaler?: {

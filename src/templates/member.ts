@@ -1,9 +1,14 @@
 // The nested template of one autoscaling-group member (one per tier): a port, the server with its boot script
 // and the group's metering metadata, and a wait condition the boot script signals when the service is up.
+// The wait condition re-arms whenever the server's user data changes (issue 10 item 6), so a rolling update of the
+// group waits for each replaced server to be healthy: boot_id (a RandomString salted with everything the user data is
+// made of) changes with it, the boot script signals under that id, and `wait` asks for one more signal than the
+// handle has heard while the current boot_id is not among them (boot_signals reads what the handle has heard).
 // API members join the Octavia pool (after they are healthy) or get a floating IP (--no-lb).
 import type { StackConfig } from '../config/types.js';
+import { createHash } from 'node:crypto';
 import { renderBoot, userData } from './boot.js';
-import { attr, HOT_VERSION, param, ref, type Parameter, type Template, type Value } from './hot.js';
+import { attr, HOT_VERSION, join, param, ref, type Parameter, type Resource, type Template, type Value } from './hot.js';
 import { PORTS } from './security.js';
 
 export type Tier = 'api' | 'worker';
@@ -36,6 +41,37 @@ function envLines(tier: Tier): { name: string; value: string }[] {
   ];
 }
 
+/**
+ * How many signals `wait` needs: the boot_ids the handle has heard (16-character keys of boot_signals' data, a JSON
+ * object of id -> data), plus one while the current boot_id is not among them. Unchanged user data: the same count,
+ * no update. Signals without a boot_id (numbered by Heat) are not counted: they never re-arm anything.
+ */
+export const REARM_COUNT_YAQL =
+  `let(heard => $.data.heard or '{}') -> len(regex('"[A-Za-z0-9]{16}": ').searchAll($heard)) + ` +
+  `switch($heard.indexOf('"' + $.data.id + '": ') >= 0 => 0, true => 1)`;
+
+/**
+ * A RandomString replaced whenever the server's user data changes: salted with the boot script's hash, the image
+ * and key pair (they replace or rebuild the server) and every placeholder value except the wait condition's URL and
+ * hidden (secret) parameters - those are stack-generated and stable; a change of one alone replaces the server
+ * without re-arming.
+ */
+function bootId(script: string, placeholders: Record<string, Value>, parameters: Record<string, Parameter>): Resource {
+  const hidden = (v: Value) =>
+    typeof v === 'object' && v !== null && 'get_param' in v && parameters[String((v as { get_param: string }).get_param)]?.hidden === true;
+  const inputs = Object.entries(placeholders)
+    .filter(([k, v]) => k !== '__WC_NOTIFY__' && k !== '__BOOT_ID__' && script.includes(k) && !hidden(v))
+    .map(([, v]) => v);
+  return {
+    type: 'OS::Heat::RandomString',
+    properties: {
+      length: 16,
+      character_classes: [{ class: 'lettersdigits', min: 1 }],
+      salt: join([createHash('sha256').update(script).digest('hex').slice(0, 16), param('image'), param('key_name'), ...inputs], '|'),
+    },
+  };
+}
+
 export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
   const api = tier === 'api';
   const script = api
@@ -45,8 +81,9 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
         lowPort: true,
         readyTimeout: READY_TIMEOUT_S,
         env: envLines('api'),
+        bootId: true,
       })
-    : renderBoot('worker', { command: 'worker', readyTimeout: READY_TIMEOUT_S, env: envLines('worker') });
+    : renderBoot('worker', { command: 'worker', readyTimeout: READY_TIMEOUT_S, env: envLines('worker'), bootId: true });
 
   const parameters: Record<string, Parameter> = {
     image: str('Glance image', { constraints: [{ custom_constraint: 'glance.image' }] }),
@@ -80,6 +117,7 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
 
   const placeholders: Record<string, Value> = {
     __WC_NOTIFY__: attr('wait_handle', 'curl_cli'),
+    __BOOT_ID__: attr('boot_id', 'value'),
     __APP_URL__: param('app_url'),
     __APP_SHA256__: param('app_sha256'),
     __NODE_TARBALL_URL__: param('node_tarball_url'),
@@ -108,6 +146,7 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
           security_groups: [param('security_group')],
         },
       },
+      boot_id: bootId(script, placeholders, parameters),
       wait_handle: { type: 'OS::Heat::WaitConditionHandle' },
       server: {
         type: 'OS::Nova::Server',
@@ -121,10 +160,22 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
           user_data: userData(script, placeholders),
         },
       },
-      wait: {
+      // every signal the handle has heard (its `data`); it waits for the first boot only
+      boot_signals: {
         type: 'OS::Heat::WaitCondition',
         depends_on: ['server'],
         properties: { handle: ref('wait_handle'), count: 1, timeout: param('boot_timeout') },
+      },
+      // the member is healthy: re-armed (count + 1, a fresh timeout) when boot_id changes, i.e. when the server is
+      // replaced for new user data, until that boot signals
+      wait: {
+        type: 'OS::Heat::WaitCondition',
+        depends_on: ['server', 'boot_signals'],
+        properties: {
+          handle: ref('wait_handle'),
+          count: { yaql: { expression: REARM_COUNT_YAQL, data: { heard: attr('boot_signals', 'data'), id: attr('boot_id', 'value') } } },
+          timeout: param('boot_timeout'),
+        },
       },
     },
     outputs: {

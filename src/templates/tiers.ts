@@ -14,16 +14,25 @@ function groupId(tier: Tier): Resource {
   };
 }
 
-/** Where workers upload results: the load balancer's VIP, else the first API server (like the guide). */
+/**
+ * Where workers upload results: the load balancer's VIP; else (--no-lb) every API server, newest first, comma-separated
+ * (issue 10: the guide's "first API server" is the oldest, the first one a scale-in removes). The worker uses one and
+ * moves on to the next when it is gone. The list is resolved when the stack is created or updated: API servers added
+ * later by a scale-out are not in it until the next update.
+ */
+export const ENDPOINT_LIST_YAQL =
+  "coalesce($.data.addresses, []).where($ != null).select('http://' + $ + '/').reverse().defaultIfEmpty(['http://127.0.0.1/']).join(',')";
 function endpointUrl(cfg: StackConfig): Value {
   if (cfg.loadBalancer) return join(['http://', attr('lb', 'vip_address'), '/']);
-  return {
-    yaql: {
-      expression: "'http://' + coalesce($.data.addresses, []).where($ != null).first('127.0.0.1') + '/'",
-      data: { addresses: attr('api_asg', 'outputs_list', 'address') },
-    },
-  };
+  return { yaql: { expression: ENDPOINT_LIST_YAQL, data: { addresses: attr('api_asg', 'outputs_list', 'address') } } };
 }
+
+/**
+ * Updates that change the members (a new bundle, new settings in the boot script) replace one server at a time, each
+ * healthy (its wait condition signalled) before the next; min_in_service 1 keeps a one-server tier serving (Heat
+ * boots the new member before removing the old one).
+ */
+export const ROLLING_UPDATES = { max_batch_size: 1, min_in_service: 1, pause_time: 0 } as const;
 
 export function tiersPart(cfg: StackConfig): Part {
   const after = hasServicesServer(cfg) ? ['router_interface', 'services_wait'] : ['router_interface'];
@@ -48,6 +57,7 @@ export function tiersPart(cfg: StackConfig): Part {
       min_size: param(`${tier}_min_size`),
       max_size: param(`${tier}_max_size`),
       desired_capacity: param(`${tier}_desired_capacity`),
+      rolling_updates: { ...ROLLING_UPDATES },
       resource: { type: memberType(tier), properties },
     },
   });
