@@ -199,10 +199,14 @@ for (const b of backends) {
         await writer.update(row.uuid, { checksum: 'e'.repeat(64), size: 7 });
         assert.equal((await reader.get(row.uuid))?.size, 7, "another connection's update is seen");
         assert.equal((await reader.listRendered(0, 1000)).rows.filter((r) => r.uuid === row.uuid).length, 1);
-        // A caller changing what it got changes nothing for the next caller.
+        // Answers are read-only (one object is shared while nothing changes): changing one throws, and changes
+        // nothing for the next caller.
         const got = (await reader.get(row.uuid))!;
-        got.size = 999;
-        (await reader.list(0, 1000)).rows.forEach((r) => (r.width = -1));
+        assert.throws(() => (got.size = 999), TypeError);
+        const listed = await reader.list(0, 1000);
+        assert.throws(() => listed.rows.forEach((r) => (r.width = -1)), TypeError);
+        assert.throws(() => listed.rows.push(row), TypeError);
+        assert.throws(() => (listed.total = 0), TypeError);
         assert.equal((await reader.get(row.uuid))?.size, 7);
         assert.ok((await reader.list(0, 1000)).rows.every((r) => r.width > 0));
         // This connection's own writes.

@@ -115,14 +115,19 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     parseJson(req, body as string, done);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    const labels = {
-      route: req.routeOptions.url ?? 'unmatched',
-      method: req.method,
-      status: String(reply.statusCode),
-    };
+  // Once per request: a plain callback hook (no promise), and one label object per route/method/status.
+  const labelSets = new Map<string, { route: string; method: string; status: string }>();
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const key = `${route} ${req.method} ${reply.statusCode}`;
+    let labels = labelSets.get(key);
+    if (labels === undefined) {
+      labels = { route, method: req.method, status: String(reply.statusCode) };
+      labelSets.set(key, labels);
+    }
     metrics.requests.inc(labels);
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 
   // Per-client write rate: only routes that opt in (config.rateLimit in routes/fractals.ts); uploads carrying the

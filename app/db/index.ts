@@ -39,12 +39,12 @@ export async function openRepository(url: string, opts: OpenRepositoryOptions = 
     if (target.file !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-    // Commits by other connections move data_version, this connection's own writes move total_changes().
-    const changes = sqlite.prepare('select data_version as v, total_changes() as c from pragma_data_version');
-    cache = new ReadCache(() => {
-      const r = changes.get() as { v: number; c: number };
-      return `${r.v} ${r.c}`;
-    });
+    // Commits by other connections move data_version, this connection's own writes move total_changes(). Two
+    // plain statements: the pragma_data_version table function prepares a PRAGMA statement on every run (twice the
+    // cost of the read it guards), and total_changes() alone opens no read transaction.
+    const dataVersion = sqlite.prepare('pragma data_version').pluck();
+    const ownChanges = sqlite.prepare('select total_changes()').pluck();
+    cache = new ReadCache(() => `${dataVersion.get() as number} ${ownChanges.get() as number}`);
   } else if (target.dialect === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.connectionString,

@@ -121,14 +121,14 @@ export class SqlFractalRepository implements FractalRepository {
     }
   }
 
+  // Answers of get/list/listRendered are frozen: the read cache hands the same object to every caller until the
+  // data changes (no copy per request), and the API keeps the JSON it serialized from it (routes/fractals.ts).
   async get(uuid: string): Promise<Fractal | undefined> {
     const read = async () => {
       const [r] = await this.reads.get.run({ uuid });
-      return r ? toFractal(r) : undefined;
+      return r ? Object.freeze(toFractal(r)) : undefined;
     };
-    const row = this.cache ? await this.cache.get(`get ${uuid}`, read) : await read();
-    // Callers get their own copy: a kept answer is shared.
-    return row && this.cache ? { ...row } : row;
+    return this.cache ? this.cache.get(`get ${uuid}`, read) : read();
   }
 
   list(offset: number, limit: number): Promise<Page<Fractal>> {
@@ -139,12 +139,9 @@ export class SqlFractalRepository implements FractalRepository {
     return this.cachedPage(true, offset, limit);
   }
 
-  private async cachedPage(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
+  private cachedPage(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
     if (!this.cache) return this.page(renderedOnly, offset, limit);
-    const kept = await this.cache.get(`page ${renderedOnly} ${offset} ${limit}`, () =>
-      this.page(renderedOnly, offset, limit),
-    );
-    return { total: kept.total, rows: kept.rows.map((r) => ({ ...r })) };
+    return this.cache.get(`page ${renderedOnly} ${offset} ${limit}`, () => this.page(renderedOnly, offset, limit));
   }
 
   private async page(renderedOnly: boolean, offset: number, limit: number): Promise<Page<Fractal>> {
@@ -154,7 +151,10 @@ export class SqlFractalRepository implements FractalRepository {
       count.run({}),
       limit > 0 ? select.run({ offset, limit }) : Promise.resolve([]),
     ]);
-    return { total: Number(counted?.n ?? 0), rows: rows.map(toFractal) };
+    return Object.freeze({
+      total: Number(counted?.n ?? 0),
+      rows: Object.freeze(rows.map((r) => Object.freeze(toFractal(r)))) as Fractal[],
+    });
   }
 
   async update(uuid: string, patch: Partial<Fractal>): Promise<Fractal | undefined> {

@@ -47,27 +47,25 @@ function envLines(tier: Tier): { name: string; value: string }[] {
  * no update. Signals without a boot_id (numbered by Heat) are not counted: they never re-arm anything.
  */
 export const REARM_COUNT_YAQL =
-  `let(heard => $.data.heard or '{}') -> len(regex('"[A-Za-z0-9]{16}": ').searchAll($heard)) + ` +
-  `switch($heard.indexOf('"' + $.data.id + '": ') >= 0 => 0, true => 1)`;
+  `let(heard => str(coalesce($.data.heard, '{}')), id => str(coalesce($.data.id, ''))) -> ` +
+  `len(regex('"[A-Za-z0-9]{16}": ').searchAll($heard)) + switch($heard.indexOf('"' + $id + '": ') >= 0 => 0, true => 1)`;
 
 /**
- * A RandomString replaced whenever the server's user data changes: salted with the boot script's hash, the image
- * and key pair (they replace or rebuild the server) and every placeholder value except the wait condition's URL and
- * hidden (secret) parameters - those are stack-generated and stable; a change of one alone replaces the server
- * without re-arming.
+ * A RandomString replaced whenever the server's user data changes: salted with the sha256 (HOT digest, so no secret is
+ * stored in clear) of the boot script's hash, the image and key pair (they replace or rebuild the server) and every
+ * placeholder value except the wait condition's URL.
  */
-function bootId(script: string, placeholders: Record<string, Value>, parameters: Record<string, Parameter>): Resource {
-  const hidden = (v: Value) =>
-    typeof v === 'object' && v !== null && 'get_param' in v && parameters[String((v as { get_param: string }).get_param)]?.hidden === true;
+function bootId(script: string, placeholders: Record<string, Value>): Resource {
   const inputs = Object.entries(placeholders)
-    .filter(([k, v]) => k !== '__WC_NOTIFY__' && k !== '__BOOT_ID__' && script.includes(k) && !hidden(v))
+    .filter(([k]) => k !== '__WC_NOTIFY__' && k !== '__BOOT_ID__' && script.includes(k))
     .map(([, v]) => v);
+  const scriptHash = createHash('sha256').update(script).digest('hex').slice(0, 16);
   return {
     type: 'OS::Heat::RandomString',
     properties: {
       length: 16,
       character_classes: [{ class: 'lettersdigits', min: 1 }],
-      salt: join([createHash('sha256').update(script).digest('hex').slice(0, 16), param('image'), param('key_name'), ...inputs], '|'),
+      salt: { digest: ['sha256', join([scriptHash, param('image'), param('key_name'), ...inputs], '|')] },
     },
   };
 }
@@ -146,7 +144,7 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
           security_groups: [param('security_group')],
         },
       },
-      boot_id: bootId(script, placeholders, parameters),
+      boot_id: bootId(script, placeholders),
       wait_handle: { type: 'OS::Heat::WaitConditionHandle' },
       server: {
         type: 'OS::Nova::Server',

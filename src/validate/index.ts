@@ -9,6 +9,7 @@ import { checkAlarms, checkMemberMetadata } from './alarms.js';
 import { checkHot } from './hot-schema.js';
 import { checkPorts } from './ports.js';
 import { checkProviders, checkReferences } from './references.js';
+import { checkRolling } from './rolling.js';
 import { checkStateful } from './stateful.js';
 import type { Doc, Finding, TemplateSet } from './types.js';
 import { isObj } from './walk.js';
@@ -28,6 +29,7 @@ export function validateSet(set: TemplateSet): Finding[] {
     );
     if (file !== set.main) findings.push(...checkMemberMetadata(file, t));
   }
+  findings.push(...checkRolling(set));
   findings.push(...checkProviders(set));
   const rank = (s: Finding['severity']) => (s === 'error' ? 0 : 1);
   return findings.sort(

@@ -2,9 +2,9 @@
 // /v1/fractal/<uuid>. Stricter than the original: bad input is a 4xx JSON answer and never a stored row.
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DuplicateFractalError } from '../../db/errors.js';
-import type { Fractal } from '../../types.js';
+import type { Fractal, Page } from '../../types.js';
 import { checkWork } from '../budget.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, UnavailableError, dependency, requireContentType } from '../errors.js';
@@ -108,6 +108,14 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
     // PUT /v1/fractal/<uuid> is a client's edit or (with `image`) the original worker's result: which one the
     // credentials allow is known before the body is read, so only a worker may send a body past the create limit.
     const putRoles = new WeakMap<FastifyRequest, { worker: boolean; client: boolean }>();
+    // The JSON of a list page or a row, serialized (by the route's response schema) once per answer object: on
+    // SQLite the repository hands out the same frozen object while the data is unchanged (db/read-cache.ts), so
+    // repeated reads skip serializing; other databases give a new object per read and these maps never hit.
+    const listJson = new WeakMap<Page<Fractal>, string>();
+    const rowJson = new WeakMap<Fractal, string>();
+    // The route's 200 response schema serializes (fast-json-stringify: always a string).
+    const toJson = (reply: FastifyReply, value: unknown) => reply.serialize(value) as string;
+    const sendJson = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);
     app.get<{ Querystring: { page?: string; results_per_page?: string; q?: string } }>(
       '/v1/fractal',
       { schema: { querystring: listQuery, response: { 200: listReply } } },
@@ -115,15 +123,21 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
         checkSearch(req.query.q);
         const perPage = resultsPerPage(req.query.results_per_page);
         const page = pageNumber(req.query.page);
-        const { total, rows } = await dependency('database', () => ctx.repo.list((page - 1) * perPage, perPage));
-        const totalPages = Math.ceil(total / perPage);
+        const found = await dependency('database', () => ctx.repo.list((page - 1) * perPage, perPage));
+        const totalPages = Math.ceil(found.total / perPage);
         const link = (p: number, rel: string) =>
           `<${baseUrl(req)}/v1/fractal?page=${p}&results_per_page=${perPage}>; rel="${rel}"`;
         const links: string[] = [];
         if (page < totalPages) links.push(link(page + 1, 'next'));
         if (totalPages > 0) links.push(link(totalPages, 'last'));
         if (links.length) reply.header('link', links.join(', '));
-        return { num_results: total, objects: rows, page, total_pages: totalPages };
+        // page and total_pages follow from the offset and limit the answer was read for.
+        let json = listJson.get(found);
+        if (json === undefined) {
+          json = toJson(reply, { num_results: found.total, objects: found.rows, page, total_pages: totalPages });
+          listJson.set(found, json);
+        }
+        return sendJson(reply, json);
       },
     );
 
@@ -181,11 +195,16 @@ export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
     app.get<{ Params: { uuid: string } }>(
       '/v1/fractal/:uuid',
       { schema: { params: uuidParams, response: { 200: { $ref: 'fractal#' } } } },
-      async (req) => {
+      async (req, reply) => {
         const uuid = req.params.uuid.toLowerCase();
         const row = await dependency('database', () => ctx.repo.get(uuid));
         if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
-        return row;
+        let json = rowJson.get(row);
+        if (json === undefined) {
+          json = toJson(reply, row);
+          rowJson.set(row, json);
+        }
+        return sendJson(reply, json);
       },
     );
 
