@@ -2,10 +2,10 @@
 // /v1/fractal/<uuid>. Stricter than the original: bad input is a 4xx JSON answer and never a stored row.
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DuplicateFractalError } from '../../db/errors.js';
 import type { Fractal, Page } from '../../types.js';
-import { checkWork } from '../budget.js';
+import { checkWork, type Budget } from '../budget.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, UnavailableError, dependency, requireContentType } from '../errors.js';
 import { publishCreated } from '../publish.js';
@@ -99,197 +99,251 @@ function* base64Slices(text: string): Generator<Buffer> {
   for (let i = 0; i < text.length; i += BASE64_SLICE) yield Buffer.from(text.slice(i, i + BASE64_SLICE), 'base64');
 }
 
+/** Client writes (POST, DELETE): the client's credentials, and one per-client budget when a rate is set. */
+interface WriteGuard {
+  onRequest: (req: FastifyRequest) => Promise<void>;
+  rate: { config?: { rateLimit: { groupId: string } } };
+}
+
 export const fractalRoutes = (ctx: ApiContext): FastifyPluginAsync =>
   async function fractals(app) {
-    // Client writes share one per-client budget (only when a rate is set: no hook otherwise).
-    const writeRate =
-      ctx.budget.writesPerMinute === undefined ? {} : { config: { rateLimit: { groupId: 'client-writes' } } };
-    const clientWrite = async (req: FastifyRequest) => ctx.access.requireClient(req);
-    // PUT /v1/fractal/<uuid> is a client's edit or (with `image`) the original worker's result: which one the
-    // credentials allow is known before the body is read, so only a worker may send a body past the create limit.
-    const putRoles = new WeakMap<FastifyRequest, { worker: boolean; client: boolean }>();
-    // The JSON of a list page or a row, serialized (by the route's response schema) once per answer object: on
-    // SQLite the repository hands out the same frozen object while the data is unchanged (db/read-cache.ts), so
-    // repeated reads skip serializing; other databases give a new object per read and these maps never hit.
-    const listJson = new WeakMap<Page<Fractal>, string>();
-    const rowJson = new WeakMap<Fractal, string>();
-    // The route's 200 response schema serializes (fast-json-stringify: always a string).
-    const toJson = (reply: FastifyReply, value: unknown) => reply.serialize(value) as string;
-    const sendJson = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);
-    app.get<{ Querystring: { page?: string; results_per_page?: string; q?: string } }>(
-      '/v1/fractal',
-      { schema: { querystring: listQuery, response: { 200: listReply } } },
-      async (req, reply) => {
-        checkSearch(req.query.q);
-        const perPage = resultsPerPage(req.query.results_per_page);
-        const page = pageNumber(req.query.page);
-        const found = await dependency('database', () => ctx.repo.list((page - 1) * perPage, perPage));
-        const totalPages = Math.ceil(found.total / perPage);
-        const link = (p: number, rel: string) =>
-          `<${baseUrl(req)}/v1/fractal?page=${p}&results_per_page=${perPage}>; rel="${rel}"`;
-        const links: string[] = [];
-        if (page < totalPages) links.push(link(page + 1, 'next'));
-        if (totalPages > 0) links.push(link(totalPages, 'last'));
-        if (links.length) reply.header('link', links.join(', '));
-        // page and total_pages follow from the offset and limit the answer was read for.
-        let json = listJson.get(found);
-        if (json === undefined) {
-          json = toJson(reply, { num_results: found.total, objects: found.rows, page, total_pages: totalPages });
-          listJson.set(found, json);
-        }
-        return sendJson(reply, json);
-      },
-    );
-
-    app.post<{ Body: CreateBody }>(
-      '/v1/fractal',
-      {
-        onRequest: [json415, clientWrite],
-        ...writeRate,
-        bodyLimit: ctx.limits.createBodyLimit,
-        schema: { body: createBody, response: { 201: { $ref: 'fractal#' } } },
-      },
-      async (req, reply) => {
-        const b = req.body;
-        checkBounds(b);
-        checkJulia(b);
-        checkWork(ctx.budget.maxWork, b);
-        const row: Fractal = {
-          uuid: (b.uuid ?? randomUUID()).toLowerCase(),
-          checksum: null,
-          url: null,
-          duration: null,
-          size: null,
-          width: b.width,
-          height: b.height,
-          iterations: b.iterations,
-          xa: b.xa,
-          xb: b.xb,
-          ya: b.ya,
-          yb: b.yb,
-          generated_by: null,
-          cr: b.cr ?? null,
-          ci: b.ci ?? null,
-        };
-        let admitted: ((inserted: boolean) => void) | undefined;
-        try {
-          admitted = await ctx.backlog?.admit();
-        } catch (err) {
-          if (err instanceof HttpError) reply.header('retry-after', String(ctx.budget.retryAfterS ?? 30));
-          throw err instanceof HttpError ? err : new UnavailableError('database', err);
-        }
-        try {
-          await ctx.repo.insert(row);
-          admitted?.(true);
-        } catch (err) {
-          admitted?.(false);
-          if (err instanceof DuplicateFractalError) throw new HttpError(409, `Fractal ${row.uuid} already exists`);
-          throw new UnavailableError('database', err);
-        }
-        await publishCreated(ctx, row, req.log);
-        reply.code(201).header('location', `${baseUrl(req)}/v1/fractal/${row.uuid}`);
-        return row;
-      },
-    );
-
-    app.get<{ Params: { uuid: string } }>(
-      '/v1/fractal/:uuid',
-      { schema: { params: uuidParams, response: { 200: { $ref: 'fractal#' } } } },
-      async (req, reply) => {
-        const uuid = req.params.uuid.toLowerCase();
-        const row = await dependency('database', () => ctx.repo.get(uuid));
-        if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
-        let json = rowJson.get(row);
-        if (json === undefined) {
-          json = toJson(reply, row);
-          rowJson.set(row, json);
-        }
-        return sendJson(reply, json);
-      },
-    );
-
-    // PUT is a partial update (Flask-Restless treats it as PATCH). With `image` it is the original worker's result.
-    app.put<{ Params: { uuid: string }; Body: UpdateBody }>(
-      '/v1/fractal/:uuid',
-      {
-        onRequest: [
-          json415,
-          async (req) => {
-            if (ctx.access.open) return;
-            const role = ctx.access.roleOf(req);
-            if (!role.worker && !role.client) ctx.access.requireClient(req);
-            putRoles.set(req, role);
-            const len = Number(req.headers['content-length'] ?? 0);
-            if (!role.worker && len > ctx.limits.createBodyLimit) ctx.access.requireWorker(req);
-          },
-        ],
-        // Bodies without a content-length: a non-worker's stops at the create limit too.
-        preParsing: async (req, _reply, payload) => {
-          const role = putRoles.get(req);
-          return role && !role.worker ? capped(payload, ctx.limits.createBodyLimit) : payload;
-        },
-        bodyLimit: ctx.limits.legacyBodyLimit,
-        schema: { params: uuidParams, body: updateBody, response: { 200: { $ref: 'fractal#' } } },
-      },
-      async (req) => {
-        const uuid = req.params.uuid.toLowerCase();
-        const { image, ...patch } = req.body;
-        const role = putRoles.get(req);
-        if (role && typeof image === 'string' && !role.worker) ctx.access.requireWorker(req);
-        if (role && typeof image !== 'string' && !role.client) ctx.access.requireClient(req);
-        if (patch.uuid !== undefined && patch.uuid.toLowerCase() !== uuid) {
-          throw new HttpError(400, 'uuid in the body does not match the URL');
-        }
-        delete patch.uuid;
-        const hasImage = typeof image === 'string';
-        if (hasImage) return storeLegacyResult(ctx, uuid, image, patch);
-
-        const row = await dependency('database', () => ctx.repo.get(uuid));
-        if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
-        // Legal transitions: pending -> done once, by storing an image; a done row never changes again.
-        if (isRendered(row)) {
-          const changed = Object.keys(patch).filter((k) => patch[k as keyof Fractal] !== row[k as keyof Fractal]);
-          if (changed.length > 0) throw renderedConflict(uuid, changed);
-          return row;
-        }
-        if (typeof patch.checksum === 'string' || typeof patch.size === 'number') {
-          throw new HttpError(400, 'checksum and size are set by storing the image (field "image" or PUT .../image)');
-        }
-        // The queued task carries the size and the stored PNG must have the row's size: it is fixed at creation.
-        const resized = (['width', 'height'] as const).filter((k) => patch[k] !== undefined && patch[k] !== row[k]);
-        if (resized.length > 0) {
-          throw new HttpError(
-            409,
-            `${resized.join(' and ')} cannot change after creation (the task is queued with the size): create a new fractal`,
-          );
-        }
-        const merged = { ...row, ...patch };
-        checkBounds(merged);
-        checkJulia(merged);
-        checkWork(ctx.budget.maxWork, merged);
-        // Only while still pending: a result stored meanwhile wins, and this update is then a conflict.
-        const applied =
-          Object.keys(patch).length === 0 ||
-          (await dependency('database', () => ctx.repo.updateIfChecksum(uuid, null, patch)));
-        const updated = await dependency('database', () => ctx.repo.get(uuid));
-        if (!updated) throw new HttpError(404, `Fractal ${uuid} not found`);
-        if (!applied) throw renderedConflict(uuid, Object.keys(patch));
-        return updated;
-      },
-    );
-
-    app.delete<{ Params: { uuid: string } }>(
-      '/v1/fractal/:uuid',
-      { onRequest: clientWrite, ...writeRate, schema: { params: uuidParams, response: { 204: { type: 'null' } } } },
-      async (req, reply) => {
-        const uuid = req.params.uuid.toLowerCase();
-        const deleted = await dependency('database', () => ctx.repo.delete(uuid));
-        if (!deleted) throw new HttpError(404, `Fractal ${uuid} not found`);
-        await ctx.images.delete(uuid).catch((err: unknown) => req.log.warn({ err, uuid }, 'image not deleted'));
-        return reply.code(204).send();
-      },
-    );
+    const write: WriteGuard = {
+      onRequest: async (req) => ctx.access.requireClient(req),
+      // Only when a rate is set: no hook otherwise.
+      rate: ctx.budget.writesPerMinute === undefined ? {} : { config: { rateLimit: { groupId: 'client-writes' } } },
+    };
+    listRoute(app, ctx);
+    createRoute(app, ctx, write);
+    getRoute(app, ctx);
+    updateRoute(app, ctx);
+    deleteRoute(app, ctx, write);
   };
+
+// The JSON of a list page or a row is serialized (by the route's response schema) once per answer object: on
+// SQLite the repository hands out the same frozen object while the data is unchanged (db/read-cache.ts), so
+// repeated reads skip serializing; other databases give a new object per read and these maps never hit.
+/** The route's 200 response schema serializes (fast-json-stringify: always a string). */
+const toJson = (reply: FastifyReply, value: unknown) => reply.serialize(value) as string;
+const sendJson = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);
+
+/** GET /v1/fractal: one page of rows, with Link headers to the next and the last page. */
+function listRoute(app: FastifyInstance, ctx: ApiContext): void {
+  const listJson = new WeakMap<Page<Fractal>, string>();
+  app.get<{ Querystring: { page?: string; results_per_page?: string; q?: string } }>(
+    '/v1/fractal',
+    { schema: { querystring: listQuery, response: { 200: listReply } } },
+    async (req, reply) => {
+      checkSearch(req.query.q);
+      const perPage = resultsPerPage(req.query.results_per_page);
+      const page = pageNumber(req.query.page);
+      const found = await dependency('database', () => ctx.repo.list((page - 1) * perPage, perPage));
+      const totalPages = Math.ceil(found.total / perPage);
+      const links = pageLinks(baseUrl(req), page, totalPages, perPage);
+      if (links) reply.header('link', links);
+      // page and total_pages follow from the offset and limit the answer was read for.
+      let json = listJson.get(found);
+      if (json === undefined) {
+        json = toJson(reply, { num_results: found.total, objects: found.rows, page, total_pages: totalPages });
+        listJson.set(found, json);
+      }
+      return sendJson(reply, json);
+    },
+  );
+}
+
+/** The Link header of a list page: its next page (if any) and the last page (if there are rows); '' for none. */
+function pageLinks(base: string, page: number, totalPages: number, perPage: number): string {
+  const link = (p: number, rel: string) => `<${base}/v1/fractal?page=${p}&results_per_page=${perPage}>; rel="${rel}"`;
+  const links: string[] = [];
+  if (page < totalPages) links.push(link(page + 1, 'next'));
+  if (totalPages > 0) links.push(link(totalPages, 'last'));
+  return links.join(', ');
+}
+
+/** POST /v1/fractal: a new pending row (201 + Location), its task published. */
+function createRoute(app: FastifyInstance, ctx: ApiContext, write: WriteGuard): void {
+  app.post<{ Body: CreateBody }>(
+    '/v1/fractal',
+    {
+      onRequest: [json415, write.onRequest],
+      ...write.rate,
+      bodyLimit: ctx.limits.createBodyLimit,
+      schema: { body: createBody, response: { 201: { $ref: 'fractal#' } } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      checkBounds(b);
+      checkJulia(b);
+      checkWork(ctx.budget.maxWork, b);
+      const row = pendingRow(b);
+      await insertWithinBacklog(ctx, row, reply);
+      await publishCreated(ctx, row, req.log);
+      reply.code(201).header('location', `${baseUrl(req)}/v1/fractal/${row.uuid}`);
+      return row;
+    },
+  );
+}
+
+/** The row a create stores: the body's parameters, its uuid (or a new one), no result yet. */
+function pendingRow(b: CreateBody): Fractal {
+  return {
+    uuid: (b.uuid ?? randomUUID()).toLowerCase(),
+    checksum: null,
+    url: null,
+    duration: null,
+    size: null,
+    width: b.width,
+    height: b.height,
+    iterations: b.iterations,
+    xa: b.xa,
+    xb: b.xb,
+    ya: b.ya,
+    yb: b.yb,
+    generated_by: null,
+    cr: b.cr ?? null,
+    ci: b.ci ?? null,
+  };
+}
+
+/** Inserts the row if the backlog admits it (else 503 + Retry-After); a uuid that exists is a 409. */
+async function insertWithinBacklog(ctx: ApiContext, row: Fractal, reply: FastifyReply): Promise<void> {
+  let admitted: ((inserted: boolean) => void) | undefined;
+  try {
+    admitted = await ctx.backlog?.admit();
+  } catch (err) {
+    if (err instanceof HttpError) reply.header('retry-after', String(ctx.budget.retryAfterS ?? 30));
+    throw err instanceof HttpError ? err : new UnavailableError('database', err);
+  }
+  try {
+    await ctx.repo.insert(row);
+    admitted?.(true);
+  } catch (err) {
+    admitted?.(false);
+    if (err instanceof DuplicateFractalError) throw new HttpError(409, `Fractal ${row.uuid} already exists`);
+    throw new UnavailableError('database', err);
+  }
+}
+
+/** GET /v1/fractal/<uuid>: one row. */
+function getRoute(app: FastifyInstance, ctx: ApiContext): void {
+  const rowJson = new WeakMap<Fractal, string>();
+  app.get<{ Params: { uuid: string } }>(
+    '/v1/fractal/:uuid',
+    { schema: { params: uuidParams, response: { 200: { $ref: 'fractal#' } } } },
+    async (req, reply) => {
+      const uuid = req.params.uuid.toLowerCase();
+      const row = await dependency('database', () => ctx.repo.get(uuid));
+      if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
+      let json = rowJson.get(row);
+      if (json === undefined) {
+        json = toJson(reply, row);
+        rowJson.set(row, json);
+      }
+      return sendJson(reply, json);
+    },
+  );
+}
+
+type PutRole = { worker: boolean; client: boolean };
+
+/** PUT /v1/fractal/<uuid>: a partial update (Flask-Restless treats it as PATCH); with `image`, the original
+ *  worker's result. Which of the two the credentials allow is known before the body is read, so only a worker may
+ *  send a body past the create limit. */
+function updateRoute(app: FastifyInstance, ctx: ApiContext): void {
+  const putRoles = new WeakMap<FastifyRequest, PutRole>();
+  app.put<{ Params: { uuid: string }; Body: UpdateBody }>(
+    '/v1/fractal/:uuid',
+    {
+      onRequest: [json415, async (req) => admitPut(ctx, req, putRoles)],
+      // Bodies without a content-length: a non-worker's stops at the create limit too.
+      preParsing: async (req, _reply, payload) => {
+        const role = putRoles.get(req);
+        return role && !role.worker ? capped(payload, ctx.limits.createBodyLimit) : payload;
+      },
+      bodyLimit: ctx.limits.legacyBodyLimit,
+      schema: { params: uuidParams, body: updateBody, response: { 200: { $ref: 'fractal#' } } },
+    },
+    async (req) => {
+      const uuid = req.params.uuid.toLowerCase();
+      const { image, ...patch } = req.body;
+      const role = putRoles.get(req);
+      if (role && typeof image === 'string' && !role.worker) ctx.access.requireWorker(req);
+      if (role && typeof image !== 'string' && !role.client) ctx.access.requireClient(req);
+      if (patch.uuid !== undefined && patch.uuid.toLowerCase() !== uuid) {
+        throw new HttpError(400, 'uuid in the body does not match the URL');
+      }
+      delete patch.uuid;
+      const hasImage = typeof image === 'string';
+      if (hasImage) return storeLegacyResult(ctx, uuid, image, patch);
+      return editPending(ctx, uuid, patch);
+    },
+  );
+}
+
+/** Before the body: a client or a worker (unless access is open), and only a worker past the create limit. */
+function admitPut(ctx: ApiContext, req: FastifyRequest, putRoles: WeakMap<FastifyRequest, PutRole>): void {
+  if (ctx.access.open) return;
+  const role = ctx.access.roleOf(req);
+  if (!role.worker && !role.client) ctx.access.requireClient(req);
+  putRoles.set(req, role);
+  const len = Number(req.headers['content-length'] ?? 0);
+  if (!role.worker && len > ctx.limits.createBodyLimit) ctx.access.requireWorker(req);
+}
+
+/** A client's edit of a row without an image. Legal transitions: pending -> done once, by storing an image; a done
+ *  row never changes again (the same values again are no change). */
+async function editPending(ctx: ApiContext, uuid: string, patch: Partial<Fractal>): Promise<Fractal> {
+  const row = await dependency('database', () => ctx.repo.get(uuid));
+  if (!row) throw new HttpError(404, `Fractal ${uuid} not found`);
+  if (isRendered(row)) {
+    const changed = Object.keys(patch).filter((k) => patch[k as keyof Fractal] !== row[k as keyof Fractal]);
+    if (changed.length > 0) throw renderedConflict(uuid, changed);
+    return row;
+  }
+  checkPendingEdit(row, patch, ctx.budget.maxWork);
+  // Only while still pending: a result stored meanwhile wins, and this update is then a conflict.
+  const applied =
+    Object.keys(patch).length === 0 ||
+    (await dependency('database', () => ctx.repo.updateIfChecksum(uuid, null, patch)));
+  const updated = await dependency('database', () => ctx.repo.get(uuid));
+  if (!updated) throw new HttpError(404, `Fractal ${uuid} not found`);
+  if (!applied) throw renderedConflict(uuid, Object.keys(patch));
+  return updated;
+}
+
+/** What a pending row's edit may not do: set the result's fields, resize it, or leave it out of bounds. */
+function checkPendingEdit(row: Fractal, patch: Partial<Fractal>, maxWork: Budget['maxWork']): void {
+  if (typeof patch.checksum === 'string' || typeof patch.size === 'number') {
+    throw new HttpError(400, 'checksum and size are set by storing the image (field "image" or PUT .../image)');
+  }
+  // The queued task carries the size and the stored PNG must have the row's size: it is fixed at creation.
+  const resized = (['width', 'height'] as const).filter((k) => patch[k] !== undefined && patch[k] !== row[k]);
+  if (resized.length > 0) {
+    throw new HttpError(
+      409,
+      `${resized.join(' and ')} cannot change after creation (the task is queued with the size): create a new fractal`,
+    );
+  }
+  const merged = { ...row, ...patch };
+  checkBounds(merged);
+  checkJulia(merged);
+  checkWork(maxWork, merged);
+}
+
+/** DELETE /v1/fractal/<uuid>: the row, then its image (an image left behind is only logged). */
+function deleteRoute(app: FastifyInstance, ctx: ApiContext, write: WriteGuard): void {
+  app.delete<{ Params: { uuid: string } }>(
+    '/v1/fractal/:uuid',
+    { onRequest: write.onRequest, ...write.rate, schema: { params: uuidParams, response: { 204: { type: 'null' } } } },
+    async (req, reply) => {
+      const uuid = req.params.uuid.toLowerCase();
+      const deleted = await dependency('database', () => ctx.repo.delete(uuid));
+      if (!deleted) throw new HttpError(404, `Fractal ${uuid} not found`);
+      await ctx.images.delete(uuid).catch((err: unknown) => req.log.warn({ err, uuid }, 'image not deleted'));
+      return reply.code(204).send();
+    },
+  );
+}
 
 /** The body stream, failing with a 413 once it passes `limit` bytes (chunked bodies have no length to check). */
 function capped(payload: Readable, limit: number): Readable {
