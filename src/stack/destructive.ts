@@ -5,13 +5,15 @@
 //    default), image under image_update_policy REBUILD/REPLACE (both wipe the root disk);
 //  - an autoscaling group updated while its desired capacity (or max) is below its current size: Heat resizes the
 //    group to desired_capacity on every update of it, deleting members;
-//  - resources deleted inside nested stacks (Heat's preview lists them with a parent_resource).
+//  - resources deleted inside nested stacks (Heat's preview lists them with a parent_resource);
+//  - an autoscaling group of servers whose members all change at once (no rolling_updates): the tier's servers are
+//    replaced together (memberReplacements; with rolling_updates the diff names the rolling replacement instead).
 import { references } from './diff.js';
 import type { Tpl } from './tpl.js';
 
 export interface Destructive {
   resource: string;
-  kind: 'replace-server' | 'rebuild-server' | 'shrink' | 'nested-delete';
+  kind: 'replace-server' | 'rebuild-server' | 'shrink' | 'nested-delete' | 'replace-members';
   detail: string;
 }
 
@@ -107,6 +109,74 @@ export function groupShrinks(sizes: GroupSize[], updated: Set<string>): Destruct
         detail: `shrinks ${g.group} from ${g.current} to ${target} (deletes ${g.current - target} member(s))`,
       });
     }
+  }
+  return out;
+}
+
+/** An autoscaling group of servers whose members the update changes (issue 10 item 6). */
+export interface MemberReplacement {
+  group: string;
+  /** Members now (null: unknown). */
+  current: number | null;
+  /** rolling_updates set: one batch at a time, each healthy (where the member has a re-armed wait) before the next. */
+  rolling: boolean;
+  detail: string;
+}
+
+type Files = Record<string, string> | undefined;
+
+/** The member template's text (registry entry or file name), or 'server' for a bare OS::Nova::Server member. */
+function memberText(type: unknown, files: Files, registry: Record<string, unknown>): string | undefined {
+  if (type === 'OS::Nova::Server') return 'server';
+  if (typeof type !== 'string') return undefined;
+  const target = typeof registry[type] === 'string' ? String(registry[type]) : type;
+  return files?.[target];
+}
+
+/**
+ * Groups whose member definition (its properties, the parameters and resources they read) or member template
+ * changes: Heat updates every member, and a member server whose user data changes is replaced. Without
+ * rolling_updates all at once (the tier's capacity is gone meanwhile: `destructive`); with it, one batch at a time.
+ */
+export function memberReplacements(
+  ctx: ChangeContext,
+  files: { old: Files; new: Files; registry: Record<string, unknown> },
+  sizes: Map<string, number | null>,
+): MemberReplacement[] {
+  const out: MemberReplacement[] = [];
+  const oldR = (ctx.oldT.resources ?? {}) as Record<string, Res>;
+  for (const [name, def] of Object.entries((ctx.newT.resources ?? {}) as Record<string, Res>)) {
+    const was = oldR[name];
+    if (def?.type !== 'OS::Heat::AutoScalingGroup' || was?.type !== 'OS::Heat::AutoScalingGroup') continue;
+    const np = def.properties ?? {};
+    const op = was.properties ?? {};
+    const nm = (np.resource ?? {}) as { type?: unknown; properties?: Record<string, unknown> };
+    const om = (op.resource ?? {}) as { type?: unknown; properties?: Record<string, unknown> };
+    const text = memberText(nm.type, files.new, files.registry);
+    if (text === undefined || !(text === 'server' || /\bOS::Nova::Server\b/.test(text))) continue;
+    const why: string[] = [];
+    if (canon(nm.type) !== canon(om.type)) why.push('its member type');
+    const keys = new Set([...Object.keys(nm.properties ?? {}), ...Object.keys(om.properties ?? {})]);
+    const props = [...keys].filter((k) => propertyChanges(ctx, om.properties?.[k], nm.properties?.[k])).sort();
+    if (props.length) why.push(`member properties ${props.join(', ')}`);
+    if (text !== 'server') {
+      const oldText = memberText(om.type, files.old, files.registry);
+      if (oldText !== undefined && oldText !== text) why.push('its member template');
+    }
+    if (!why.length) continue;
+    const current = sizes.get(name) ?? null;
+    const n = current === null ? 'its' : `its ${current}`;
+    const ru = np.rolling_updates as { max_batch_size?: unknown; min_in_service?: unknown } | undefined;
+    const rolling = !!ru && typeof ru === 'object';
+    const how = rolling
+      ? `one batch at a time (rolling_updates max_batch_size ${String(ru.max_batch_size ?? 1)}, min_in_service ${String(ru.min_in_service ?? 0)})`
+      : 'all at once (no rolling_updates: the tier stops serving meanwhile)';
+    out.push({
+      group: name,
+      current,
+      rolling,
+      detail: `updates ${n} member(s) of ${name} (servers whose user data changes are replaced) ${how}: ${why.join('; ')} change(s)`,
+    });
   }
   return out;
 }

@@ -7,7 +7,7 @@
 import { parseTemplate, type Tpl } from './tpl.js';
 import { securityGroupWidening, type Widening } from './security-groups.js';
 import { HeatClient, type HeatStack, type PreviewResource, type StackInput } from '../openstack/heat.js';
-import { groupShrinks, serverReplacements, type Destructive } from './destructive.js';
+import { groupShrinks, memberReplacements, serverReplacements, type Destructive, type MemberReplacement } from './destructive.js';
 import { findTiers, groupSize } from './tiers.js';
 
 export type ChangeAction = 'add' | 'delete' | 'update' | 'replace';
@@ -32,8 +32,13 @@ export interface StackDiff {
   unchanged: number;
   /** Security group rules the update adds that no current rule covers. */
   widening: Widening[];
-  /** Changes that lose data or capacity (a standalone server replaced or rebuilt, a group shrinking, nested deletes). */
+  /**
+   * Changes that lose data or capacity (a standalone server replaced or rebuilt, a group shrinking, nested deletes,
+   * a group of servers whose members are all replaced at once).
+   */
   destructive: Destructive[];
+  /** Autoscaling groups of servers whose members the update changes (replaced one batch at a time, or all at once). */
+  members?: MemberReplacement[];
 }
 
 export async function computeDiff(heat: HeatClient, stack: HeatStack, input: StackInput): Promise<StackDiff> {
@@ -106,6 +111,21 @@ export async function computeDiff(heat: HeatClient, stack: HeatStack, input: Sta
     }),
   );
   destructive.push(...groupShrinks(sizes, touched));
+  const members = memberReplacements(
+    ctx,
+    {
+      old: oldFiles as Record<string, string> | undefined,
+      new: { ...((oldFiles as Record<string, string> | undefined) ?? {}), ...(input.files ?? {}) },
+      registry: {
+        ...(((oldEnv as { resource_registry?: Record<string, unknown> } | undefined)?.resource_registry) ?? {}),
+        ...(((input.environment as { resource_registry?: Record<string, unknown> } | undefined)?.resource_registry) ?? {}),
+      },
+    },
+    new Map(sizes.map((g) => [g.group, g.current])),
+  );
+  for (const m of members.filter((x) => !x.rolling)) {
+    destructive.push({ resource: m.group, kind: 'replace-members', detail: m.detail.replace(/^updates/, 'replaces') });
+  }
   for (const r of preview.deleted.filter((x) => x.parent_resource)) {
     destructive.push({ resource: r.resource_name, kind: 'nested-delete', detail: `deletes ${r.resource_name} inside ${r.parent_resource}` });
   }
@@ -124,6 +144,7 @@ export async function computeDiff(heat: HeatClient, stack: HeatStack, input: Sta
       ...input.parameters,
     }),
     destructive,
+    members,
   };
 }
 
@@ -160,6 +181,7 @@ export function formatDiff(d: StackDiff): string[] {
   }
   for (const w of d.widening) lines.push(`[!] security group ${w.group} opens: ${w.rule}`);
   for (const x of d.destructive) lines.push(`[!] ${x.detail}`);
+  for (const m of (d.members ?? []).filter((x) => x.rolling)) lines.push(`[~] ${m.detail}`);
   if (d.ignored.length) {
     lines.push(
       `    (not changed, though Heat's preview lists them as it re-resolves references: ${d.ignored.map((c) => c.resource).join(', ')})`,
