@@ -177,6 +177,7 @@ test('member templates: pool member after the wait condition, boot script checks
   assert.deepEqual(Object.keys(api.resources.server.properties.user_data.str_replace.params).sort(), [
     '__APP_SHA256__',
     '__APP_URL__',
+    '__BOOT_ID__',
     '__DATABASE_URL__',
     '__IMAGE_STORE_SECRET__',
     '__IMAGE_STORE_URL__',
@@ -233,6 +234,7 @@ test('boot scripts are valid bash once Heat has filled in the placeholders', asy
       "curl -i -X POST -H 'X-Auth-Token: gAAAA' -H 'Content-Type: application/json' http://heat.example:8004/v1/p/stacks/s/i/resources/wait_handle/signal",
     __APP_URL__: 'https://bundles.example/faafo.tgz',
     __APP_SHA256__: 'a'.repeat(64),
+    __BOOT_ID__: 'Ab12Cd34Ef56Gh78',
     __NODE_TARBALL_URL__: '',
     __DATABASE_URL__: 'postgresql://faafo:Abc123@10.20.0.5:5432/faafo',
     __QUEUE_URL__: 'amqp://faafo:Abc123@10.20.0.5:5672/',
