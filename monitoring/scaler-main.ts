@@ -75,9 +75,21 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
   }
   // FAAFO_METRICS_URL: the APIs' internal listeners (comma-separated; the first that answers) when /metrics is
   // not served on the public one (issue 15); default: the API URL.
-  const metricsUrls = (env.FAAFO_METRICS_URL ?? apiUrl).split(',').map((u) => u.trim()).filter(Boolean);
+  let metricsUrls = (env.FAAFO_METRICS_URL ?? apiUrl).split(',').map((u) => u.trim()).filter(Boolean);
+  // FAAFO_METRICS_FROM_STACK=<output>: the list comes from that stack output (the generated template's
+  // api_metrics_urls: the API servers' internal listeners, which boot after the services server and change as the
+  // API tier scales), re-read every minute.
+  const metricsOutput = env.FAAFO_METRICS_FROM_STACK;
+  if (metricsOutput) {
+    const refreshUrls = async () => {
+      const urls = await stackOutputUrls(heat, stack, metricsOutput).catch(() => undefined);
+      if (urls?.length) metricsUrls = urls;
+    };
+    await refreshUrls();
+    setInterval(() => void refreshUrls(), num(env, 'FAAFO_LIMITS_REFRESH', 60) * 1000).unref();
+  }
   const readSignal = async () => {
-    let last: unknown;
+    let last: unknown = new Error('no API metrics URL yet');
     for (const u of metricsUrls) {
       try {
         return await readQueueSignal(u);
@@ -88,6 +100,17 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
     throw last;
   };
   return new QueueScaler({ scaling, target, readSignal, sampleS: num(env, 'FAAFO_SAMPLE_INTERVAL', 5), log });
+}
+
+/** A stack output holding URLs (a list, or one comma-separated string); [] while it has none. */
+export async function stackOutputUrls(heat: HeatSession, stack: string, output: string): Promise<string[]> {
+  const { data } = await heat.request<{ stack: { outputs?: { output_key: string; output_value?: unknown }[] } }>(
+    'GET',
+    `/stacks/${encodeURIComponent(stack)}`,
+  );
+  const v = data.stack.outputs?.find((o) => o.output_key === output)?.output_value;
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : [];
+  return list.filter((u): u is string => typeof u === 'string' && u.trim() !== '').map((u) => u.trim());
 }
 
 /** worker_min_size, worker_max_size and scaling_cooldown of the stack (the generated template's parameters). */
@@ -112,7 +135,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
   scaler.start();
-  log(`watching ${env.FAAFO_METRICS_URL ?? env.FAAFO_API_URL}/metrics for stack ${env.FAAFO_STACK}`);
+  const where = env.FAAFO_METRICS_FROM_STACK ? `the stack output ${env.FAAFO_METRICS_FROM_STACK}` : (env.FAAFO_METRICS_URL ?? env.FAAFO_API_URL);
+  log(`watching ${where}/metrics for stack ${env.FAAFO_STACK}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -175,14 +175,19 @@ test('member templates: pool member after the wait condition, boot script checks
   assert.match(workerScript, /ExecStart=\$NODE \$ENTRY worker/);
   assert.match(workerScript, /dport = :\$QUEUE_PORT/);
   assert.deepEqual(Object.keys(api.resources.server.properties.user_data.str_replace.params).sort(), [
+    '__ANONYMOUS_WRITES__',
+    '__API_KEY__',
     '__APP_SHA256__',
     '__APP_URL__',
     '__BOOT_ID__',
     '__DATABASE_URL__',
     '__IMAGE_STORE_SECRET__',
     '__IMAGE_STORE_URL__',
+    '__LEGACY_WORKERS__',
+    '__LEGACY_WORKER_CIDRS__',
     '__NODE_TARBALL_URL__',
     '__QUEUE_URL__',
+    '__RESULT_SECRET__',
     '__WC_NOTIFY__',
   ]);
   const services = parse(s.files['faafo-stack.yaml']).resources.services_server.properties.user_data.str_replace
@@ -243,6 +248,11 @@ test('boot scripts are valid bash once Heat has filled in the placeholders', asy
     __ENDPOINT_URL__: 'http://10.20.0.9/',
     __DB_PASSWORD__: 'Abc123',
     __MQ_PASSWORD__: 'Def456',
+    __RESULT_SECRET__: 'R'.repeat(40),
+    __API_KEY__: 'K'.repeat(40),
+    __ANONYMOUS_WRITES__: 'deny',
+    __LEGACY_WORKERS__: 'deny',
+    __LEGACY_WORKER_CIDRS__: '10.20.0.0/24',
   };
   const scripts: [string, { str_replace: { template: string; params: Obj } }][] = [];
   for (const flags of [{}, { topology: 'all-in-one' }, { 'queue-url': 'amqp://u:p@mq.example/' }]) {

@@ -12,6 +12,9 @@ export const DEFAULTS = {
   sshCidr: '',
   imageStoreUrl: 'file:/var/lib/faafo/images',
   loadBalancer: true,
+  // writes need the stack's API key, results its workers' secret (issue 15); the tutorial setting is an opt-in
+  anonymousWrites: false,
+  legacyWorkers: false,
   api: { min: 1, max: 3, vcpus: 1 },
   workers: { min: 1, max: 6, vcpus: 1 },
   scaleUpCpu: 80,

@@ -39,6 +39,15 @@ export const generateFlags = {
     allowNo: true,
     description: 'Octavia load balancer in front of the API tier (--no-lb: a floating IP per API server)',
   }),
+  'anonymous-writes': Flags.boolean({
+    allowNo: true,
+    description:
+      "anyone may create and delete fractals without the stack's API key (the guide's tutorial setting; off by default)",
+  }),
+  'legacy-workers': Flags.boolean({
+    allowNo: true,
+    description: 'the original faafo worker (no result secret) may upload results, only from the private subnet (off by default)',
+  }),
   'min-api': int('minimum number of API servers'),
   'max-api': int('maximum number of API servers'),
   'desired-api': int('API servers at create (default: --min-api)'),
@@ -91,6 +100,8 @@ export const FLAG_PATHS: Record<string, string> = {
   'queue-url': 'queue.url',
   'image-store-url': 'imageStoreUrl',
   lb: 'loadBalancer',
+  'anonymous-writes': 'access.anonymousWrites',
+  'legacy-workers': 'access.legacyWorkers',
   'min-api': 'api.min',
   'max-api': 'api.max',
   'desired-api': 'api.desired',
@@ -148,6 +159,6 @@ setHelpGroups(generateFlags, {
     'scale-up-backlog',
     'scale-down-backlog',
   ],
-  NETWORK: ['external-network', 'network-cidr', 'ssh-cidr', 'lb', 'key-name'],
+  NETWORK: ['external-network', 'network-cidr', 'ssh-cidr', 'lb', 'key-name', 'anonymous-writes', 'legacy-workers'],
   APP: ['image', 'app-url', 'app-sha256', 'node-tarball-url', 'database-url', 'queue-url', 'image-store-url', 'boot-timeout'],
 });

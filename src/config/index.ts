@@ -213,6 +213,10 @@ function withDefaults(doc: Obj): StackConfig {
     // container, which `create` makes (with its credential) when the cloud has object storage.
     ...imageStore(doc, tierWithDefaults(doc.api as Obj | undefined, DEFAULTS.api, flavor, up, down).max),
     loadBalancer: (doc.loadBalancer as boolean | undefined) ?? DEFAULTS.loadBalancer,
+    access: {
+      anonymousWrites: (o('access').anonymousWrites as boolean | undefined) ?? DEFAULTS.anonymousWrites,
+      legacyWorkers: (o('access').legacyWorkers as boolean | undefined) ?? DEFAULTS.legacyWorkers,
+    },
     api: tierWithDefaults(doc.api as Obj | undefined, DEFAULTS.api, flavor, up, down),
     workers: tierWithDefaults(doc.workers as Obj | undefined, DEFAULTS.workers, flavor, up, down),
     scaling: {

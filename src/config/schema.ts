@@ -118,6 +118,21 @@ export const configSchema = {
       type: 'boolean',
       description: 'Octavia load balancer in front of the API tier (false: a floating IP per server)',
     },
+    access: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'who may write (issue 15); default: results only from the stack\'s workers, writes only with the API key',
+      properties: {
+        anonymousWrites: {
+          type: 'boolean',
+          description: 'anyone may create and delete fractals without the API key (the guide\'s tutorial setting)',
+        },
+        legacyWorkers: {
+          type: 'boolean',
+          description: 'the original worker (no result secret) may upload results, only from the private subnet',
+        },
+      },
+    },
     api: tier('API'),
     workers: tier('worker'),
     scaling: {

@@ -36,6 +36,8 @@ export interface StackConfig {
   /** undefined: a Swift container `create` provisions (more than one API server and no store given) */
   imageStoreUrl?: string;
   loadBalancer: boolean;
+  /** Who may write (issue 15): both off by default (a per-stack API key and result secret protect writes). */
+  access: { anonymousWrites: boolean; legacyWorkers: boolean };
   api: TierConfig;
   workers: TierConfig;
   scaling: {

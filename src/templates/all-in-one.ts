@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { renderBoot, userData } from './boot.js';
 import { attr, join, param, ref, type Part } from './hot.js';
 import { serverPort } from './network.js';
-import { PORTS } from './security.js';
+import { API_KEY_RESOURCE, PORTS } from './security.js';
 
 export function allInOnePart(cfg: StackConfig): Part {
   const script = renderBoot('all-in-one', {
@@ -18,6 +18,13 @@ export function allInOnePart(cfg: StackConfig): Part {
       { name: 'FAAFO_IMAGE_URL', value: 'file:/var/lib/faafo/images' },
       { name: 'FAAFO_HOST', value: '0.0.0.0' },
       { name: 'PORT', value: String(PORTS.http) },
+      // who may write (issue 15): creates and deletes need the stack's API key unless anonymous writes are
+      // allowed; `faafo serve` makes up its own result secret for its in-process workers
+      { name: 'FAAFO_API_KEY', value: '__API_KEY__' },
+      { name: 'FAAFO_ANONYMOUS_WRITES', value: '__ANONYMOUS_WRITES__' },
+      // /metrics only on the server itself, not on the public port
+      { name: 'FAAFO_INTERNAL_PORT', value: String(PORTS.internal) },
+      { name: 'FAAFO_INTERNAL_HOST', value: '127.0.0.1' },
     ],
   });
   return {
@@ -49,6 +56,8 @@ export function allInOnePart(cfg: StackConfig): Part {
             __APP_URL__: param('app_url'),
             __APP_SHA256__: param('app_sha256'),
             __NODE_TARBALL_URL__: param('node_tarball_url'),
+            __API_KEY__: attr(API_KEY_RESOURCE, 'value'),
+            __ANONYMOUS_WRITES__: param('anonymous_writes'),
           }),
         },
       },

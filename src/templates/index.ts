@@ -9,7 +9,7 @@ import { networkPart } from './network.js';
 import { tierOutputs } from './outputs.js';
 import { commonParameters, tierParameters } from './parameters.js';
 import { scaleDownPeriods, scalingPart } from './scaling.js';
-import { allInOneSecurityPart, securityPart } from './security.js';
+import { allInOneSecurityPart, securityPart, writeAccessPart } from './security.js';
 import { servicesPart } from './services.js';
 import { tiersPart } from './tiers.js';
 import { describeThreshold } from './thresholds.js';
@@ -60,10 +60,10 @@ export function buildMain(cfg: StackConfig): Template {
   };
   merge(t, { parameters: commonParameters(cfg) });
   if (cfg.topology === 'all-in-one') {
-    for (const part of [networkPart(), allInOneSecurityPart(), allInOnePart(cfg)]) merge(t, part);
+    for (const part of [networkPart(), allInOneSecurityPart(), writeAccessPart(cfg), allInOnePart(cfg)]) merge(t, part);
     return t;
   }
-  const parts = [tierParameters(cfg), networkPart(), securityPart(cfg), servicesPart(cfg)];
+  const parts = [tierParameters(cfg), networkPart(), securityPart(cfg), writeAccessPart(cfg), servicesPart(cfg)];
   if (cfg.loadBalancer) parts.push(loadBalancerPart());
   parts.push(tiersPart(cfg), scalingPart(cfg), tierOutputs(cfg));
   for (const part of parts) merge(t, part);

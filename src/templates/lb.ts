@@ -1,6 +1,8 @@
 // Octavia load balancer in front of the API tier: HTTP listener on 80, round-robin pool, HTTP health monitor
-// on GET /healthz, and a floating IP on the VIP. Members join the pool from the member template.
+// on GET /healthz, and a floating IP on the VIP. Members join the pool from the member template. Only the public
+// port: the API's internal listener (/metrics) is never behind the load balancer.
 import { attr, param, ref, type Part } from './hot.js';
+import { PORTS } from './security.js';
 
 export function loadBalancerPart(): Part {
   return {
@@ -8,7 +10,7 @@ export function loadBalancerPart(): Part {
       lb: { type: 'OS::Octavia::LoadBalancer', properties: { vip_subnet: ref('subnet') } },
       lb_listener: {
         type: 'OS::Octavia::Listener',
-        properties: { loadbalancer: ref('lb'), protocol: 'HTTP', protocol_port: 80 },
+        properties: { loadbalancer: ref('lb'), protocol: 'HTTP', protocol_port: PORTS.http },
       },
       lb_pool: {
         type: 'OS::Octavia::Pool',

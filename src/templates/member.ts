@@ -33,11 +33,21 @@ function envLines(tier: Tier): { name: string; value: string }[] {
       { name: 'OS_APPLICATION_CREDENTIAL_SECRET', value: '__IMAGE_STORE_SECRET__' },
       { name: 'FAAFO_HOST', value: '0.0.0.0' },
       { name: 'PORT', value: String(PORTS.http) },
+      // who may write (issue 15): results need the workers' secret, creates/deletes the API key unless
+      // anonymous writes are allowed; the original worker only when legacy workers are, from the private subnet
+      { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
+      { name: 'FAAFO_API_KEY', value: '__API_KEY__' },
+      { name: 'FAAFO_ANONYMOUS_WRITES', value: '__ANONYMOUS_WRITES__' },
+      { name: 'FAAFO_LEGACY_WORKERS', value: '__LEGACY_WORKERS__' },
+      { name: 'FAAFO_LEGACY_WORKER_CIDRS', value: '__LEGACY_WORKER_CIDRS__' },
+      // /metrics on a second listener the security group opens only to the stack's own servers
+      { name: 'FAAFO_INTERNAL_PORT', value: String(PORTS.internal) },
     ];
   }
   return [
     { name: 'FAAFO_QUEUE_URL', value: '__QUEUE_URL__' },
     { name: 'FAAFO_ENDPOINT_URL', value: '__ENDPOINT_URL__' },
+    { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
   ];
 }
 
@@ -99,8 +109,19 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     app_sha256: str('app bundle sha256'),
     node_tarball_url: str('Node.js tarball when the image has no Node.js >= 20', { default: '' }),
     queue_url: str('queue URL (holds a password)', { hidden: true }),
+    result_secret: str("the stack's result secret: authenticates the workers' result uploads", { hidden: true }),
   };
   if (api) {
+    parameters.api_key = str("the stack's API key: creates and deletes need it unless anonymous_writes is allow", {
+      hidden: true,
+    });
+    parameters.anonymous_writes = str('allow or deny: writes without the API key', {
+      constraints: [{ allowed_values: ['allow', 'deny'] }],
+    });
+    parameters.legacy_workers = str('allow or deny: result uploads without the secret, from legacy_worker_cidrs only', {
+      constraints: [{ allowed_values: ['allow', 'deny'] }],
+    });
+    parameters.legacy_worker_cidrs = str('where legacy workers may upload from (the private subnet)');
     parameters.database_url = str('database URL (holds a password)', { hidden: true });
     parameters.image_store_url = str('image store URL');
     parameters.image_store_secret = str('application credential secret of a swift:// image store', {
@@ -120,11 +141,16 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     __APP_SHA256__: param('app_sha256'),
     __NODE_TARBALL_URL__: param('node_tarball_url'),
     __QUEUE_URL__: param('queue_url'),
+    __RESULT_SECRET__: param('result_secret'),
     ...(api
       ? {
           __DATABASE_URL__: param('database_url'),
           __IMAGE_STORE_URL__: param('image_store_url'),
           __IMAGE_STORE_SECRET__: param('image_store_secret'),
+          __API_KEY__: param('api_key'),
+          __ANONYMOUS_WRITES__: param('anonymous_writes'),
+          __LEGACY_WORKERS__: param('legacy_workers'),
+          __LEGACY_WORKER_CIDRS__: param('legacy_worker_cidrs'),
         }
       : { __ENDPOINT_URL__: param('endpoint_url') }),
   };
@@ -180,6 +206,12 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
       address: { description: 'private address of the server', value: attr('port', 'fixed_ips', 0, 'ip_address') },
     },
   };
+  if (api) {
+    t.outputs.internal_url = {
+      description: "the server's internal listener (/metrics), reachable from the stack's own servers only",
+      value: join(['http://', attr('port', 'fixed_ips', 0, 'ip_address'), `:${PORTS.internal}`]),
+    };
+  }
   if (api && cfg.loadBalancer) {
     t.resources.pool_member = {
       type: 'OS::Octavia::PoolMember',

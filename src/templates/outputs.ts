@@ -48,6 +48,16 @@ export function tierOutputs(cfg: StackConfig): Part {
       value: attr('api_asg', 'outputs_list', 'public_ip'),
     };
   Object.assign(outputs, {
+    api_metrics_urls: {
+      description:
+        "the API servers' internal listeners (/metrics): reachable only from the stack's own servers, never through the public listener; the queue scaler reads them",
+      value: {
+        yaql: {
+          expression: 'coalesce($.data.urls, []).where($ != null)',
+          data: { urls: attr('api_asg', 'outputs_list', 'internal_url') },
+        },
+      },
+    },
     api_current_size: { description: 'API servers now', value: attr('api_asg', 'current_size') },
     worker_current_size: { description: 'workers now', value: attr('worker_asg', 'current_size') },
     api_scale_up_url: scaleUrl('api', 'up'),

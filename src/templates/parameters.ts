@@ -73,8 +73,20 @@ export function commonParameters(cfg: StackConfig): Record<string, Parameter> {
       default: cfg.bootTimeout,
       constraints: [{ range: { min: 60, max: 7200 } }],
     },
+    anonymous_writes: allowDeny(
+      "allow: anyone may create and delete fractals without the stack's API key (the guide's tutorial setting); deny: writes need the key",
+      cfg.access.anonymousWrites,
+    ),
   };
 }
+
+/** Who may write (issue 15): allow/deny, the values of the service's own settings (FAAFO_ANONYMOUS_WRITES ...). */
+const allowDeny = (description: string, on: boolean): Parameter => ({
+  type: 'string',
+  description,
+  default: on ? 'allow' : 'deny',
+  constraints: [{ allowed_values: ['allow', 'deny'] }],
+});
 
 export function tierParameters(cfg: StackConfig): Part {
   const p: Record<string, Parameter> = {
@@ -126,6 +138,10 @@ export function tierParameters(cfg: StackConfig): Part {
     worker_min_size: size('minimum number of workers', cfg.workers.min),
     worker_max_size: size('maximum number of workers', cfg.workers.max),
     worker_desired_capacity: size('workers at create', cfg.workers.desired),
+    legacy_workers: allowDeny(
+      'allow: the original faafo worker (no result secret) may upload results, from the private subnet only; deny: results need the secret',
+      cfg.access.legacyWorkers,
+    ),
     scaling_cooldown: {
       type: 'number',
       description: 'seconds after a scaling action during which further alarms/signals are ignored',
@@ -166,4 +182,6 @@ export const PARAMETER_SOURCES: Record<string, string> = {
   worker_max_size: 'workers.max',
   worker_desired_capacity: 'workers.desired',
   scaling_cooldown: 'scaling.cooldown',
+  anonymous_writes: 'access.anonymousWrites',
+  legacy_workers: 'access.legacyWorkers',
 };

@@ -1,10 +1,12 @@
 // Security groups. Database and queue ports are open only to the app's own groups (remote_group_id), never
 // to an address range; SSH only from ssh_cidr; HTTP to the API servers from anywhere (behind Octavia's OVN
-// provider the client's own address arrives, not the load balancer's).
+// provider the client's own address arrives, not the load balancer's); the API's internal listener (/metrics) only
+// from the stack's own groups.
 import type { StackConfig } from '../config/types.js';
 import { param, ref, type Part, type Value } from './hot.js';
 
-export const PORTS = { http: 80, postgresql: 5432, amqp: 5672 } as const;
+/** internal: the API's second listener (FAAFO_INTERNAL_PORT): /metrics for the stack's own servers only. */
+export const PORTS = { http: 80, internal: 8801, postgresql: 5432, amqp: 5672 } as const;
 
 const tcp = (port: number, from: Record<string, Value>): Record<string, Value> => ({
   direction: 'ingress',
@@ -42,7 +44,7 @@ export function securityPart(cfg: StackConfig): Part {
       properties: {
         // HTTP from anywhere even behind the load balancer: Octavia's OVN provider keeps the client's address
         // (amphorae connect from the subnet); the servers have no public address of their own there.
-        description: 'faafo API servers: HTTP (SSH only from ssh_cidr, when given)',
+        description: `faafo API servers: HTTP; the internal listener (${PORTS.internal}) only from the stack's own groups (SSH only from ssh_cidr, when given)`,
         rules: [tcp(PORTS.http, fromCidr('0.0.0.0/0'))],
       },
     },
@@ -67,7 +69,45 @@ export function securityPart(cfg: StackConfig): Part {
     };
   }
   const ssh = sshRules(Object.keys(resources));
-  return { conditions: ssh.conditions, resources: { ...resources, ...ssh.resources } };
+  return { conditions: ssh.conditions, resources: { ...resources, ...internalRules(Object.keys(resources)), ...ssh.resources } };
+}
+
+/**
+ * The API's internal listener (PORTS.internal: /metrics) opens only to the stack's own security groups
+ * (remote_group_id), never to an address range: the queue scaler on the services server reads it there. Separate
+ * rule resources, since a group's own rules cannot name the group itself.
+ */
+function internalRules(groups: string[]): NonNullable<Part['resources']> {
+  const resources: NonNullable<Part['resources']> = {};
+  for (const g of groups) {
+    resources[`api_internal_from_${g.replace(/_sg$/, '')}`] = {
+      type: 'OS::Neutron::SecurityGroupRule',
+      // OS::Neutron::SecurityGroupRule names the remote group `remote_group` (no remote_mode)
+      properties: { security_group: ref('api_sg'), ...tcp(PORTS.internal, { remote_group: ref(g) }) },
+    };
+  }
+  return resources;
+}
+
+/**
+ * Who may write (issue 15): a per-stack result secret (API and worker servers; authenticates result uploads)
+ * and an API key (API servers; creates and deletes need it unless anonymous_writes is allow). Both are
+ * OS::Heat::RandomString values delivered through hidden parameters, never outputs: `create` shows the key once
+ * and `outputs --show-secrets` reads it from the resource on a terminal.
+ */
+export const API_KEY_RESOURCE = 'api_key';
+export const RESULT_SECRET_RESOURCE = 'result_secret';
+const randomSecret = () => ({
+  type: 'OS::Heat::RandomString',
+  properties: { length: 40, character_classes: [{ class: 'lettersdigits', min: 1 }] },
+});
+export function writeAccessPart(cfg: StackConfig): Part {
+  return {
+    resources: {
+      [API_KEY_RESOURCE]: randomSecret(),
+      ...(cfg.topology === 'tiers' ? { [RESULT_SECRET_RESOURCE]: randomSecret() } : {}),
+    },
+  };
 }
 
 export function allInOneSecurityPart(): Part {

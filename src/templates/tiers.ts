@@ -3,6 +3,7 @@
 import type { StackConfig } from '../config/types.js';
 import { attr, join, param, ref, STACK_ID, type Part, type Resource, type Value } from './hot.js';
 import { memberType, type Tier } from './member.js';
+import { API_KEY_RESOURCE, RESULT_SECRET_RESOURCE } from './security.js';
 import { databaseUrl, hasServicesServer, queueUrl } from './services.js';
 
 export const groupIdResource = (tier: Tier) => `${tier}_group_id`;
@@ -49,6 +50,7 @@ export function tiersPart(cfg: StackConfig): Part {
     app_sha256: param('app_sha256'),
     node_tarball_url: param('node_tarball_url'),
     queue_url: queueUrl(cfg),
+    result_secret: attr(RESULT_SECRET_RESOURCE, 'value'),
   });
   const asg = (tier: Tier, properties: Record<string, Value>, dependsOn: string[]): Resource => ({
     type: 'OS::Heat::AutoScalingGroup',
@@ -71,6 +73,10 @@ export function tiersPart(cfg: StackConfig): Part {
           database_url: databaseUrl(cfg),
           image_store_url: param('image_store_url'),
           image_store_secret: param('image_store_secret'),
+          api_key: attr(API_KEY_RESOURCE, 'value'),
+          anonymous_writes: param('anonymous_writes'),
+          legacy_workers: param('legacy_workers'),
+          legacy_worker_cidrs: param('network_cidr'),
           ...(cfg.loadBalancer ? { pool: ref('lb_pool') } : { external_network: param('external_network') }),
         },
         after,

@@ -1,10 +1,12 @@
 // Offline checks of a generated template set (or any HOT main template + env.yaml + member templates):
-// HOT structure, references, provider/member wiring, alarm units and metadata tie-in, world-open ports.
+// HOT structure, references, provider/member wiring, alarm units and metadata tie-in, world-open ports, and who
+// may write (API key, result secret, /metrics on the internal listener only: access.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { UsageError } from '../lib/errors.js';
+import { checkAccess } from './access.js';
 import { checkAlarms, checkMemberMetadata } from './alarms.js';
 import { checkHot } from './hot-schema.js';
 import { checkPorts } from './ports.js';
@@ -30,7 +32,7 @@ export function validateSet(set: TemplateSet): Finding[] {
     if (file !== set.main) findings.push(...checkMemberMetadata(file, t));
   }
   findings.push(...checkRolling(set));
-  findings.push(...checkProviders(set));
+  findings.push(...checkProviders(set), ...checkAccess(set));
   const rank = (s: Finding['severity']) => (s === 'error' ? 0 : 1);
   return findings.sort(
     (a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.path.localeCompare(b.path),
