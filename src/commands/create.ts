@@ -7,6 +7,7 @@ import { applyFlags, applyOptions, inputFlags } from '../stack/flags.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 import { DEFAULT_BUNDLE_CONTAINER, provideAppBundle } from '../stack/app-bundle.js';
 import { resultLines } from '../stack/print.js';
+import { apiKeyLines, fetchApiKey } from '../stack/outputs.js';
 import { provideImageStore } from '../stack/image-store.js';
 import { openSession, stackName } from '../stack/session.js';
 
@@ -18,7 +19,9 @@ export default class Create extends BaseCommand {
     '(default on a terminal) every event is printed as it happens; on failure every FAILED resource is listed with its ' +
     'nested path and reason (a failed boot: the boot log\'s last lines), exit 1, and the failed resources are kept for ' +
     'inspection unless --rollback; on success the outputs are printed and, with --outputs-file, saved. ' +
-    'JSON: {"stack":{"id","name","status","reason"},"action","waited","ok","events":[...],"failures":[{"resource","path","type","status","reason","cause"}],"outputs":{...},"outputsFile"}';
+    'The stack\'s API key (creates and deletes need it unless --anonymous-writes) is shown once on a terminal, or in the JSON result as "apiKey"; ' +
+    'faafo-stack outputs STACK --show-secrets fetches it again on a terminal. ' +
+    'JSON: {"stack":{"id","name","status","reason"},"action","waited","ok","events":[...],"failures":[{"resource","path","type","status","reason","cause"}],"outputs":{...},"outputsFile","apiKey"}';
   static override examples = [
     '<%= config.bin %> create my-faafo --min-workers 1 --max-workers 6 --wait --outputs-file out.json',
     '<%= config.bin %> create my-faafo -e my-env.yaml --parameter key_name=mykey --timeout 30',
@@ -54,13 +57,20 @@ export default class Create extends BaseCommand {
         this.logJson(result);
         return this.exit(1);
       }
-      return result;
+      // the stack's API key (issue 15), once, in the result only (never an output, an event or a log line)
+      const apiKey = result.waited ? await fetchApiKey(heat, result.stack) : undefined;
+      return apiKey === undefined ? result : { ...result, apiKey };
     }
     if (!result.ok) {
       for (const l of resultLines(result).slice(1)) this.log(l);
       throw failureError(result);
     }
     for (const l of resultLines(result)) this.log(l);
+    if (result.waited) {
+      // shown once, on a terminal only: piped output ends up in logs
+      const key = await fetchApiKey(heat, result.stack);
+      for (const l of apiKeyLines(result.stack.name, key, Boolean(process.stdout.isTTY))) this.log(l);
+    } else this.log(`The API key: faafo-stack outputs ${result.stack.name} --show-secrets (on a terminal) once the stack is complete`);
     return result;
   }
 }

@@ -11,7 +11,8 @@ export default class Doctor extends BaseCommand {
     'Checks: the service catalog (orchestration, compute, network, image, load-balancer, alarming, metric; object-store ' +
     'when the app goes to Swift; cloudformation for --alarm-action alarm-url), the Gnocchi archive policy of cpu (rate:mean ' +
     'at the alarm granularity), the instance resource type (server_group), trust delegation for trust+ alarm actions, ' +
-    'image, flavors, key pair, external network, and quotas at the maximum sizes. Each prints ok / warn / fail / skip ' +
+    'image, flavors, key pair, external network, quotas at the maximum sizes, and who may write (protected, or the ' +
+    '--anonymous-writes / --legacy-workers opt-ins: warn). Each prints ok / warn / fail / skip ' +
     'with one line of fix; exit 1 when a check fails. ' +
     'JSON: {"cloud","ok","checks":[{"id","title","status","detail","fix"}]}';
   static override examples = [

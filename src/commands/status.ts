@@ -9,7 +9,7 @@ export default class Status extends BaseCommand {
   static override summary = "A stack's status, each tier's size, the app URL and the alarms' state";
   static override description =
     'Alarm states are read from Aodh when the alarming API is in the catalog and answers (else "alarms": null). ' +
-    'JSON: {"stack":{"id","name","status","reason","created","updated"},"tiers":[{"name","group","current","min","max"}],"appUrl","alarms":[{"resource","id","state","reason","tier","direction","policy","metric","aggregation","granularity","evaluationPeriods","comparison","threshold","unit","thresholdPercent","vcpus","repeatActions","lastTransition":{"at","state","reason"},"why"}]|null}';
+    'JSON: {"stack":{"id","name","status","reason","created","updated"},"tiers":[{"name","group","current","min","max"}],"appUrl","access":{"mode","anonymousWrites","legacyWorkers","detail"}|null,"alarms":[{"resource","id","state","reason","tier","direction","policy","metric","aggregation","granularity","evaluationPeriods","comparison","threshold","unit","thresholdPercent","vcpus","repeatActions","lastTransition":{"at","state","reason"},"why"}]|null}';
   static override examples = ['<%= config.bin %> status my-faafo', '<%= config.bin %> status my-faafo --json'];
   static override args = { stack: Args.string({ description: 'stack name or id' }) };
   static override flags = { ...cloudFlags, stack: stackFlag };

@@ -10,6 +10,7 @@ import { keypairCheck } from './checks/keypair.js';
 import { quotasCheck } from './checks/quotas.js';
 import { resourceTypeCheck } from './checks/resource-type.js';
 import { trustCheck } from './checks/trust.js';
+import { writeAccessCheck } from './checks/write-access.js';
 import type { Check, CheckResult, DoctorCloud, DoctorContext, DoctorPlan } from './types.js';
 
 export type { CheckResult, DoctorCloud, DoctorPlan, Verdict } from './types.js';
@@ -26,6 +27,7 @@ export const CHECKS: Check[] = [
   keypairCheck,
   externalNetworkCheck,
   quotasCheck,
+  writeAccessCheck,
 ];
 
 export async function runDoctor(

@@ -28,5 +28,7 @@ export function planFromConfig(cfg: StackConfig, opts: { bundleToSwift?: boolean
     // One floating IP on the load balancer's VIP; with --no-lb one per API server (at its maximum).
     floatingIps: allInOne || loadBalancer ? 1 : cfg.api.max,
     loadBalancers: loadBalancer ? 1 : 0,
+    // all-in-one has no separate workers: legacy workers do not apply
+    access: { anonymousWrites: cfg.access.anonymousWrites, legacyWorkers: !allInOne && cfg.access.legacyWorkers },
   };
 }

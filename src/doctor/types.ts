@@ -39,6 +39,8 @@ export interface DoctorPlan {
   servers: { role: string; flavor: string; count: number }[];
   floatingIps: number;
   loadBalancers: number;
+  /** Who may write (issue 15): the opt-ins of the configuration (absent: neither, the default). */
+  access?: { anonymousWrites: boolean; legacyWorkers: boolean };
 }
 
 export interface DoctorContext {

@@ -4,12 +4,15 @@ import { HeatClient, type HeatStack, type Requester } from '../openstack/heat.js
 import { stackOutputs } from './outputs.js';
 import { tierSizes, type TierSize } from './tiers.js';
 import { formatAlarm, stackAlarms, type TierAlarm } from './alarms.js';
+import { formatWriteAccess, writeAccessOf, type WriteAccess } from './access-mode.js';
 
 /** The stable `--json` shape of `status`. */
 export interface StackStatusReport {
   stack: { id: string; name: string; status: string; reason: string; created: string; updated: string | null };
   tiers: { name: string; group: string; current: number | null; min: number | null; max: number | null }[];
   appUrl: string | null;
+  /** Who may write (issue 15), from the stack's parameters; null for a template without write protection. */
+  access: WriteAccess | null;
   /** null: the alarming API is not reachable (not in the catalog, or not answering). */
   alarms: { resource: string; id: string; state: string | null; reason: string | null }[] | null;
   // (each entry is a TierAlarm of ./alarms.ts: tier, direction, threshold in % and in the cloud's unit, last
@@ -56,6 +59,7 @@ export async function stackStatus(heat: HeatClient, cloud: AlarmCapable, stack: 
     },
     tiers: tiers.map((t) => ({ name: t.name, group: t.group, current: t.current, min: t.min ?? null, max: t.max ?? null })),
     appUrl: appUrl(stackOutputs(stack)),
+    access: writeAccessOf(stack.parameters),
     alarms,
   };
 }
@@ -89,6 +93,7 @@ async function alarmStates(heat: HeatClient, cloud: AlarmCapable, stack: HeatSta
 export function formatStatus(r: StackStatusReport): string[] {
   const lines = [`${r.stack.name}  ${r.stack.status}${r.stack.reason ? `  ${r.stack.reason}` : ''}`];
   lines.push(`  app URL: ${r.appUrl ?? '(none yet)'}`);
+  lines.push(`  ${formatWriteAccess(r.access)}`);
   for (const t of r.tiers) {
     lines.push(`  tier ${t.name.padEnd(8)} ${String(t.current ?? '?')} running (min ${t.min ?? '?'}, max ${t.max ?? '?'})  group ${t.group}`);
   }
