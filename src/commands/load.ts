@@ -27,6 +27,11 @@ export default class Load extends BaseCommand {
   static override flags = {
     url: Flags.string({ description: 'app URL (default: the local run in this folder, else the stack output)' }),
     mode: Flags.string({ options: ['api', 'tasks'], default: 'tasks', description: 'what to send' }),
+    'api-key': Flags.string({
+      env: 'FAAFO_API_KEY',
+      description:
+        "the app's API key for creates when its writes are protected (env FAAFO_API_KEY; a generated stack's: create's apiKey, or outputs --show-secrets)",
+    }),
     rate: Flags.string({
       default: '1',
       description:
@@ -96,6 +101,7 @@ export default class Load extends BaseCommand {
     process.once('SIGINT', onSig);
     const result = await runLoad({
       url,
+      apiKey: flags['api-key'] || undefined,
       mode,
       rate,
       durationS: flags.duration,

@@ -7,7 +7,7 @@
 //   like-for-like comparison with wrk in bench/load-vs-wrk.mjs).
 import http from 'node:http';
 import autocannon from 'autocannon';
-import { mixSequence, taskBody, type Mix, type RequestKind, type TaskSize } from './mix.js';
+import { authHeader, mixSequence, taskBody, type Mix, type RequestKind, type TaskSize } from './mix.js';
 import { FaafoError } from '../lib/errors.js';
 import { ErrorCounts, errorKind } from './stats.js';
 import { describeCause } from './target.js';
@@ -15,6 +15,8 @@ import type { Timeline } from './timeline.js';
 
 export interface ApiLoadOptions {
   url: string;
+  /** Sent as Authorization: Bearer KEY with each create. */
+  apiKey?: string;
   /** Requests per second, or 'max' (closed loop, autocannon). */
   rate: number | 'max';
   durationS: number;
@@ -37,16 +39,16 @@ export interface ApiLoadOutcome {
 }
 
 /** Uuids to GET: existing rows first, one small fractal created when there are none. */
-async function seedUuids(base: string, size: TaskSize): Promise<string[]> {
+async function seedUuids(base: string, size: TaskSize, apiKey?: string): Promise<string[]> {
   try {
-    return await seedUuidsOnce(base, size);
+    return await seedUuidsOnce(base, size, apiKey);
   } catch (err) {
     if (err instanceof FaafoError) throw err;
     throw new FaafoError(`no answer from ${base} to the first requests: ${describeCause(errorKind(err), 10)}`);
   }
 }
 
-async function seedUuidsOnce(base: string, size: TaskSize): Promise<string[]> {
+async function seedUuidsOnce(base: string, size: TaskSize, apiKey?: string): Promise<string[]> {
   const res = await fetch(new URL('/v1/fractal?results_per_page=100', base), { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new FaafoError(`${base}: GET /v1/fractal answered ${res.status}`, { hint: 'is it a faafo app?' });
   const body = (await res.json()) as { objects?: { uuid: string }[] };
@@ -55,7 +57,7 @@ async function seedUuidsOnce(base: string, size: TaskSize): Promise<string[]> {
   const task = taskBody(size);
   const c = await fetch(new URL('/v1/fractal', base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeader(apiKey) },
     body: JSON.stringify(task),
     signal: AbortSignal.timeout(10_000),
   });
@@ -97,7 +99,7 @@ function requestFactory(o: ApiLoadOptions, known: string[], out: ApiLoadOutcome)
 }
 
 export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSignal: AbortSignal): Promise<ApiLoadOutcome> {
-  const known = o.mix.get > 0 ? await seedUuids(o.url, o.size) : [];
+  const known = o.mix.get > 0 ? await seedUuids(o.url, o.size, o.apiKey) : [];
   const out: ApiLoadOutcome = {
     sent: 0,
     responses: 0,
@@ -159,7 +161,9 @@ async function openLoop(
           path: r.path,
           agent,
           timeout: o.timeoutS * 1000,
-          headers: r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {},
+          headers: r.body
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), ...authHeader(o.apiKey) }
+            : {},
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -215,7 +219,7 @@ async function closedLoop(
     return {
       method: 'POST',
       path: '/v1/fractal',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeader(o.apiKey) },
       setupRequest: (req) => ({ ...req, body: JSON.stringify(taskBody(o.size)) }),
       onResponse: (s: number, body: string) => f.answered('create', s, body),
     };

@@ -64,3 +64,7 @@ export function taskBody(size: TaskSize): Record<string, unknown> {
     yb: uniform(0.5, 3),
   };
 }
+
+/** Authorization for creates against an app whose writes need its API key (issue 15); none without a key. */
+export const authHeader = (apiKey: string | undefined): Record<string, string> =>
+  apiKey ? { authorization: `Bearer ${apiKey}` } : {};

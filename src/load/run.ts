@@ -13,6 +13,8 @@ import type { Mix, TaskSize } from './mix.js';
 
 export interface LoadOptions {
   url: string;
+  /** The app's API key for creates (Authorization: Bearer KEY) when its writes are protected (issue 15). */
+  apiKey?: string;
   mode: 'api' | 'tasks';
   /** Requests (api) or tasks (tasks) per second; 'max' (api mode only): closed loop, as fast as answered. */
   rate: number | 'max';

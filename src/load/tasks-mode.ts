@@ -1,12 +1,14 @@
 // `load --mode tasks`: fractal tasks at an arrival rate (open loop: each task is sent on schedule whether or not the
 // previous ones were answered), like the guide's `faafo create`, then watches each task through the API until it
 // is rendered (checksum set) to measure backlog and completion times.
-import { taskBody, type TaskSize } from './mix.js';
+import { authHeader, taskBody, type TaskSize } from './mix.js';
 import { ErrorCounts, errorKind } from './stats.js';
 import type { Timeline } from './timeline.js';
 
 export interface TasksLoadOptions {
   url: string;
+  /** Sent as Authorization: Bearer KEY with each create. */
+  apiKey?: string;
   /** Tasks per second. */
   rate: number;
   durationS: number;
@@ -43,11 +45,16 @@ export interface TasksLoadOutcome {
   sendEndMs: number;
 }
 
-async function createTask(base: string, size: TaskSize, timeoutS: number): Promise<{ uuid: string; status: number }> {
+async function createTask(
+  base: string,
+  size: TaskSize,
+  timeoutS: number,
+  apiKey?: string,
+): Promise<{ uuid: string; status: number }> {
   const body = taskBody(size);
   const res = await fetch(new URL('/v1/fractal', base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeader(apiKey) },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutS * 1000),
   });
@@ -82,7 +89,7 @@ export async function runTasksLoad(
     const rec: TaskRecord = { uuid: '', createdMs: Date.now() };
     out.sent++;
     timeline.noteSent();
-    const p = createTask(o.url, o.size, o.timeoutS)
+    const p = createTask(o.url, o.size, o.timeoutS, o.apiKey)
       .then(({ uuid, status }) => {
         rec.uuid = uuid;
         const ms = Date.now() - rec.createdMs;
