@@ -40,9 +40,12 @@ export function authFromEnv(env: NodeJS.ProcessEnv): KeystoneAuth {
 
 /** Builds the scaler from the environment (does not start it). */
 export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<QueueScaler> {
-  const apiUrl = env.FAAFO_API_URL;
+  // FAAFO_API_URL (the load balancer) is only the fallback of the metrics addresses: without a load balancer the
+  // stack's api_metrics_urls output (FAAFO_METRICS_FROM_STACK) is the only way to the API servers
+  const apiUrl = env.FAAFO_API_URL ?? '';
   const stack = env.FAAFO_STACK;
-  if (!apiUrl || !stack) throw new Error('FAAFO_API_URL and FAAFO_STACK must be set');
+  if (!stack || !(apiUrl || env.FAAFO_METRICS_URL || env.FAAFO_METRICS_FROM_STACK))
+    throw new Error('FAAFO_STACK and one of FAAFO_METRICS_FROM_STACK, FAAFO_METRICS_URL, FAAFO_API_URL must be set');
   const heat = new HeatSession(authFromEnv(env), env.OS_REGION_NAME);
   const target = await heatWorkerTarget(heat, stack, {
     group: env.FAAFO_WORKER_GROUP,

@@ -1,7 +1,8 @@
 // generate --worker-scaling queue: the worker tier loses its CPU alarms (policies stay), the services server's
 // boot script installs the queue scaler (scaler.mjs of the bundle) as a systemd unit with a root-only env file,
 // the application credential comes in as hidden parameters (never a password, never in outputs or files),
-// bad combinations fail with one line, and the default (cpu) output is unchanged.
+// bad combinations fail with one line, and the default (cpu) output is unchanged; without a load balancer the
+// scaler reads the API servers' internal listeners from the stack's api_metrics_urls output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -86,8 +87,21 @@ test('queue mode: the services boot script writes a 0600 scaler.env and starts f
   assert.equal(r.status, 0, r.stderr);
 });
 
+test('queue mode without a load balancer: the scaler finds the API servers only through the stack output', async () => {
+  const t = parse((await gen({ 'worker-scaling': 'queue', lb: false })).files['faafo-stack.yaml']);
+  const ud = t.resources.services_server.properties.user_data.str_replace;
+  assert.equal(ud.params.__SCALER_API_URL__, '', 'no load balancer VIP to fall back on');
+  assert.match(ud.template, /^FAAFO_METRICS_FROM_STACK=api_metrics_urls$/m);
+  assert.ok(t.outputs.api_metrics_urls, 'the output the scaler reads');
+  assert.equal(t.resources.lb, undefined);
+});
+
 test('queue mode: deterministic, and the offline checker has no findings', async () => {
-  for (const flags of [{ 'worker-scaling': 'queue' }, { 'worker-scaling': 'queue', 'database-url': 'postgresql://u:p@h:5432/d' }]) {
+  for (const flags of [
+    { 'worker-scaling': 'queue' },
+    { 'worker-scaling': 'queue', 'database-url': 'postgresql://u:p@h:5432/d' },
+    { 'worker-scaling': 'queue', lb: false },
+  ]) {
     const a = await gen(flags);
     const b = await gen(flags);
     for (const f of Object.keys(a.files)) assert.equal(a.files[f], b.files[f], f);
@@ -109,7 +123,6 @@ test('queue mode: bad inputs are one line naming the flag and the fix', async ()
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ 'worker-scaling': 'memory' }, /^--worker-scaling must be one of cpu, queue/],
     [{ 'worker-scaling': 'queue', topology: 'all-in-one' }, /^--worker-scaling queue needs --topology tiers/],
-    [{ 'worker-scaling': 'queue', lb: false }, /^--worker-scaling queue needs the load balancer/],
     [
       { 'worker-scaling': 'queue', 'database-url': 'postgresql://u:p@h:5432/d', 'queue-url': 'amqp://u:p@h/' },
       /^--worker-scaling queue runs the scaler on the services server, which external database and queue URLs remove/,

@@ -54,12 +54,6 @@ function queueScalingRules(cfg: StackConfig, L: (p: string) => string): void {
       'drop --database-url or --queue-url (keep one service on the stack), or use --worker-scaling cpu',
     );
   }
-  if (!cfg.loadBalancer) {
-    throw new UsageError(
-      `${ws} queue needs the load balancer: the scaler reads the API's /metrics through its VIP`,
-      'drop --no-lb, or use --worker-scaling cpu',
-    );
-  }
   const { scaleUpBacklog: up, scaleDownBacklog: down } = cfg.scaling;
   if (down >= up) {
     throw new UsageError(

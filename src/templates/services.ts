@@ -46,7 +46,7 @@ export function servicesPart(cfg: StackConfig): Part {
           __WC_NOTIFY__: attr('services_wait_handle', 'curl_cli'),
           __DB_PASSWORD__: attr('db_password', 'value'),
           __MQ_PASSWORD__: attr('mq_password', 'value'),
-          ...(queueScaler ? scalerPlaceholders() : {}),
+          ...(queueScaler ? scalerPlaceholders(cfg.loadBalancer) : {}),
         }),
       },
     },
@@ -104,13 +104,14 @@ function scalerParameters(): Record<string, Parameter> {
   };
 }
 
-function scalerPlaceholders(): Record<string, Value> {
+function scalerPlaceholders(loadBalancer: boolean): Record<string, Value> {
   return {
     __NODE_TARBALL_URL__: param('node_tarball_url'),
     __APP_URL__: param('app_url'),
     __APP_SHA256__: param('app_sha256'),
-    // the load balancer's VIP: the services server cannot use API member addresses (the API tier starts after it)
-    __SCALER_API_URL__: join(['http://', attr('lb', 'vip_address')]),
+    // only a fallback: the scaler reads the API servers' internal listeners from the stack's api_metrics_urls
+    // output (they boot after this server and change as the tier scales)
+    __SCALER_API_URL__: loadBalancer ? join(['http://', attr('lb', 'vip_address')]) : '',
     __STACK_ID__: STACK_ID,
     __SCALER_AUTH_URL__: param('scaler_auth_url'),
     __SCALER_APP_CRED_ID__: param('scaler_app_cred_id'),
