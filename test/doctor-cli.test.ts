@@ -76,8 +76,13 @@ describe('faafo-stack doctor (local cloud)', () => {
         'keypair',
         'external-network',
         'quotas',
+        'write-access',
       ],
     );
+    // who may write (issue 15): the default is protected
+    const wa = rep.checks.find((c) => c.id === 'write-access')!;
+    assert.equal(wa.status, 'ok');
+    assert.match(wa.detail, /^protected: creates and deletes need the API key/);
   });
 
   test('without telemetry (metric + alarming hidden): catalog names them, telemetry checks skip', async () => {

@@ -24,8 +24,8 @@ export function writeAccess(anonymousWrites: boolean, legacyWorkers: boolean): W
       ? 'anyone may create and delete fractals (no API key needed)'
       : 'creates and deletes need the API key (faafo --api-key)',
     legacyWorkers
-      ? 'results also from the original worker without the secret, from the private subnet'
-      : "results only from the stack's workers (result secret)",
+      ? 'results also from the original faafo worker, from the private subnet'
+      : "results only from the stack's own workers",
     '/metrics only on the internal listener',
   ];
   return { mode, anonymousWrites, legacyWorkers, detail: parts.join('; ') };
