@@ -307,6 +307,12 @@ connection = sqlite:///$STATE/heat.sqlite
 # ([constraint_validation_cache], [resource_finder_cache] defaults) instead of once per ASG member.
 enabled = true
 backend = dogpile.cache.memory
+# 60 s, not [resource_finder_cache]'s default hour: compute/start.sh replaces the image debian-13 when its recipe
+# changes, and an hour-old name -> id answer fails every create with "No images matching"
+[resource_finder_cache]
+expiration_time = 60
+[constraint_validation_cache]
+expiration_time = 60
 [keystone_authtoken]
 www_authenticate_uri = $PUB_KS_URL/v3
 auth_url = $KS_URL
