@@ -8,13 +8,13 @@ import { formatRow, formatSummary, formatEvent } from '../load/report.js';
 import { localWatcher, stackWatcher, type TierWatcher } from '../load/watch.js';
 import { findLocalRun } from '../local/state.js';
 import { assertAnswered, checkTarget } from '../load/target.js';
-import { findTaskRate, type AutoRate } from '../load/auto-rate.js';
+import { autoRateController, findTaskRate, type AutoRate } from '../load/auto-rate.js';
 
 export default class Load extends BaseCommand {
   static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
   static override description = [
   'Sends load at an app URL (--url, a running `faafo-stack local up` in this folder, or --watch-stack\'s load balancer output), open model: requests start on schedule whatever the answers.',
-  '--mode tasks creates fractal tasks like `faafo create` and follows each until rendered (backlog, completion times), with Node\'s fetch. --rate auto finds the rate that makes the workers scale here: twice what they render.',
+  '--mode tasks creates fractal tasks like `faafo create` and follows each until rendered (backlog, completion times), with Node\'s fetch. --rate auto finds the rate that makes the workers scale here: twice what they render (probed here, then raised while the load runs if the workers report faster renders).',
   '--mode api sends a list/get/create mix. At a fixed --rate: an open-model sender of its own (node:http; requests start on schedule, at most --connections in flight). Only --rate max uses autocannon (closed loop over --connections, as fast as answered).',
   'A target that does not answer at all is an error (exit 1, one line naming the URL and the cause). Writes timeline.csv, timeline.json and chart.svg to --out.',
 ].join('\n\n');
@@ -35,7 +35,7 @@ export default class Load extends BaseCommand {
     rate: Flags.string({
       default: '1',
       description:
-        'arrivals per second (requests or tasks); api mode: max = closed loop over --connections; tasks mode: auto = twice what the workers render (3 probe renders of --size on one thread here), so they scale on any machine',
+        'arrivals per second (requests or tasks); api mode: max = closed loop over --connections; tasks mode: auto = twice what the workers render (3 probe renders of --size on one warm thread here, then raised to twice the render times the workers report), so they scale on any machine',
     }),
     duration: Flags.integer({ default: 30, min: 1, description: 'seconds of load' }),
     'max-requests': Flags.integer({ min: 1, description: 'stop after this many requests/tasks' }),
@@ -90,7 +90,7 @@ export default class Load extends BaseCommand {
       rate = autoRate.rate;
       if (!this.jsonEnabled()) {
         this.log(
-          `--rate auto: a ${flags.size ?? 'random-size'} fractal renders in ${autoRate.renderS} s on one thread here (mean of ${autoRate.probes}); ` +
+          `--rate auto: a ${flags.size ?? 'random-size'} fractal renders in ${autoRate.renderS} s on one thread here (median of ${autoRate.probes}); ` +
             `${autoRate.workers} worker(s) render ${Number((autoRate.workers / autoRate.renderS).toPrecision(2))}/s: offering ${rate} tasks/s`,
         );
       }
@@ -116,6 +116,13 @@ export default class Load extends BaseCommand {
       watcher,
       outDir: flags.out,
       signal: ac.signal,
+      adjustRate: autoRate ? autoRateController(autoRate) : undefined,
+      onRate: (r) => {
+        if (this.jsonEnabled() || !autoRate) return;
+        const a = autoRate.adjustments.at(-1);
+        if (tty) process.stdout.write('\r\x1b[2K');
+        this.log(`--rate auto: the workers render in ${a?.renderS ?? '?'} s (median of their recent tasks): offering ${r} tasks/s`);
+      },
       onRow: (row) => {
         if (this.jsonEnabled()) return;
         if (tty) process.stdout.write(`\r\x1b[2K${formatRow(row, mode)}`);

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runApiLoad } from './api-mode.js';
-import { runTasksLoad, type TaskRecord } from './tasks-mode.js';
+import { runTasksLoad, type TaskRecord, type TasksLoadOptions } from './tasks-mode.js';
 import { renderChart } from './chart.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { Timeline, round, type ScalingEvent, type TimelineRow } from './timeline.js';
@@ -39,6 +39,9 @@ export interface LoadOptions {
    * drain and the settle then run as usual. For callers that wait for a condition rather than a fixed time.
    */
   endLoad?: AbortSignal;
+  /** Tasks mode: changes the rate while sending (`--rate auto` follows the workers' render times). */
+  adjustRate?: TasksLoadOptions['adjustRate'];
+  onRate?: TasksLoadOptions['onRate'];
 }
 
 export interface LoadResult {

@@ -21,6 +21,13 @@ export interface TasksLoadOptions {
   pollS: number;
   /** Stops sending early (the drain still runs); stopSignal stops everything. */
   endSend?: AbortSignal;
+  /**
+   * Asked about once a second while sending, with the render seconds the workers reported so far (completion
+   * order): a new rate from now on, or undefined to keep it (`--rate auto`, autoRateController).
+   */
+  adjustRate?: (o: { elapsedS: number; rate: number; renderS: readonly number[] }) => number | undefined;
+  /** Told each rate change the adjuster made. */
+  onRate?: (rate: number) => void;
 }
 
 export interface TaskRecord {
@@ -83,6 +90,7 @@ export async function runTasksLoad(
   const endSend = start + o.durationS * 1000;
   const max = o.maxRequests ?? Number.POSITIVE_INFINITY;
   const pending = new Map<string, TaskRecord>();
+  const rendered: number[] = [];
   const updateBacklog = () => (backlog.value = pending.size);
 
   const sendOne = () => {
@@ -127,6 +135,7 @@ export async function runTasksLoad(
           if (row.checksum) {
             rec.doneMs = Date.now();
             rec.renderS = row.duration ?? undefined;
+            if (typeof row.duration === 'number' && row.duration > 0) rendered.push(row.duration);
             rec.generatedBy = row.generated_by ?? null;
             pending.delete(rec.uuid);
             timeline.noteTaskDone();
@@ -140,12 +149,28 @@ export async function runTasksLoad(
     }
   })();
 
-  // Open-loop sender: as many tasks as the schedule says by now, never waiting for answers.
+  // Open-loop sender: as many tasks as the schedule says by now, never waiting for answers. The schedule is the
+  // rate integrated over time, so a rate the adjuster changes applies from then on (no burst, no gap).
   updateBacklog();
+  let rate = o.rate;
+  let scheduled = 0;
+  let last = start;
+  let nextAdjust = start + 1000;
   while (!stopSignal.aborted && !o.endSend?.aborted && Date.now() < endSend && out.sent < max) {
-    const due = Math.min(max, Math.floor(((Date.now() - start) / 1000) * o.rate) + 1);
+    const now = Date.now();
+    scheduled += ((now - last) / 1000) * rate;
+    last = now;
+    const due = Math.min(max, Math.floor(scheduled) + 1);
     while (out.sent < due) sendOne();
-    await sleep(Math.max(5, Math.min(100, 1000 / o.rate / 2)));
+    if (o.adjustRate && now >= nextAdjust) {
+      nextAdjust = now + 1000;
+      const r = o.adjustRate({ elapsedS: (now - start) / 1000, rate, renderS: rendered });
+      if (r !== undefined && r > 0 && Number.isFinite(r) && r !== rate) {
+        rate = r;
+        o.onRate?.(r);
+      }
+    }
+    await sleep(Math.max(5, Math.min(100, 1000 / rate / 2)));
   }
   out.sendEndMs = Date.now();
   await Promise.allSettled([...inflight]);
