@@ -35,17 +35,23 @@ test('the controller raises the rate to twice what the workers report rendering,
   assert.equal(overloadRate(2, 0.1), 40);
   const auto = startAt(2.9, 0.69);
   const next = autoRateController(auto);
-  assert.equal(next({ elapsedS: 1, rate: 2.9, renderS: [0.15, 0.12] }), undefined, 'waits for 3 reported renders');
+  assert.equal(next({ elapsedS: 1, rate: 2.9, renderS: [0.15, 0.12], backlog: 0 }), undefined, 'waits for 3 reported renders');
   // A cold first render (1.4 s) among them does not count: the median of the recent ones.
-  assert.equal(next({ elapsedS: 2, rate: 2.9, renderS: [1.4, 0.15, 0.12, 0.2] }), 11);
+  assert.equal(next({ elapsedS: 2, rate: 2.9, renderS: [1.4, 0.15, 0.12, 0.2], backlog: 1 }), 11);
   assert.deepEqual(auto.adjustments, [{ atS: 2, rate: 11, renderS: 0.175 }]);
   assert.equal(auto.finalRate, 11);
-  assert.equal(next({ elapsedS: 3, rate: 11, renderS: [1.4, 0.15, 0.12, 0.2, 0.16] }), undefined, 'within 20 %: kept');
+  assert.equal(next({ elapsedS: 3, rate: 11, renderS: [1.4, 0.15, 0.12, 0.2, 0.16], backlog: 2 }), undefined, 'within 20 %: kept');
   // Workers slower than the probe (a busy machine, more workers on the cores): the rate already overloads them.
-  assert.equal(next({ elapsedS: 4, rate: 11, renderS: [0.5, 0.6, 0.7] }), undefined, 'never lowered');
+  assert.equal(next({ elapsedS: 4, rate: 11, renderS: [0.5, 0.6, 0.7], backlog: 3 }), undefined, 'never lowered');
   assert.equal(auto.adjustments.length, 1);
   // The last OBSERVED_WINDOW renders, not the whole run.
-  assert.equal(next({ elapsedS: 5, rate: 11, renderS: [9, 9, 9, 9, 0.05, 0.05, 0.05, 0.05, 0.05] }), 40);
+  const quick = [9, 9, 9, 9, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05];
+  assert.equal(next({ elapsedS: 5, rate: 11, renderS: quick, backlog: 3 }), 40);
+  // Once a backlog has built (4 a starting worker), the rate stays, whatever the renders say later.
+  const built = autoRateController(startAt(2.9, 0.69, 2));
+  assert.equal(built({ elapsedS: 1, rate: 2.9, renderS: [0.2, 0.2, 0.2], backlog: 7 }), 20, '7 < 8: raised');
+  assert.equal(built({ elapsedS: 2, rate: 20, renderS: [0.2, 0.2, 0.2, 0.05, 0.05, 0.05, 0.05], backlog: 8 }), undefined);
+  assert.equal(built({ elapsedS: 3, rate: 20, renderS: [0.05, 0.05, 0.05], backlog: 0 }), undefined, 'built once: stays');
 });
 
 test('the probe renders on a warm thread: a median of real renders of the size', { timeout: 120_000 }, async () => {

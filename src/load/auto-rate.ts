@@ -23,7 +23,13 @@ export const PROBE_RENDERS = 3;
 export const OVERLOAD = 2;
 /** Worker-reported renders needed before the rate follows them, and how many recent ones it takes the median of. */
 export const OBSERVED_MIN = 3;
-export const OBSERVED_WINDOW = 5;
+export const OBSERVED_WINDOW = 7;
+/**
+ * Tasks waiting per starting worker at which the backlog counts as built (twice the queue scaler's default
+ * scale-up threshold of 2 a worker): from then on the rate stays, so the noise of random regions' render times
+ * cannot push it ever higher (and the drain longer) once the workers are overloaded anyway.
+ */
+export const BACKLOG_BUILT_PER_WORKER = 4;
 /** The rate is raised only when twice the workers' capacity exceeds it by this factor (no churn on noise). */
 export const RAISE_FACTOR = 1.2;
 
@@ -78,16 +84,19 @@ export async function findTaskRate(o: { size: TaskSize; workers: number }): Prom
 }
 
 /**
- * While the load runs: given the render seconds the workers reported so far (in completion order), the rate to
- * offer now, or undefined to keep the current one. Raises only: twice the starting workers' capacity from the
- * median of their recent renders, once at least OBSERVED_MIN are in and it is RAISE_FACTOR above the rate. A
+ * While the load runs: given the render seconds the workers reported so far (in completion order) and the
+ * backlog, the rate to offer now, or undefined to keep the current one. Until a backlog has built
+ * (BACKLOG_BUILT_PER_WORKER), raises only: twice the starting workers' capacity from the median of their recent
+ * renders, once at least OBSERVED_MIN are in and it is RAISE_FACTOR above the rate. A
  * probe that measured the workers faster than they are already overloads them, and a lower rate would only
  * slow the scale-out (workers that share a busy machine's cores render slower as the backlog scales them).
  * Records each raise in `auto` (adjustments, finalRate).
  */
 export function autoRateController(auto: AutoRate) {
-  return (o: { elapsedS: number; rate: number; renderS: readonly number[] }): number | undefined => {
-    if (o.renderS.length < OBSERVED_MIN) return undefined;
+  let built = false;
+  return (o: { elapsedS: number; rate: number; renderS: readonly number[]; backlog: number }): number | undefined => {
+    built ||= o.backlog >= BACKLOG_BUILT_PER_WORKER * auto.workers;
+    if (built || o.renderS.length < OBSERVED_MIN) return undefined;
     const observed = median(o.renderS.slice(-OBSERVED_WINDOW));
     const target = overloadRate(auto.workers, observed);
     if (!(target > o.rate * RAISE_FACTOR)) return undefined;

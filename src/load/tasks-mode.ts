@@ -23,9 +23,9 @@ export interface TasksLoadOptions {
   endSend?: AbortSignal;
   /**
    * Asked about once a second while sending, with the render seconds the workers reported so far (completion
-   * order): a new rate from now on, or undefined to keep it (`--rate auto`, autoRateController).
+   * order) and the backlog (accepted, not yet rendered): a new rate from now on, or undefined to keep it (`--rate auto`, autoRateController).
    */
-  adjustRate?: (o: { elapsedS: number; rate: number; renderS: readonly number[] }) => number | undefined;
+  adjustRate?: (o: { elapsedS: number; rate: number; renderS: readonly number[]; backlog: number }) => number | undefined;
   /** Told each rate change the adjuster made. */
   onRate?: (rate: number) => void;
 }
@@ -164,7 +164,7 @@ export async function runTasksLoad(
     while (out.sent < due) sendOne();
     if (o.adjustRate && now >= nextAdjust) {
       nextAdjust = now + 1000;
-      const r = o.adjustRate({ elapsedS: (now - start) / 1000, rate, renderS: rendered });
+      const r = o.adjustRate({ elapsedS: (now - start) / 1000, rate, renderS: rendered, backlog: pending.size });
       if (r !== undefined && r > 0 && Number.isFinite(r) && r !== rate) {
         rate = r;
         o.onRate?.(r);
