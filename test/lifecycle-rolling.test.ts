@@ -1,0 +1,216 @@
+// Issue 10 items 5 and 6 on the real local Heat, with the generated --no-lb templates. Servers are OS::Heat::None
+// (never replaced: Heat's OS::Heat::None ignores every update), the test plays their boots (test/helpers/
+// play-servers.ts). The members' Neutron ports are a small provider template whose address is the port's own stack id,
+// so each API member has a distinct address the way a real port would (OS::Heat::None would make every address null).
+//  - item 5: the worker is given every API server's address; scale the API tier in (Heat removes the oldest, the
+//    address the guide's wiring gave the worker) and the worker's configured list still names a living API server;
+//  - item 6: an update that changes the members' user data (a new bundle checksum) re-arms each member's wait
+//    condition and replaces members one at a time (rolling_updates): from the API group's events, at most one member
+//    is being updated at a time and the group never has no member complete; the update completes only once every
+//    member has signalled under its new boot id. A member whose boot never signals makes the update fail after
+//    boot_timeout instead of completing, and the second member is not touched.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { connect } from '../src/openstack/index.js';
+import { HeatClient, linkStackId, type HeatEvent, type StackInfo } from '../src/openstack/heat.js';
+import { groupSize } from '../src/stack/tiers.js';
+import { chainInput } from './helpers/chain.js';
+import { playServers } from './helpers/play-servers.js';
+import { cloudsYaml } from './helpers/test-cloud.js';
+
+process.env.OS_CLIENT_CONFIG_FILE ??= cloudsYaml;
+const NAME = `lc-roll-${randomBytes(3).toString('hex')}`;
+const SHA = (c: string) => c.repeat(64);
+const BOOT_TIMEOUT = 60;
+let heat: HeatClient;
+let dir = '';
+const signalled = new Set<string>();
+const dead = new Set<string>();
+
+/** A Neutron port stand-in: its fixed_ips name one address, distinct per port (the port's stack id). */
+const FAKE_PORT = `heat_template_version: 2018-08-31
+parameters:
+  network: {type: string, default: ''}
+  fixed_ips: {type: json, default: []}
+  security_groups: {type: json, default: []}
+  port_security_enabled: {type: boolean, default: true}
+  allowed_address_pairs: {type: json, default: []}
+  name: {type: string, default: ''}
+resources: {}
+outputs:
+  fixed_ips:
+    value: [{ip_address: {get_param: 'OS::stack_id'}, subnet_id: ''}]
+`;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutS = 600): Promise<T> {
+  const end = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Plays the servers (except the dead ones) until the stack leaves *_IN_PROGRESS. */
+async function settled(): Promise<StackInfo> {
+  return until(`${NAME} to settle`, async () => {
+    await playServers(heat, NAME, signalled, { dead }).catch(() => undefined);
+    const s = await heat.find(NAME);
+    return s && !/IN_PROGRESS$/.test(s.stack_status) ? s : undefined;
+  }, 900);
+}
+
+/** Why a stack failed: every FAILED resource (nested too) with its reason. */
+async function failures(stack: StackInfo): Promise<string> {
+  const all = await heat.resources(stack, 3);
+  return [stack.stack_status_reason, ...all.filter((r) => /FAILED$/.test(r.resource_status)).map((r) => `${r.resource_name}: ${r.resource_status_reason}`)].join('\n');
+}
+
+/** The members of a group: name, nested stack id, status, creation time. */
+async function members(stack: StackInfo, group: string) {
+  const all = await heat.resources(stack, 2);
+  const nested = linkStackId((await heat.resource(stack, group)).links, 'nested');
+  return all
+    .filter((r) => linkStackId(r.links, 'stack') === nested && !!linkStackId(r.links, 'nested'))
+    .map((r) => ({ name: r.resource_name, id: linkStackId(r.links, 'nested')!, status: r.resource_status, created: String(r.creation_time ?? '') }))
+    .sort((a, b) => a.created.localeCompare(b.created));
+}
+
+/** A member's nested stack parameter (what its server's user data is made of). */
+async function memberParam(id: string, name: string): Promise<string> {
+  return String((await heat.getStack(id)).parameters?.[name]);
+}
+
+before(async () => {
+  heat = (await connect({ cloud: 'faafo-local', env: process.env })).heat;
+});
+
+after(async () => {
+  const s = await heat?.find(NAME).catch(() => undefined);
+  if (s && s.stack_status !== 'DELETE_COMPLETE') await heat.deleteStack(s).catch(() => undefined);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('--no-lb: workers keep a living upload target after an API scale-in; member updates roll one at a time and wait for health', { timeout: 2_400_000 }, async () => {
+  const input = await chainInput([
+    '--no-lb', '--min-api', '1', '--desired-api', '2', '--max-api', '3', '--min-workers', '1', '--max-workers', '3',
+    '--cooldown', '0', '--boot-timeout', String(BOOT_TIMEOUT),
+    '--app-url', 'https://bundles.example.invalid/faafo.tar.gz', '--app-sha256', SHA('a'),
+  ]);
+  dir = input.dir;
+  const env = input.environment as { resource_registry: Record<string, string> };
+  // the members' ports become the stand-in (mapping OS::Neutron::Port itself would be checked against Neutron's schema)
+  env.resource_registry['Faafo::Test::Port'] = 'fake-port.yaml';
+  for (const f of Object.keys(input.files)) input.files[f] = input.files[f].replace(/type: OS::Neutron::Port\b/g, 'type: Faafo::Test::Port');
+  env.resource_registry['OS::Aodh::*'] = 'OS::Heat::None';
+  await heat.createStack({ name: NAME, ...input, files: { ...input.files, 'fake-port.yaml': FAKE_PORT }, timeoutMins: 20, disableRollback: true });
+  let stack = await settled();
+  assert.equal(stack.stack_status, 'CREATE_COMPLETE', await failures(stack));
+
+  // ---- item 5: the worker's upload targets vs the API servers, before and after a scale-in
+  const apis = await members(stack, 'api_asg');
+  assert.equal(apis.length, 2);
+  const addressOf = async (m: { id: string }) => String((await heat.outputs(m.id)).address);
+  const apiAddresses = await Promise.all(apis.map(addressOf));
+  const [worker] = await members(stack, 'worker_asg');
+  const targets = (await memberParam(worker.id, 'endpoint_url')).split(',');
+  assert.deepEqual(
+    [...targets].sort(),
+    apiAddresses.map((a) => `http://${a}/`).sort(),
+    'the worker is given every API server',
+  );
+
+  await heat.signal(stack, 'api_scale_down');
+  await until('the API tier to shrink to 1', async () => {
+    const s = await settled();
+    return (await groupSize(heat, s, 'api_asg')) === 1 ? true : undefined;
+  });
+  stack = (await heat.find(NAME))!;
+  const living = await Promise.all((await members(stack, 'api_asg')).map(addressOf));
+  assert.equal(living.length, 1);
+  // The list is newest first: its last entry is the first of the group's outputs_list, Heat's oldest member, the one
+  // address the guide's wiring (and this project's until issue 10) gave the worker - and the one Heat removed.
+  const removed = apiAddresses.filter((a) => !living.includes(a));
+  assert.deepEqual(removed.map((a) => `http://${a}/`), [targets[targets.length - 1]], 'Heat removed the oldest API server, the old wiring\'s only target');
+  const stillConfigured = (await memberParam(worker.id, 'endpoint_url')).split(',');
+  assert.ok(
+    stillConfigured.some((u) => living.some((a) => u === `http://${a}/`)),
+    `the worker's targets ${stillConfigured.join(' ')} name a living API server (${living.join(' ')})`,
+  );
+
+  // ---- item 6: a new bundle checksum changes every member's user data; grow the API tier back to 2 first
+  await heat.updateStack(stack, { existing: true, parameters: { api_desired_capacity: 2 } });
+  stack = await settled();
+  assert.equal(stack.stack_status, 'UPDATE_COMPLETE', await failures(stack));
+  const before = await members(stack, 'api_asg');
+  assert.equal(before.length, 2);
+  const bootIds = async (ms: { id: string }[]) =>
+    Promise.all(ms.map(async (m) => String((await heat.resource(m.id, 'boot_id')).attributes?.value)));
+  const idsBefore = await bootIds(before);
+  const apiNested = linkStackId((await heat.resource(stack, 'api_asg')).links, 'nested')!;
+  const updateStart = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+  await heat.updateStack(stack, { existing: true, parameters: { app_sha256: SHA('b') } });
+  stack = await settled();
+  assert.equal(stack.stack_status, 'UPDATE_COMPLETE', await failures(stack));
+  const rolled = await members(stack, 'api_asg');
+  assert.equal(rolled.length, 2);
+  const idsAfter = await bootIds(rolled);
+  for (const [i, m] of rolled.entries()) {
+    assert.equal(await memberParam(m.id, 'app_sha256'), SHA('b'));
+    assert.ok(!idsBefore.includes(idsAfter[i]), `member ${m.name} got a new boot id (its server would be replaced)`);
+    // the member's wait condition counted the new boot's signal: re-armed, not carried by the old one
+    const wait = await heat.resource(m.id, 'wait');
+    assert.match(String(wait.attributes?.data), new RegExp(`"${idsAfter[i]}"`));
+  }
+
+  // Events inside the API members during the update: each member's `wait` re-arms (UPDATE_IN_PROGRESS until its new
+  // boot signals); those windows never overlap - one member replaced at a time, the other one complete meanwhile.
+  // (Every batch also "updates" the unchanged member's nested stack, which changes nothing inside it.)
+  const windows: { member: string; start: string; end: string }[] = [];
+  for (const m of rolled) {
+    const ev = (await heat.events(m.id, { oldestFirst: true })).filter((e: HeatEvent) => e.resource_name === 'wait' && e.event_time >= updateStart);
+    const start = ev.find((e) => e.resource_status === 'UPDATE_IN_PROGRESS');
+    const end = ev.find((e) => e.resource_status === 'UPDATE_COMPLETE');
+    assert.ok(start && end, `member ${m.name}'s wait re-armed and completed: ${ev.map((e) => `${e.event_time} ${e.resource_status}`).join(', ')}`);
+    windows.push({ member: m.name, start: start.event_time, end: end.event_time });
+  }
+  windows.sort((x, y) => x.start.localeCompare(y.start));
+  const log = windows.map((w) => `${w.member} waiting ${w.start} .. ${w.end}`).join('\n');
+  for (let i = 1; i < windows.length; i++) {
+    assert.ok(windows[i].start >= windows[i - 1].end, `one member replaced at a time, the other complete meanwhile:\n${log}`);
+  }
+
+  // A member whose new boot never signals: the update fails after boot_timeout instead of completing.
+  // (only the API members stay silent: were a worker to fail first, Heat would cancel the API group's batch midway)
+  for (const m of rolled) dead.add(m.id);
+  const t0 = Date.now();
+  await heat.updateStack(stack, { existing: true, parameters: { app_sha256: SHA('c') } });
+  stack = await settled();
+  assert.equal(stack.stack_status, 'UPDATE_FAILED');
+  assert.ok(Date.now() - t0 >= BOOT_TIMEOUT * 1000, 'it waited for the boot');
+  const after = await until('the API members to settle', async () => {
+    const ms = await members((await heat.find(NAME))!, 'api_asg');
+    return ms.some((m) => /IN_PROGRESS$/.test(m.status)) ? undefined : ms;
+  });
+  const dump = JSON.stringify(
+    await Promise.all(
+      after.map(async (m) => {
+        const w = await heat.resource(m.id, 'wait');
+        return { ...m, sha: (await memberParam(m.id, 'app_sha256')).slice(0, 3), wait: `${w.resource_status} ${w.resource_status_reason}` };
+      }),
+    ),
+    null,
+    1,
+  );
+  const failed = after.filter((m) => /FAILED$/.test(m.status));
+  assert.equal(failed.length, 1, dump);
+  const failedWait = await heat.resource(failed[0].id, 'wait');
+  assert.equal(failedWait.resource_status, 'UPDATE_FAILED');
+  assert.match(String(failedWait.resource_status_reason), /WaitConditionTimeout|received/);
+  const untouched = after.filter((m) => !/FAILED$/.test(m.status));
+  for (const m of untouched) assert.equal(await memberParam(m.id, 'app_sha256'), SHA('b'), `the rolling update stopped at the failed member: ${dump}`);
+});
