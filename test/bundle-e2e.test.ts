@@ -114,7 +114,7 @@ test('bundle: scaler.mjs (the queue scaler) runs on its own; started bare it pri
   const r = run([], {}, 'scaler.mjs');
   const code = await new Promise<number | null>((res) => r.child.on('exit', res));
   assert.equal(code, 2);
-  assert.equal(r.out(), 'faafo-queue-scaler: FAAFO_API_URL and FAAFO_STACK must be set\n');
+  assert.equal(r.out(), 'faafo-queue-scaler: FAAFO_STACK and one of FAAFO_METRICS_FROM_STACK, FAAFO_METRICS_URL, FAAFO_API_URL must be set\n');
 });
 
 test('bundle: the same sources give the same sha256 (reproducible)', async () => {
