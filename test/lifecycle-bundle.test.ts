@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect, type Cloud } from '../src/openstack/index.js';
 import { HeatClient } from '../src/openstack/heat.js';
-import { playServers as signalBoots } from './helpers/play-servers.js';
+import { playServers as signalBoots, whilePlaying } from './helpers/play-servers.js';
 import { runCli } from './helpers/lifecycle-cli.js';
 import { cloudDir } from './helpers/test-cloud.js';
 
@@ -78,9 +78,11 @@ test('the uploaded bundle lives as long as the stacks using it, and no longer', 
 
   // A URL near its expiry (as after years) is re-signed by an update that does not set app_url.
   const short = await cloud.swift.tempUrl('GET', CONTAINER, object, 3600);
-  const set = await runCli(['update', B, ...flags, '--parameter', `app_url=${short.url}`, '--require-approval', 'never', '--wait'], env);
+  // a new app_url is new user data: the members are replaced one at a time, each waited for (played here)
+  const update = (args: string[]) => whilePlaying(heat, B, signalled, runCli(['update', B, ...flags, ...args, '--require-approval', 'never', '--wait'], env));
+  const set = await update(['--parameter', `app_url=${short.url}`]);
   assert.equal(set.code, 0, set.stdout + set.stderr);
-  const u = await runCli(['update', B, ...flags, '--max-workers', '7', '--require-approval', 'never', '--wait'], env);
+  const u = await update(['--max-workers', '7']);
   assert.equal(u.code, 0, u.stdout + u.stderr);
   assert.match(u.stderr, /re-signed until/);
   const resigned = (await heat.find(B))!.parameters!.app_url;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../src/openstack/index.js';
 import { HeatClient } from '../src/openstack/heat.js';
-import { playServers as signalBoots } from './helpers/play-servers.js';
+import { playServers as signalBoots, whilePlaying } from './helpers/play-servers.js';
 import { groupSize } from '../src/stack/tiers.js';
 import { runCli } from './helpers/lifecycle-cli.js';
 import { cloudDir } from './helpers/test-cloud.js';
@@ -42,15 +42,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutS
 }
 
 /** Runs the CLI while playing the servers of `name` (boot wait conditions of new members). */
-async function runPlaying(name: string, args: string[]) {
-  let finished = false;
-  const done = runCli(args, env).then((r) => ((finished = true), r));
-  while (!finished) {
-    await playServers(name).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return done;
-}
+const runPlaying = (name: string, args: string[]) => whilePlaying(heat, name, signalled, runCli(args, env));
 
 async function settled(name: string): Promise<string> {
   return until(`${name} to settle`, async () => {

@@ -47,3 +47,17 @@ export async function playServers(
   }
   return statuses;
 }
+
+/**
+ * Runs `work` (a CLI call that creates, updates or scales `name`) while playing the stack's servers every second:
+ * an update that replaces members waits for their new boots' signals, as on a cloud it would for the new servers.
+ */
+export async function whilePlaying<T>(heat: HeatClient, name: string, signalled: Set<string>, work: Promise<T>): Promise<T> {
+  let finished = false;
+  const done = work.finally(() => (finished = true));
+  while (!finished) {
+    await playServers(heat, name, signalled).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return done;
+}
