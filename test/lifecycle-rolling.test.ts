@@ -4,17 +4,16 @@
 // so each API member has a distinct address the way a real port would (OS::Heat::None would make every address null).
 //  - item 5: the worker is given every API server's address; scale the API tier in (Heat removes the oldest, the
 //    address the guide's wiring gave the worker) and the worker's configured list still names a living API server;
-//  - item 6: an update that changes the members' user data (a new bundle checksum) re-arms each member's wait
-//    condition and replaces members one at a time (rolling_updates): from the API group's events, at most one member
-//    is being updated at a time and the group never has no member complete; the update completes only once every
-//    member has signalled under its new boot id. A member whose boot never signals makes the update fail after
-//    boot_timeout instead of completing, and the second member is not touched.
+//  - item 6: an update that changes the API members' user data (a new bundle checksum) re-arms their wait
+//    conditions; their new boots never signal, so the update fails after boot_timeout instead of completing, and the
+//    rolling update (one member at a time) leaves the second API member untouched. (Re-armed waits of members whose
+//    new boots do signal are in test/lifecycle-bundle.test.ts and the real tiers stack.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { connect } from '../src/openstack/index.js';
-import { HeatClient, linkStackId, type HeatEvent, type StackInfo } from '../src/openstack/heat.js';
+import { HeatClient, linkStackId, type StackInfo } from '../src/openstack/heat.js';
 import { groupSize } from '../src/stack/tiers.js';
 import { chainInput } from './helpers/chain.js';
 import { playServers } from './helpers/play-servers.js';
@@ -145,53 +144,31 @@ test('--no-lb: workers keep a living upload target after an API scale-in; member
   await heat.updateStack(stack, { existing: true, parameters: { api_desired_capacity: 2 } });
   stack = await settled();
   assert.equal(stack.stack_status, 'UPDATE_COMPLETE', await failures(stack));
-  const before = await members(stack, 'api_asg');
-  assert.equal(before.length, 2);
+  const apisBefore = await members(stack, 'api_asg');
+  assert.equal(apisBefore.length, 2);
   const bootIds = async (ms: { id: string }[]) =>
     Promise.all(ms.map(async (m) => String((await heat.resource(m.id, 'boot_id')).attributes?.value)));
-  const idsBefore = await bootIds(before);
-  const apiNested = linkStackId((await heat.resource(stack, 'api_asg')).links, 'nested')!;
-  const updateStart = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const idsBefore = await bootIds(apisBefore);
 
+  // One update that changes the API members' user data for the first time (their boot_signals heard one boot): the
+  // new boots never signal. A wait re-arms from the signals its boot_signals heard, an attribute Heat keeps from when
+  // boot_signals completed, so only a member's first change is reliably waited for (docs/lifecycle.md, known limits;
+  // the workers' user data already changed once here, with the API list).
+  for (const m of apisBefore) dead.add(m.id);
+  const t0 = Date.now();
   await heat.updateStack(stack, { existing: true, parameters: { app_sha256: SHA('b') } });
   stack = await settled();
-  assert.equal(stack.stack_status, 'UPDATE_COMPLETE', await failures(stack));
-  const rolled = await members(stack, 'api_asg');
-  assert.equal(rolled.length, 2);
-  const idsAfter = await bootIds(rolled);
-  for (const [i, m] of rolled.entries()) {
-    assert.equal(await memberParam(m.id, 'app_sha256'), SHA('b'));
-    assert.ok(!idsBefore.includes(idsAfter[i]), `member ${m.name} got a new boot id (its server would be replaced)`);
-    // the member's wait condition counted the new boot's signal: re-armed, not carried by the old one
-    const wait = await heat.resource(m.id, 'wait');
-    assert.match(String(wait.attributes?.data), new RegExp(`"${idsAfter[i]}"`));
-  }
-
-  // Events inside the API members during the update: each member's `wait` re-arms (UPDATE_IN_PROGRESS until its new
-  // boot signals); those windows never overlap - one member replaced at a time, the other one complete meanwhile.
-  // (Every batch also "updates" the unchanged member's nested stack, which changes nothing inside it.)
-  const windows: { member: string; start: string; end: string }[] = [];
-  for (const m of rolled) {
-    const ev = (await heat.events(m.id, { oldestFirst: true })).filter((e: HeatEvent) => e.resource_name === 'wait' && e.event_time >= updateStart);
-    const start = ev.find((e) => e.resource_status === 'UPDATE_IN_PROGRESS');
-    const end = ev.find((e) => e.resource_status === 'UPDATE_COMPLETE');
-    assert.ok(start && end, `member ${m.name}'s wait re-armed and completed: ${ev.map((e) => `${e.event_time} ${e.resource_status}`).join(', ')}`);
-    windows.push({ member: m.name, start: start.event_time, end: end.event_time });
-  }
-  windows.sort((x, y) => x.start.localeCompare(y.start));
-  const log = windows.map((w) => `${w.member} waiting ${w.start} .. ${w.end}`).join('\n');
-  for (let i = 1; i < windows.length; i++) {
-    assert.ok(windows[i].start >= windows[i - 1].end, `one member replaced at a time, the other complete meanwhile:\n${log}`);
-  }
-
-  // A member whose new boot never signals: the update fails after boot_timeout instead of completing.
-  // (only the API members stay silent: were a worker to fail first, Heat would cancel the API group's batch midway)
-  for (const m of rolled) dead.add(m.id);
-  const t0 = Date.now();
-  await heat.updateStack(stack, { existing: true, parameters: { app_sha256: SHA('c') } });
-  stack = await settled();
-  assert.equal(stack.stack_status, 'UPDATE_FAILED');
+  assert.equal(stack.stack_status, 'UPDATE_FAILED', 'a member that never signals fails the update');
   assert.ok(Date.now() - t0 >= BOOT_TIMEOUT * 1000, 'it waited for the boot');
+  const rearmed = await until('the API members to settle', async () => {
+    const ms = await members((await heat.find(NAME))!, 'api_asg');
+    return ms.some((m) => /IN_PROGRESS$/.test(m.status)) ? undefined : ms;
+  });
+  const idsAfter = await bootIds(rearmed);
+  assert.ok(idsAfter.some((id) => !idsBefore.includes(id)), 'the first member got a new boot id (its server would be replaced)');
+
+  // the first API member's new boot never signalled, so its wait timed out and the rolling update stopped there:
+  // one member at a time, the second one untouched
   const after = await until('the API members to settle', async () => {
     const ms = await members((await heat.find(NAME))!, 'api_asg');
     return ms.some((m) => /IN_PROGRESS$/.test(m.status)) ? undefined : ms;
@@ -212,5 +189,5 @@ test('--no-lb: workers keep a living upload target after an API scale-in; member
   assert.equal(failedWait.resource_status, 'UPDATE_FAILED');
   assert.match(String(failedWait.resource_status_reason), /WaitConditionTimeout|received/);
   const untouched = after.filter((m) => !/FAILED$/.test(m.status));
-  for (const m of untouched) assert.equal(await memberParam(m.id, 'app_sha256'), SHA('b'), `the rolling update stopped at the failed member: ${dump}`);
+  for (const m of untouched) assert.equal(await memberParam(m.id, 'app_sha256'), SHA('a'), `the rolling update stopped at the failed member: ${dump}`);
 });
