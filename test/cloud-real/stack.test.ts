@@ -299,7 +299,9 @@ async function tiersLane(t: TestContext): Promise<void> {
       '--wait',
       '--json',
     ]);
-    const result = json<ApplyResult>(u, `update ${name}`);
+    // update --json: the diff it applied and the result ({ diff, result }; result null when nothing changed)
+    const { result } = json<{ result: ApplyResult }>(u, `update ${name}`);
+    assert.ok(result, `update ${name} changed nothing: ${u.stdout.slice(0, 1500)}`);
     assert.equal(u.code, 0, `${result.stack?.reason}\n${u.stdout.slice(-1500)}\n${u.stderr.slice(-1500)}`);
     assert.equal(result.stack.status, 'UPDATE_COMPLETE');
     timings[`${name} update`] = seconds(t0);
