@@ -155,7 +155,12 @@ async function create(name: string, args: string[]): Promise<{ r: CliResult; res
   return { r, result, s: seconds(t0) };
 }
 
-async function deleteAndCheck(t: TestContext, name: string): Promise<void> {
+/**
+ * `delete --wait`, then nothing of the stack is left: no Nova/Neutron resource, and in its bundle container nothing
+ * but the objects the test uploaded itself with `faafo-stack bundle` (`own`: delete removes what create uploaded,
+ * never a bundle the user uploaded, which other stacks may use), which the test then removes.
+ */
+async function deleteAndCheck(t: TestContext, name: string, own: string[] = []): Promise<void> {
   const made = await madeBy(cloud, name);
   const t0 = Date.now();
   const d = await stackCli(['delete', name, '--yes', '--wait']);
@@ -167,12 +172,9 @@ async function deleteAndCheck(t: TestContext, name: string): Promise<void> {
     'the stack had real servers',
   );
   assert.deepEqual(await leftBehind(cloud, made), [], `nothing of ${name} left behind`);
-  const objects = await cloud.swift.listObjects(bundles(name));
-  assert.deepEqual(
-    objects.map((o) => o.name),
-    [],
-    `no bundle of ${name} left in Swift`,
-  );
+  const objects = (await cloud.swift.listObjects(bundles(name))).map((o) => o.name);
+  assert.deepEqual(objects.sort(), [...own].sort(), `no bundle create uploaded for ${name} left in Swift`);
+  for (const o of objects) await cloud.swift.deleteObject(bundles(name), o);
   t.diagnostic(`${name}: delete --wait ${timings[`${name} delete`]} s, ${made.length} Nova/Neutron resources gone`);
 }
 
@@ -219,6 +221,7 @@ async function tiersLane(t: TestContext): Promise<void> {
   const inert = ['--scale-up-backlog', '10000', '--scale-down-backlog', '0'];
   let app = '';
   let first: Fractal[] = [];
+  const ownBundles: string[] = []; // uploaded by this test's `faafo-stack bundle`, not by create
   let cred: Awaited<ReturnType<typeof scalerCredential>> | undefined;
   t.after(async () => {
     if (cred) await cloud.request('identity', 'DELETE', `${appCreds()}/${cred.id}`, { okStatuses: [204, 404] });
@@ -282,6 +285,7 @@ async function tiersLane(t: TestContext): Promise<void> {
       ]),
       'bundle --minify',
     );
+    ownBundles.push(decodeURIComponent(new URL(b.url).pathname.split('/').pop()!));
     const t0 = Date.now();
     const u = await stackCli([
       'update',
@@ -349,7 +353,7 @@ async function tiersLane(t: TestContext): Promise<void> {
   await t.test(
     'delete --wait leaves no server, port, floating IP, security group, network or bundle behind',
     async (t) => {
-      await deleteAndCheck(t, name);
+      await deleteAndCheck(t, name, ownBundles);
     },
   );
 }
