@@ -11,6 +11,7 @@ import path from 'node:path';
 import { renderBoot } from '../src/templates/boot.js';
 import { connect, type Cloud } from '../src/openstack/index.js';
 import { cloudsYaml } from './helpers/test-cloud.js';
+import { waitHandleStack } from './helpers/wait-handle-stack.js';
 
 process.env.OS_CLIENT_CONFIG_FILE ??= cloudsYaml;
 const stackName = `faafo-boot-id-${process.pid}-${Date.now().toString(36)}`;
@@ -27,23 +28,7 @@ after(async () => {
 });
 
 test('a member boot script signals its wait condition under its boot_id', { timeout: 300_000 }, async () => {
-  const ref = await cloud.heat.createStack({
-    name: stackName,
-    timeoutMins: 10,
-    template: {
-      heat_template_version: '2018-08-31',
-      resources: {
-        handle: { type: 'OS::Heat::WaitConditionHandle' },
-        wait: { type: 'OS::Heat::WaitCondition', properties: { handle: { get_resource: 'handle' }, timeout: 300 } },
-      },
-    },
-  });
-  let curl = '';
-  for (const end = Date.now() + 120_000; !curl && Date.now() < end;) {
-    const a = (await cloud.heat.resource(ref, 'handle').catch(() => undefined))?.attributes ?? {};
-    curl = typeof a.curl_cli === 'string' ? a.curl_cli : '';
-    if (!curl) await new Promise((r) => setTimeout(r, 500));
-  }
+  const { ref, curl } = await waitHandleStack(cloud, stackName);
   assert.ok(curl, 'the handle has a curl_cli');
   const bootId = 'Ab12Cd34Ef56Gh78';
   // the worker member's script as generate renders it, up to its prelude: then it reports success

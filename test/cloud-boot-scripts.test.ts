@@ -14,6 +14,7 @@ import { bundle, type BundleResult } from '../src/bundle/index.js';
 import { connect, type Cloud } from '../src/openstack/index.js';
 import { repoRoot } from './helpers/lifecycle-cli.js';
 import { cloudsYaml } from './helpers/test-cloud.js';
+import { waitHandleStack } from './helpers/wait-handle-stack.js';
 
 const bootDir = path.join(repoRoot, 'src/templates/boot');
 let work: string;
@@ -155,24 +156,7 @@ test("boot: a server whose Node.js is not the bundle's major (and no node_tarbal
 });
 
 test("boot: a failed step fails the real Heat wait condition, and the stack's reason carries the step's own output", async () => {
-  const ref = await cloud.heat.createStack({
-    name: stackName,
-    timeoutMins: 10,
-    disableRollback: true, // keep CREATE_FAILED and its reason (a rollback would replace it)
-    template: {
-      heat_template_version: '2018-08-31',
-      resources: {
-        handle: { type: 'OS::Heat::WaitConditionHandle' },
-        wait: { type: 'OS::Heat::WaitCondition', properties: { handle: { get_resource: 'handle' }, timeout: 300 } },
-      },
-    },
-  });
-  let curl = '';
-  for (const end = Date.now() + 120_000; !curl && Date.now() < end;) {
-    const a = (await cloud.heat.resource(ref, 'handle').catch(() => undefined))?.attributes ?? {};
-    curl = typeof a.curl_cli === 'string' ? a.curl_cli : '';
-    if (!curl) await new Promise((r) => setTimeout(r, 500));
-  }
+  const { ref, curl } = await waitHandleStack(cloud, stackName, { disableRollback: true }); // keep CREATE_FAILED and its reason (a rollback would replace it)
   assert.ok(curl, 'the wait condition handle has a curl_cli');
   const log = path.join(work, 'faafo-boot.log');
   // The api prelude as generated, its log in the test folder, then a step that prints (quotes, a backslash) and fails.
