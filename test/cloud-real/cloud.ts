@@ -1,7 +1,6 @@
 // What test/cloud-real/stack.test.ts needs from the test cloud with compute (test/cloud/compute/): the readiness
 // check (one clear line when compute is not up: no Nova/Neutron/Glance in the catalog or no debian-13 image), the demo user's connection, the Nova/Neutron ids of everything a
-// stack made (to prove `delete` left none behind), a server's console log (its boot script output), and the boot
-// timings read from Heat's events.
+// stack made (to prove `delete` left none behind), and the boot timings read from Heat's events.
 import { connect, type Cloud } from '../../src/openstack/index.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { StackEvent } from '../../src/stack/events.js';
@@ -77,20 +76,6 @@ export async function leftBehind(cloud: Cloud, made: Made[]): Promise<string[]> 
     for (const p of r.data.ports) left.push(`port ${p.id} (${p.device_owner}) on network ${net.id}`);
   }
   return left;
-}
-
-/** The server's console log (cloud-init prints the boot script's output there). */
-export async function consoleLog(cloud: Cloud, serverId: string, lines = 400): Promise<string> {
-  const r = await cloud.request<{ output: string }>('compute', 'POST', `/servers/${serverId}/action`, {
-    body: { 'os-getConsoleOutput': { length: lines } },
-  });
-  return r.data.output;
-}
-
-/** Nova's name of a server (cloud-init makes it the hostname, which workers sign their fractals with). */
-export async function serverName(cloud: Cloud, serverId: string): Promise<string> {
-  const r = await cloud.request<{ server: { name: string } }>('compute', 'GET', `/servers/${serverId}`);
-  return r.data.server.name;
 }
 
 /**
