@@ -175,11 +175,13 @@ test('member templates: pool member after the wait condition, boot script checks
   assert.match(workerScript, /ExecStart=\$NODE \$ENTRY worker/);
   assert.match(workerScript, /dport = :\$QUEUE_PORT/);
   assert.deepEqual(Object.keys(api.resources.server.properties.user_data.str_replace.params).sort(), [
+    '__ADVERTISE_ADDRESS__',
     '__ANONYMOUS_WRITES__',
     '__API_KEY__',
     '__APP_SHA256__',
     '__APP_URL__',
     '__BOOT_ID__',
+    '__BOOT_TIMEOUT__',
     '__DATABASE_URL__',
     '__IMAGE_STORE_SECRET__',
     '__IMAGE_STORE_URL__',
@@ -195,6 +197,81 @@ test('member templates: pool member after the wait condition, boot script checks
   assert.match(services, /rabbitmqctl add_user faafo '__MQ_PASSWORD__'/);
   assert.match(services, /rabbitmqctl delete_user guest/);
   assert.match(services, /ALTER ROLE faafo PASSWORD '__DB_PASSWORD__'/);
+});
+
+test('the tiers boot side by side with the services server: no wait for its boot, the URLs from its port', async () => {
+  for (const flags of [{}, { lb: false }, { 'worker-scaling': 'queue' }, { lb: false, 'queue-url': 'amqp://u:p@mq.example/' }]) {
+    const t = parse((await gen(flags)).files['faafo-stack.yaml']);
+    const what = JSON.stringify(flags);
+    for (const g of ['api_asg', 'worker_asg']) {
+      assert.deepEqual(t.resources[g].depends_on, ['router_interface'], `${g} ${what}`);
+      const props = JSON.stringify(t.resources[g].properties);
+      // nothing that only exists once the services server has booted
+      assert.doesNotMatch(props, /services_wait|services_server/, `${g} ${what}`);
+    }
+    const api = t.resources.api_asg.properties.resource.properties;
+    const worker = t.resources.worker_asg.properties.resource.properties;
+    assert.ok(JSON.stringify(api.database_url).includes('{"get_attr":["services_port","fixed_ips",0,"ip_address"]}'), what);
+    if (!('queue-url' in flags)) {
+      assert.ok(JSON.stringify(worker.queue_url).includes('{"get_attr":["services_port","fixed_ips",0,"ip_address"]}'), what);
+    }
+    // the workers never name the API servers: no dependency on the API tier, and its updates leave them alone
+    assert.doesNotMatch(JSON.stringify(t.resources.worker_asg), /api_asg/, what);
+    if (flags.lb === false) assert.equal(worker.endpoint_url, undefined, what);
+    else assert.deepEqual(worker.endpoint_url, { list_join: ['', ['http://', { get_attr: ['lb', 'vip_address'] }, '/']] }, what);
+    // the services server still has its wait condition: the stack is complete only when the database and queue answer
+    if (t.resources.services_server) assert.deepEqual(t.resources.services_wait.depends_on, ['services_server']);
+  }
+});
+
+test('members: the API advertises its own port address to the workers; both wait for their service up to boot_timeout', async () => {
+  for (const lb of [true, false]) {
+    const s = await gen({ lb });
+    const api = parse(s.childFiles['faafo-api-member.yaml']);
+    const worker = parse(s.childFiles['faafo-worker-member.yaml']);
+    const apiUd = api.resources.server.properties.user_data.str_replace;
+    const workerUd = worker.resources.server.properties.user_data.str_replace;
+    assert.match(apiUd.template, /^FAAFO_ADVERTISE_URL=http:\/\/__ADVERTISE_ADDRESS__\/$/m);
+    assert.deepEqual(apiUd.params.__ADVERTISE_ADDRESS__, { get_attr: ['port', 'fixed_ips', 0, 'ip_address'] });
+    assert.match(apiUd.template, /^FAAFO_STARTUP_TIMEOUT=__BOOT_TIMEOUT__$/m);
+    assert.match(workerUd.template, /^FAAFO_ENDPOINT_URL=__ENDPOINT_URL__$/m);
+    assert.deepEqual(worker.parameters.endpoint_url.default, '', 'no endpoint with --no-lb: the tasks name their API server');
+    for (const ud of [apiUd, workerUd]) {
+      assert.deepEqual(ud.params.__BOOT_TIMEOUT__, { get_param: 'boot_timeout' });
+      assert.match(ud.template, /^READY_S=\$\(\( __BOOT_TIMEOUT__ - \$\(cut -d\. -f1 \/proc\/uptime\) - 30 \)\)$/m);
+      assert.doesNotMatch(ud.template, /seq 1 300/);
+    }
+  }
+  // all-in-one keeps its own readiness timeout
+  const aio = parse((await gen({ topology: 'all-in-one' })).files['faafo-stack.yaml']);
+  const aioScript = aio.resources.app_server.properties.user_data.str_replace.template as string;
+  assert.match(aioScript, /^READY_S=300$/m);
+  assert.doesNotMatch(aioScript, /BOOT_TIMEOUT|FAAFO_ADVERTISE_URL/);
+});
+
+test('services server: every package in one apt run', async () => {
+  // (xz-utils only when the image's Node.js does not fit and a tarball is unpacked, as on the other servers)
+  const cases: [Record<string, unknown>, string[]][] = [
+    [{}, ['apt_install postgresql rabbitmq-server']],
+    [
+      { 'worker-scaling': 'queue' },
+      ['apt_install ca-certificates curl nodejs iproute2 postgresql rabbitmq-server', '  apt_install xz-utils'],
+    ],
+    [{ 'queue-url': 'amqp://u:p@mq.example/' }, ['apt_install postgresql']],
+    [{ 'database-url': 'postgresql://u:p@db.example/faafo' }, ['apt_install rabbitmq-server']],
+  ];
+  for (const [flags, lines] of cases) {
+    const t = parse((await gen(flags)).files['faafo-stack.yaml']);
+    const script = t.resources.services_server.properties.user_data.str_replace.template as string;
+    // the calls, not the function's definition
+    assert.deepEqual(script.match(/^ *apt_install\b(?!\(\)).*$/gm), lines, JSON.stringify(flags));
+  }
+  // the other roles keep theirs
+  const s = await gen();
+  for (const f of ['faafo-api-member.yaml', 'faafo-worker-member.yaml']) {
+    const script = parse(s.childFiles[f]).resources.server.properties.user_data.str_replace.template as string;
+    assert.deepEqual(script.match(/^ *apt_install\b(?!\(\)).*$/gm), ['apt_install ca-certificates curl nodejs iproute2', '  apt_install xz-utils'], f);
+  }
 });
 
 test('variants: --no-lb, external database/queue, --alarm-action alarm-url, all-in-one', async () => {
@@ -240,6 +317,8 @@ test('boot scripts are valid bash once Heat has filled in the placeholders', asy
     __APP_URL__: 'https://bundles.example/faafo.tgz',
     __APP_SHA256__: 'a'.repeat(64),
     __BOOT_ID__: 'Ab12Cd34Ef56Gh78',
+    __BOOT_TIMEOUT__: '1200',
+    __ADVERTISE_ADDRESS__: '10.20.0.7',
     __NODE_TARBALL_URL__: '',
     __DATABASE_URL__: 'postgresql://faafo:Abc123@10.20.0.5:5432/faafo',
     __QUEUE_URL__: 'amqp://faafo:Abc123@10.20.0.5:5672/',

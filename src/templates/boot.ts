@@ -12,7 +12,7 @@ let hb: typeof Handlebars | undefined;
 function engine(): typeof Handlebars {
   if (hb) return hb;
   hb = Handlebars.create();
-  for (const p of ['prelude', 'node-install', 'bundle-unpack', 'node-version', 'node-app', 'wait-http', 'wait-queue']) hb.registerPartial(p, read(p));
+  for (const p of ['prelude', 'node-install', 'bundle-unpack', 'node-version', 'node-app', 'wait-http', 'wait-queue', 'ready-deadline']) hb.registerPartial(p, read(p));
   return hb;
 }
 
@@ -22,7 +22,10 @@ export interface BootContext {
   command?: 'api' | 'worker' | 'serve';
   port?: number;
   lowPort?: boolean;
+  /** how long the readiness check waits for the service (seconds from its start), unless untilBootTimeout */
   readyTimeout?: number;
+  /** a group member: the readiness check waits until shortly before boot_timeout (__BOOT_TIMEOUT__) runs out */
+  untilBootTimeout?: boolean;
   env?: { name: string; value: string }[];
   database?: boolean;
   /** a group member: the wait condition signal carries the member's boot_id (__BOOT_ID__), see member.ts */

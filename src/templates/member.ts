@@ -12,8 +12,6 @@ import { attr, HOT_VERSION, join, param, ref, type Parameter, type Resource, typ
 import { PORTS } from './security.js';
 
 export type Tier = 'api' | 'worker';
-/** How long the boot script waits for the service after starting it (the wait condition bounds the total). */
-const READY_TIMEOUT_S = 300;
 
 export const memberFile = (tier: Tier) => `faafo-${tier}-member.yaml`;
 export const memberType = (tier: Tier) => (tier === 'api' ? 'Faafo::API::Member' : 'Faafo::Worker::Member');
@@ -33,6 +31,10 @@ function envLines(tier: Tier): { name: string; value: string }[] {
       { name: 'OS_APPLICATION_CREDENTIAL_SECRET', value: '__IMAGE_STORE_SECRET__' },
       { name: 'FAAFO_HOST', value: '0.0.0.0' },
       { name: 'PORT', value: String(PORTS.http) },
+      // where workers reach this server (put in each task as api_url): its own private address, PORTS.http is 80
+      { name: 'FAAFO_ADVERTISE_URL', value: 'http://__ADVERTISE_ADDRESS__/' },
+      // the services server boots alongside: keep retrying the database as long as the boot may take
+      { name: 'FAAFO_STARTUP_TIMEOUT', value: '__BOOT_TIMEOUT__' },
       // who may write (issue 15): results need the workers' secret, creates/deletes the API key unless
       // anonymous writes are allowed; the original worker only when legacy workers are, from the private subnet
       { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
@@ -46,6 +48,7 @@ function envLines(tier: Tier): { name: string; value: string }[] {
   }
   return [
     { name: 'FAAFO_QUEUE_URL', value: '__QUEUE_URL__' },
+    // a fallback after the task's own api_url (the load balancer's VIP; empty with --no-lb)
     { name: 'FAAFO_ENDPOINT_URL', value: '__ENDPOINT_URL__' },
     { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
   ];
@@ -87,11 +90,11 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
         command: 'api',
         port: PORTS.http,
         lowPort: true,
-        readyTimeout: READY_TIMEOUT_S,
+        untilBootTimeout: true,
         env: envLines('api'),
         bootId: true,
       })
-    : renderBoot('worker', { command: 'worker', readyTimeout: READY_TIMEOUT_S, env: envLines('worker'), bootId: true });
+    : renderBoot('worker', { command: 'worker', untilBootTimeout: true, env: envLines('worker'), bootId: true });
 
   const parameters: Record<string, Parameter> = {
     image: str('Glance image', { constraints: [{ custom_constraint: 'glance.image' }] }),
@@ -131,7 +134,10 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     if (cfg.loadBalancer) parameters.pool = str('Octavia pool id');
     else parameters.external_network = str('external network for the floating IP');
   } else {
-    parameters.endpoint_url = str('URL of the API the worker uploads results to');
+    parameters.endpoint_url = str(
+      "where the worker uploads results when the task's own api_url fails (the load balancer's VIP; empty: none)",
+      { default: '' },
+    );
   }
 
   const placeholders: Record<string, Value> = {
@@ -142,9 +148,11 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
     __NODE_TARBALL_URL__: param('node_tarball_url'),
     __QUEUE_URL__: param('queue_url'),
     __RESULT_SECRET__: param('result_secret'),
+    __BOOT_TIMEOUT__: param('boot_timeout'),
     ...(api
       ? {
           __DATABASE_URL__: param('database_url'),
+          __ADVERTISE_ADDRESS__: attr('port', 'fixed_ips', 0, 'ip_address'),
           __IMAGE_STORE_URL__: param('image_store_url'),
           __IMAGE_STORE_SECRET__: param('image_store_secret'),
           __API_KEY__: param('api_key'),

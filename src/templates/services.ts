@@ -110,7 +110,7 @@ function scalerPlaceholders(loadBalancer: boolean): Record<string, Value> {
     __APP_URL__: param('app_url'),
     __APP_SHA256__: param('app_sha256'),
     // only a fallback: the scaler reads the API servers' internal listeners from the stack's api_metrics_urls
-    // output (they boot after this server and change as the tier scales)
+    // output (they boot alongside this server and change as the tier scales)
     __SCALER_API_URL__: loadBalancer ? join(['http://', attr('lb', 'vip_address')]) : '',
     __STACK_ID__: STACK_ID,
     __SCALER_AUTH_URL__: param('scaler_auth_url'),

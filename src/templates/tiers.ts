@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { attr, join, param, ref, STACK_ID, type Part, type Resource, type Value } from './hot.js';
 import { memberType, type Tier } from './member.js';
 import { API_KEY_RESOURCE, RESULT_SECRET_RESOURCE } from './security.js';
-import { databaseUrl, hasServicesServer, queueUrl } from './services.js';
+import { databaseUrl, queueUrl } from './services.js';
 
 export const groupIdResource = (tier: Tier) => `${tier}_group_id`;
 
@@ -16,16 +16,13 @@ function groupId(tier: Tier): Resource {
 }
 
 /**
- * Where workers upload results: the load balancer's VIP; else (--no-lb) every API server, newest first, comma-separated
- * (issue 10: the guide's "first API server" is the oldest, the first one a scale-in removes). The worker uses one and
- * moves on to the next when it is gone. The list is resolved when the stack is created or updated: API servers added
- * later by a scale-out are not in it until the next update.
+ * Where workers upload results besides the URL each task carries (`api_url`: the API server that queued it, from its
+ * FAAFO_ADVERTISE_URL): the load balancer's VIP as a fallback; none with --no-lb. The workers never name the API
+ * servers themselves, so the worker tier boots without waiting for the API tier, and an API rolling update or scale-in
+ * leaves the workers' user data (and so the workers) alone.
  */
-export const ENDPOINT_LIST_YAQL =
-  "coalesce($.data.addresses, []).where($ != null).select('http://' + $ + '/').reverse().defaultIfEmpty(['http://127.0.0.1/']).join(',')";
-function endpointUrl(cfg: StackConfig): Value {
-  if (cfg.loadBalancer) return join(['http://', attr('lb', 'vip_address'), '/']);
-  return { yaql: { expression: ENDPOINT_LIST_YAQL, data: { addresses: attr('api_asg', 'outputs_list', 'address') } } };
+function endpointUrl(cfg: StackConfig): Record<string, Value> {
+  return cfg.loadBalancer ? { endpoint_url: join(['http://', attr('lb', 'vip_address'), '/']) } : {};
 }
 
 /**
@@ -36,7 +33,9 @@ function endpointUrl(cfg: StackConfig): Value {
 export const ROLLING_UPDATES = { max_batch_size: 1, min_in_service: 1, pause_time: 0 } as const;
 
 export function tiersPart(cfg: StackConfig): Part {
-  const after = hasServicesServer(cfg) ? ['router_interface', 'services_wait'] : ['router_interface'];
+  // Both tiers boot side by side with the services server: they need only its port's address (their URLs), and their
+  // services retry the database and the queue until it answers (the member boot scripts wait up to boot_timeout).
+  const after = ['router_interface'];
   const common = (tier: Tier): Record<string, Value> => ({
     image: param('image'),
     flavor: param(`${tier}_flavor`),
@@ -82,7 +81,7 @@ export function tiersPart(cfg: StackConfig): Part {
         after,
       ),
       worker_group_id: groupId('worker'),
-      worker_asg: asg('worker', { ...common('worker'), endpoint_url: endpointUrl(cfg) }, after),
+      worker_asg: asg('worker', { ...common('worker'), ...endpointUrl(cfg) }, after),
     },
   };
 }
