@@ -30,6 +30,9 @@ export const ENV = {
   host: 'FAAFO_HOST',
 } as const satisfies Partial<Record<keyof ServiceSettings, string>>;
 
+/** `faafo api`/`serve` only: the URL workers reach this API server at (resolveAdvertiseUrl). */
+export const ADVERTISE_ENV = 'FAAFO_ADVERTISE_URL';
+
 /** A bad setting: the CLI prints the message as one line and exits 2. */
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -65,6 +68,42 @@ function databaseUrlSetting(raw: string): string {
   return s;
 }
 
+/**
+ * `--advertise-url` / FAAFO_ADVERTISE_URL of `faafo api` and `faafo serve`: the base URL where workers reach this
+ * API server (http://10.0.0.7/ style), sent as `api_url` in every task it publishes; undefined when not given.
+ * One http(s) URL with a host and no credentials, query or fragment; returned without trailing slashes.
+ */
+export function resolveAdvertiseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = flag !== undefined && flag !== '' ? flag : env[ADVERTISE_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const url = checkApiUrl(raw);
+  if (typeof url !== 'string') {
+    throw new SettingsError(`advertise-url "${redactUrl(raw.trim())}" ${url.problem}; use http://HOST[:PORT][/PATH]`);
+  }
+  return url;
+}
+
+/**
+ * Checks one API base URL (an advertise URL, or a task's api_url on the worker): http or https, a host, no
+ * user:password, query or fragment, no whitespace or comma. Returns it without trailing slashes, or the problem.
+ */
+export function checkApiUrl(raw: string): string | { problem: string } {
+  const s = raw.trim();
+  if (s.length > 2048) return { problem: 'is longer than 2048 characters' };
+  if (/[\s,]/.test(s)) return { problem: 'contains whitespace or a comma' };
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return { problem: 'is not a URL' };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { problem: 'is not an http:// or https:// URL' };
+  if (!u.hostname) return { problem: 'has no host' };
+  if (u.username || u.password) return { problem: 'must not carry a user or password' };
+  if (u.search || u.hash || /[?#]/.test(s)) return { problem: 'must not have a query or fragment' };
+  return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+}
+
 /** Hides a URL's password for messages and logs. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
@@ -91,14 +130,16 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
     throw new SettingsError('generated-by must be 1 to 256 printable ASCII characters');
   }
   // One URL, or (for `faafo worker`) several separated by commas: the worker tries them in turn (issue 10: with no
-  // load balancer it is given every API server, so removing one of them on scale-in does not strand it).
-  const endpointUrl = String(pick('endpointUrl') ?? DEFAULTS.endpointUrl)
+  // load balancer it is given every API server, so removing one of them on scale-in does not strand it). Given but
+  // empty (FAAFO_ENDPOINT_URL= in a stack without load balancer) means none: the worker reports to the API server
+  // each task names (its api_url, from that server's --advertise-url); only an unset one takes the default.
+  const givenEndpoint = flags.endpointUrl ?? env[ENV.endpointUrl];
+  const endpointUrl = String(givenEndpoint ?? DEFAULTS.endpointUrl)
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '')
     .map((u) => urlSetting('endpoint-url', u, /^https?:\/\/[^/\s,]+/i, 'http://HOST:PORT[,http://HOST2:PORT...]').replace(/\/+$/, ''))
     .join(',');
-  if (endpointUrl === '') throw new SettingsError('endpoint-url is empty; use http://HOST:PORT');
   return {
     port: port === undefined ? DEFAULTS.port : intSetting('port', port, 0, 65535),
     host: String(pick('host') ?? DEFAULTS.host),

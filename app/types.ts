@@ -29,7 +29,11 @@ export interface Fractal extends FractalParams {
 }
 
 /** The message on exchange `tasks`, routing key `normal`: the created row without `image` (faafo wire format). */
-export type Task = Fractal;
+export interface Task extends Fractal {
+  /** New, optional: the base URL of the API server that queued the task (its --advertise-url), where the worker
+   *  reports first. Absent when that API has no advertise URL (the message is then exactly the original's). */
+  api_url?: string;
+}
 
 export interface Page<T> {
   total: number;
@@ -109,7 +113,8 @@ export interface ServiceSettings {
   databaseUrl: string;
   queueUrl: string;
   imageUrl: string;
-  /** Where a worker sends results (the API's base URL). */
+  /** Where a worker sends results (the API's base URL, or several separated by commas). Empty when given empty
+   *  (FAAFO_ENDPOINT_URL= or --endpoint-url ''): the worker then relies on the API URL each task names. */
   endpointUrl: string;
   /** Render threads per worker; default: all cores. */
   threads: number;

@@ -27,6 +27,8 @@ export interface ApiContext {
   budget: Budget;
   /** Bounds the backlog of unrendered fractals when budget.maxBacklog is set. */
   backlog?: BacklogGate;
+  /** This API server's address for workers (--advertise-url), sent as each task's `api_url`; none when unset. */
+  advertiseUrl?: string;
 }
 
 export class KeyedMutex {

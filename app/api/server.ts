@@ -36,6 +36,8 @@ export interface BuildApiOptions {
   budget?: Budget;
   /** Serve /metrics only on `app.internal` (a second instance the caller listens on a private port), not here. */
   internalListener?: boolean;
+  /** The base URL where workers reach this API server: every task it publishes carries it as `api_url`. */
+  advertiseUrl?: string;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -97,6 +99,7 @@ export function buildApi(opts: BuildApiOptions): FastifyInstance {
     locks: new KeyedMutex(),
     access: accessCheck(opts.access),
     budget: opts.budget ?? {},
+    ...(opts.advertiseUrl === undefined ? {} : { advertiseUrl: opts.advertiseUrl }),
   };
   if (ctx.budget.maxBacklog !== undefined) {
     ctx.backlog = new BacklogGate(opts.repo, ctx.budget.maxBacklog, ctx.budget.retryAfterS);

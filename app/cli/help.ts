@@ -12,6 +12,8 @@ const SERVICE_FLAGS = `Service settings (flag, environment variable, default):
 
 const API_FLAGS = `  --trust-proxy        FAAFO_TRUST_PROXY      off  (use X-Forwarded-Proto/-Host of a load balancer in Location/Link)
   --startup-timeout S  FAAFO_STARTUP_TIMEOUT  120  (seconds to keep retrying a database not reachable yet; 0: none)
+  --advertise-url URL  FAAFO_ADVERTISE_URL    none  (where workers reach THIS server, e.g. http://10.0.0.7/: sent as
+                                              api_url in every task, so workers report here first)
 
 Who may write and the work budget (all off unless given; secrets are best given in the environment):
   --result-secret S    FAAFO_RESULT_SECRET    results only with X-Faafo-Result-Secret: S (serve makes one up)
@@ -68,13 +70,15 @@ shared queue (--queue-url amqp://...) and database (--database-url postgresql://
 ${SERVICE_FLAGS}
 ${API_FLAGS}
 `,
-  worker: `Usage: faafo worker --queue-url amqp://... [--endpoint-url URL] [--threads N] [--generated-by NAME]
+  worker: `Usage: faafo worker --queue-url amqp://... [--endpoint-url URL[,URL...]] [--threads N] [--generated-by NAME]
 
 Takes one task at a time from the queue (exchange tasks, queue normal), renders it and stores the PNG through
 the API at --endpoint-url (PUT /v1/fractal/<uuid>/image); acknowledges only once the API has stored it.
 SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0. Several API URLs separated by commas: the
 worker uses one and moves on to the next when it cannot be reached or answers 5xx (API servers without a load
-balancer, where any of them may be removed).
+balancer, where any of them may be removed). A task that names the API server that queued it (api_url, from that
+server's --advertise-url) goes there first, then to --endpoint-url, then to APIs earlier tasks named; with such
+tasks no endpoint is needed: FAAFO_ENDPOINT_URL= (empty) means none.
 
 ${SERVICE_FLAGS}
   --endpoint-url URL[,URL...]  FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}

@@ -9,6 +9,7 @@ import { buildApi } from '../api/server.js';
 import { randomBytes } from 'node:crypto';
 import {
   redactUrl,
+  resolveAdvertiseUrl,
   resolveProtection,
   resolveSettings,
   SettingsError,
@@ -50,6 +51,7 @@ export const API_OPTIONS = {
   'max-backlog': { type: 'string' },
   'internal-port': { type: 'string' },
   'internal-host': { type: 'string' },
+  'advertise-url': { type: 'string' },
 } as const satisfies OptionSpec;
 
 export const SERVE_OPTIONS = { ...API_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
@@ -69,6 +71,16 @@ export function settingsFrom(p: Parsed, env: NodeJS.ProcessEnv): ServiceSettings
   };
   try {
     return resolveSettings(flags, env);
+  } catch (e) {
+    if (e instanceof SettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `faafo api`/`serve`: the URL this API server names in its tasks (--advertise-url, FAAFO_ADVERTISE_URL). */
+export function advertiseFrom(p: Parsed, env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return resolveAdvertiseUrl(str(p, 'advertise-url'), env);
   } catch (e) {
     if (e instanceof SettingsError) throw new UsageError(e.message);
     throw e;
@@ -225,6 +237,7 @@ function startApi(
   verbose: boolean,
   trustProxy: boolean,
   g: ProtectionSettings,
+  advertiseUrl: string | undefined,
 ): FastifyInstance {
   // JSON log lines (pino): warnings and errors by default, every request with --verbose/--debug.
   return buildApi({
@@ -236,6 +249,7 @@ function startApi(
     access: g.access,
     budget: g.budget,
     internalListener: g.internalPort !== undefined,
+    advertiseUrl,
   }) as FastifyInstance;
 }
 
@@ -243,14 +257,14 @@ function startApi(
  * The in-process queue dies with the process: tasks still waiting when `faafo serve` stopped (or crashed) are
  * gone, while their rows wait for an image. On start, queue every unrendered row again.
  */
-export async function requeuePending(repo: FractalRepository, queue: TaskQueue): Promise<number> {
+export async function requeuePending(repo: FractalRepository, queue: TaskQueue, apiUrl?: string): Promise<number> {
   let n = 0;
   const pageSize = 500;
   for (let offset = 0; ; offset += pageSize) {
     const page = await repo.list(offset, pageSize);
     for (const row of page.rows) {
       if (row.checksum === null) {
-        await queue.publish(toTask(row));
+        await queue.publish(toTask(row, apiUrl));
         n++;
       }
     }
@@ -264,6 +278,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, SERVE_OPTIONS, 0, 'serve');
   const s = settingsFrom(p, io.env);
   const g = protectionFrom(p, io.env);
+  const advertiseUrl = advertiseFrom(p, io.env);
   // Its own workers carry a result secret made up for this run unless one is given: no one else can upload.
   g.access.resultSecret ??= randomBytes(32).toString('base64url');
   const trustProxy = trustProxyFrom(p, io.env);
@@ -273,12 +288,12 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   let renderer: Renderer | undefined;
   const workers: FractalWorker[] = [];
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g);
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g, advertiseUrl);
     const port = await listen(app, s);
     const internalUrl = await listenInternal(app, s, g);
     const url = localUrl(s.host, port);
     if (s.queueUrl.startsWith('memory:')) {
-      const n = await requeuePending(b.repo, b.queue);
+      const n = await requeuePending(b.repo, b.queue, advertiseUrl);
       if (n > 0) io.stdout(`faafo serve: queued ${n} fractal(s) left unrendered by an earlier run\n`);
     }
     renderer = new Renderer({ threads: s.threads });
@@ -298,6 +313,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       `faafo serve: ${url}/ (API and gallery) with ${s.workers} worker(s) x ${s.threads} thread(s)\n` +
         `  database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)}\n` +
         `  ${accessLine(g)}${internalUrl ? `; metrics on ${internalUrl}/metrics only` : ''}\n` +
+        (advertiseUrl ? `  tasks name ${advertiseUrl} as the API to report to\n` : '') +
         // The next step must reach this server whatever its port: name the endpoint.
         `  try: faafo --endpoint-url ${url} create --tasks 3   (Ctrl-C to stop)\n`,
     );
@@ -317,6 +333,7 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, API_OPTIONS, 0, 'api');
   const s = settingsFrom(p, io.env);
   const g = protectionFrom(p, io.env);
+  const advertiseUrl = advertiseFrom(p, io.env);
   const trustProxy = trustProxyFrom(p, io.env);
   const timeoutS = startupTimeoutFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
@@ -327,13 +344,14 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
   const b = await openBackends(s, io, { repo: true, images: true }, { command: 'api', timeoutS });
   let app: FastifyInstance | undefined;
   try {
-    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g);
+    app = startApi(b, Boolean(p.values.verbose || p.values.debug), trustProxy, g, advertiseUrl);
     const port = await listen(app, s);
     const internalUrl = await listenInternal(app, s, g);
     io.stdout(
       `faafo api: listening on ${localUrl(s.host, port)}/ (database ${redactUrl(s.databaseUrl)}, queue ${redactUrl(s.queueUrl)}, images ${redactUrl(s.imageUrl)})\n`,
     );
     io.stdout(`faafo api: ${accessLine(g)}${internalUrl ? `; metrics on ${internalUrl}/metrics only` : ''}\n`);
+    if (advertiseUrl) io.stdout(`faafo api: tasks name ${advertiseUrl} as the API for workers to report to\n`);
     const sig = await waitForShutdown(io);
     io.stdout(`faafo api: ${sig}, shutting down\n`);
   } finally {
@@ -365,7 +383,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
   try {
     await worker.start();
     io.stdout(
-      `faafo worker ${s.generatedBy} (pid ${process.pid}): queue ${redactUrl(s.queueUrl)}, results to ${s.endpointUrl}, ${s.threads} thread(s) on ${os.availableParallelism()} core(s)\n`,
+      `faafo worker ${s.generatedBy} (pid ${process.pid}): queue ${redactUrl(s.queueUrl)}, results to ${s.endpointUrl ? `the API each task names, else ${s.endpointUrl}` : 'the API each task names (no --endpoint-url)'}, ${s.threads} thread(s) on ${os.availableParallelism()} core(s)\n`,
     );
     const sig = await waitForShutdown(io);
     io.stdout(`faafo worker: ${sig}, finishing the current task\n`);

@@ -3,6 +3,12 @@
 // and acks only once the API has stored it (200) or said the row is gone (404). API down: retry with backoff,
 // then nack so the task goes back to the queue. A redelivered task is rendered again; the API stores it once.
 // With several API URLs (comma-separated endpointUrl) an unreachable or failing API is skipped for the next one.
+// Which API: a task may name the API server that queued it (`api_url`, from that server's --advertise-url); the
+// worker tries it first, then the configured endpoints (from the one last in use), then the API URLs earlier tasks
+// named (most recently named first; one that cannot be reached is forgotten until a task names it again). An API
+// that could not be reached in the last minute goes to the end of that order (tasks queued by an API server that
+// scale-in removed still name it; each would otherwise wait on it first). So a worker needs no endpoint at all
+// when tasks carry api_url (stacks without load balancer, whose API tier scales).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +16,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Consumer, FractalParams, TaskHandle, TaskQueue } from '../types.js';
-import { parseTask, type RenderTask } from './task.js';
+import { parseTask, taskApiUrl, type RenderTask } from './task.js';
 import { fetchFractal, uploadImage } from './upload.js';
 
 /** What the worker needs of the renderer (contract C4's Renderer.render). */
@@ -26,9 +32,10 @@ export interface WorkerOptions {
   renderer: FractalRenderer;
   /**
    * The API's base URL, e.g. http://127.0.0.1:8800, or several separated by commas (every API server when there is
-   * no load balancer): the worker uses one until it cannot be reached or answers 5xx, then the next.
+   * no load balancer): the worker uses one until it cannot be reached or answers 5xx, then the next. Empty or
+   * absent: none; the worker reports to the API each task names (api_url) or one an earlier task named.
    */
-  endpointUrl: string;
+  endpointUrl?: string;
   /** Stored as the fractal's `generated_by`. */
   generatedBy: string;
   /** The API's result secret (X-Faafo-Result-Secret), when it requires one. */
@@ -59,6 +66,16 @@ interface Rendered {
 }
 
 const TMP_PREFIX = 'faafo-worker-';
+/** How many API URLs named by earlier tasks the worker remembers as fallbacks. */
+export const SEEN_API_URLS = 16;
+/** An API that could not be reached is tried last for this long. */
+const DOWN_FOR_MS = 60_000;
+
+/** The API URLs one task is reported to, in order, and the one in use. */
+interface Route {
+  targets: string[];
+  at: number;
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -89,6 +106,18 @@ export async function sweepStaleTmpDirs(dir: string): Promise<number> {
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits ms, or less when the signal aborts (the worker stopping). */
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 export class FractalWorker {
   readonly stats: WorkerStats = { processed: 0, dropped: 0, requeued: 0 };
@@ -99,20 +128,72 @@ export class FractalWorker {
   /** The last result that could not be uploaded: kept so its redelivery does not have to render again. */
   private kept: Rendered | undefined;
   private readonly log: (line: string) => void;
-  /** The API base URLs, and the one in use (the last that answered). */
+  /** The configured API base URLs (maybe none), and the one in use (the last that answered). */
   private readonly endpoints: string[];
   private current = 0;
+  /** API URLs named by earlier tasks, most recently named first (at most SEEN_API_URLS). */
+  private readonly seen: string[] = [];
+  /** When each API URL last could not be reached (cleared when it answers). */
+  private readonly down = new Map<string, number>();
+  /** Wait before handing back a task no API is known for; doubles while that lasts (at most 8 s). */
+  private noApiDelay: number;
+  private readonly stopped = new AbortController();
 
   constructor(private readonly opts: WorkerOptions) {
     this.log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
-    this.endpoints = parseEndpoints(opts.endpointUrl);
+    this.endpoints = parseEndpoints(opts.endpointUrl ?? '');
+    this.noApiDelay = opts.retryDelayMs ?? 500;
   }
 
-  /** Moves on to the next API URL (if there is more than one); returns the one now in use. */
-  private failover(problem: string): string {
-    const from = this.endpoints[this.current];
-    this.current = (this.current + 1) % this.endpoints.length;
-    const to = this.endpoints[this.current];
+  /** The API URLs known in this process: configured ones and those tasks named (for tests and logs). */
+  knownApis(): { configured: string[]; seen: string[] } {
+    return { configured: [...this.endpoints], seen: [...this.seen] };
+  }
+
+  /**
+   * The order one task is reported in: its own api_url, the configured endpoints from the one in use, then the
+   * API URLs earlier tasks named. The task's api_url then becomes the most recently seen.
+   */
+  private routeFor(apiUrl: string | undefined): Route {
+    const targets: string[] = [];
+    const add = (u: string | undefined) => {
+      if (u !== undefined && !targets.includes(u)) targets.push(u);
+    };
+    add(apiUrl);
+    for (let i = 0; i < this.endpoints.length; i++) add(this.endpoints[(this.current + i) % this.endpoints.length]);
+    for (const u of this.seen) add(u);
+    const now = Date.now();
+    for (const [u, t] of this.down) if (now - t > DOWN_FOR_MS) this.down.delete(u);
+    const ordered = [...targets.filter((u) => !this.down.has(u)), ...targets.filter((u) => this.down.has(u))];
+    if (apiUrl !== undefined) {
+      const i = this.seen.indexOf(apiUrl);
+      if (i >= 0) this.seen.splice(i, 1);
+      this.seen.unshift(apiUrl);
+      this.seen.length = Math.min(this.seen.length, SEEN_API_URLS);
+    }
+    return { targets: ordered, at: 0 };
+  }
+
+  /** The API at `url` answered: a configured one stays in use for the tasks that name none. */
+  private answered(url: string): void {
+    this.down.delete(url);
+    const i = this.endpoints.indexOf(url);
+    if (i >= 0) this.current = i;
+  }
+
+  /** The API at `url` cannot be reached: forget it as a fallback (scale-in removed it) until a task names it. */
+  private unreachable(url: string): void {
+    this.down.set(url, Date.now());
+    if (this.down.size > 4 * SEEN_API_URLS) this.down.delete(this.down.keys().next().value as string);
+    const i = this.seen.indexOf(url);
+    if (i >= 0) this.seen.splice(i, 1);
+  }
+
+  /** Moves on to the task's next API URL (if there is more than one); returns the one now in use. */
+  private failover(route: Route, problem: string): string {
+    const from = route.targets[route.at];
+    route.at = (route.at + 1) % route.targets.length;
+    const to = route.targets[route.at];
     if (to !== from) this.log(`API ${from}: ${problem}; switching to ${to}`);
     return to;
   }
@@ -132,6 +213,7 @@ export class FractalWorker {
   /** Stops taking tasks, lets the current one finish (stored and acked, or handed back), cleans up. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.consumer?.stop();
     this.consumer = undefined;
     await this.forgetKept();
@@ -148,7 +230,15 @@ export class FractalWorker {
       return;
     }
     const task = parsed.task;
-    if (h.redelivered && !(this.kept?.uuid === task.uuid) && (await this.alreadySettled(h, task.uuid))) return;
+    const named = taskApiUrl(h.task);
+    if (named.problem) this.log(`task ${task.uuid}: ignoring its ${named.problem}`);
+    const route = this.routeFor(named.url);
+    if (route.targets.length === 0) {
+      await this.handBack(h, task.uuid);
+      return;
+    }
+    this.noApiDelay = this.opts.retryDelayMs ?? 500;
+    if (h.redelivered && !(this.kept?.uuid === task.uuid) && (await this.alreadySettled(h, task.uuid, route))) return;
 
     this.log(`processing task ${task.uuid}`);
     let rendered: Rendered;
@@ -176,23 +266,51 @@ export class FractalWorker {
 
     let keep = false;
     try {
-      keep = await this.uploadAndSettle(h, rendered);
+      keep = await this.uploadAndSettle(h, rendered, route);
     } finally {
       if (keep) this.kept = rendered;
       else await fsp.rm(rendered.file, { force: true });
     }
   }
 
+  /**
+   * A task no API is known for (it names none, no endpoint is configured, no earlier task named one): never
+   * dropped. After a pause (or it would come straight back) it goes to the END of the queue: published again, and
+   * acked only once the broker confirmed that copy. A plain nack would put it back at the head, where this worker
+   * would take it again and again and never see the tasks behind it that name their API. If that publish fails
+   * the task is nacked instead.
+   */
+  private async handBack(h: TaskHandle, uuid: string): Promise<void> {
+    const delay = this.noApiDelay;
+    this.noApiDelay = Math.min(8000, delay * 2);
+    this.log(
+      `task ${uuid}: no API to report to (the task names none, no --endpoint-url/FAAFO_ENDPOINT_URL, no earlier task named one); returning it to the end of the queue in ${(delay / 1000).toFixed(1)} s`,
+    );
+    await pause(delay, this.stopped.signal);
+    this.stats.requeued++;
+    try {
+      await this.opts.queue.publish(h.task);
+    } catch (e) {
+      this.log(`task ${uuid}: could not queue it again (${errText(e)}); returning it to the queue`);
+      await h.nack();
+      return;
+    }
+    await h.ack();
+  }
+
   /** For a redelivered task: true (and acked) when the row is gone or already rendered; on doubt, render. */
-  private async alreadySettled(h: TaskHandle, uuid: string): Promise<boolean> {
+  private async alreadySettled(h: TaskHandle, uuid: string, route: Route): Promise<boolean> {
     try {
       let row: { checksum: string | null } | null | undefined;
-      for (let i = 0; i < this.endpoints.length && row === undefined; i++) {
+      for (let i = 0; i < route.targets.length && row === undefined; i++) {
+        const endpoint = route.targets[route.at];
         try {
-          row = await fetchFractal(this.endpoints[this.current], uuid);
+          row = await fetchFractal(endpoint, uuid);
+          this.answered(endpoint);
         } catch (e) {
-          if (i === this.endpoints.length - 1) throw e;
-          this.failover(`cannot ask it about task ${uuid} (${errText(e)})`);
+          if (!(e instanceof Error && /^GET fractal answered/.test(e.message))) this.unreachable(endpoint);
+          if (i === route.targets.length - 1) throw e;
+          this.failover(route, `cannot ask it about task ${uuid} (${errText(e)})`);
         }
       }
       if (row === undefined) return false;
@@ -228,13 +346,13 @@ export class FractalWorker {
   }
 
   /** Uploads with retries and acks or nacks. Returns true when the file should be kept for a redelivery. */
-  private async uploadAndSettle(h: TaskHandle, r: Rendered): Promise<boolean> {
+  private async uploadAndSettle(h: TaskHandle, r: Rendered, route: Route): Promise<boolean> {
     // Each attempt tries every API URL once (starting with the one in use); the delay comes between attempts.
-    const attempts = Math.max(1, this.opts.attempts ?? 5) * this.endpoints.length;
+    const attempts = Math.max(1, this.opts.attempts ?? 5) * route.targets.length;
     let delay = this.opts.retryDelayMs ?? 500;
     let problem = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const endpoint = this.endpoints[this.current];
+      const endpoint = route.targets[route.at];
       let switchable = false;
       try {
         const res = await uploadImage(endpoint, {
@@ -242,6 +360,7 @@ export class FractalWorker {
           generatedBy: this.opts.generatedBy,
           resultSecret: this.opts.resultSecret,
         });
+        if (res.status < 500) this.answered(endpoint);
         if (res.status >= 200 && res.status < 300) {
           this.log(`task ${r.uuid} processed in ${r.duration.toFixed(6)} seconds`);
           this.stats.processed++;
@@ -268,12 +387,13 @@ export class FractalWorker {
       } catch (e) {
         problem = `cannot reach the API (${errText(e)})`;
         switchable = true;
+        this.unreachable(endpoint);
       }
       if (attempt === attempts || (this.stopping && attempt >= 2)) break;
-      if (switchable && this.endpoints.length > 1) {
-        this.failover(problem);
+      if (switchable && route.targets.length > 1) {
+        this.failover(route, problem);
         // another API server first; wait only once every one of them has failed this round
-        if (attempt % this.endpoints.length !== 0) continue;
+        if (attempt % route.targets.length !== 0) continue;
       }
       this.log(`task ${r.uuid}: ${problem}; retrying in ${(delay / 1000).toFixed(1)} s`);
       await sleep(delay);
@@ -292,14 +412,12 @@ export class FractalWorker {
   }
 }
 
-/** The API base URLs of a (comma-separated) endpointUrl, trailing slashes removed. */
+/** The API base URLs of a (comma-separated) endpointUrl, trailing slashes removed; none for an empty one. */
 export function parseEndpoints(endpointUrl: string): string[] {
-  const list = endpointUrl
+  return endpointUrl
     .split(',')
     .map((u) => u.trim().replace(/\/+$/, ''))
     .filter((u) => u !== '');
-  if (list.length === 0) throw new Error('the worker needs at least one API URL');
-  return list;
 }
 
 /** Creates and starts a worker on the queue. */

@@ -25,6 +25,9 @@ export interface UploadResult {
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
+/** A server that is gone (its address no longer answers) must not hold a task for the whole answer timeout. */
+const CONNECT_TIMEOUT_MS = 10000;
+
 /** Uploads one rendered PNG; resolves with the answer's status (never buffers the image). */
 export function uploadImage(endpointUrl: string, info: UploadInfo, timeoutMs = 120000): Promise<UploadResult> {
   const url = new URL(`${endpointUrl.replace(/\/+$/, '')}/v1/fractal/${encodeURIComponent(info.uuid)}/image`);
@@ -76,6 +79,15 @@ export function uploadImage(endpointUrl: string, info: UploadInfo, timeoutMs = 1
       req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)),
     );
     req.on('error', reject);
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(
+        () => req.destroy(new Error(`cannot connect to ${url.origin} within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
     const file = fs.createReadStream(info.file);
     file.on('error', (e) => req.destroy(e));
     file.pipe(req);
