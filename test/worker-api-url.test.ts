@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { toTask } from '../app/api/publish.js';
+import { resolveAdvertiseUrl, resolveSettings } from '../app/config.js';
 import { buildApi } from '../app/api/server.js';
 import { openRepository } from '../app/db/index.js';
 import { openImageStore } from '../app/images/index.js';
@@ -323,3 +324,67 @@ test(
     }
   },
 );
+
+test('the re-publisher sends api_url too (and nothing extra without --advertise-url)', { timeout: 60000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faafo-api-url-repub-'));
+  const repo = await openRepository(`sqlite:${dir}/db.sqlite`);
+  const images = await openImageStore(`file:${dir}/images`);
+  try {
+    for (const advertiseUrl of ['http://10.0.0.7', undefined]) {
+      const queue = await openQueue(`memory:${randomUUID()}`, { log: () => undefined });
+      const app = buildApi({ repo, queue, images, advertiseUrl, republish: { everyMs: 3_600_000, afterMs: 0 } });
+      await app.ready();
+      try {
+        // As if an API node died between inserting the row and publishing its task.
+        const uuid = randomUUID();
+        await repo.insert({
+          uuid,
+          width: 64,
+          height: 48,
+          iterations: 32,
+          xa: -1,
+          xb: 1,
+          ya: -1,
+          yb: 1,
+          cr: null,
+          ci: null,
+          checksum: null,
+          url: null,
+          duration: null,
+          size: null,
+          generated_by: null,
+        });
+        await until(async () => (await app.republisher!.runOnce()) >= 1 || undefined, 'the row re-published', 10000);
+        const got: Record<string, unknown>[] = [];
+        const consumer = await queue.consume(async (h) => {
+          got.push(h.task as unknown as Record<string, unknown>);
+          await h.ack();
+        });
+        await until(() => got.find((t) => t.uuid === uuid), 'the re-published task', 10000);
+        await consumer.stop();
+        const task = got.find((t) => t.uuid === uuid)!;
+        if (advertiseUrl) assert.equal(task.api_url, advertiseUrl);
+        else assert.deepEqual(Object.keys(task).sort(), ORIGINAL_TASK_KEYS);
+      } finally {
+        await app.close();
+        await queue.close();
+      }
+    }
+  } finally {
+    await images.close();
+    await repo.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('settings: an empty FAAFO_ENDPOINT_URL means no endpoint, an unset one the default; the advertise URL', () => {
+  assert.equal(resolveSettings({}, { FAAFO_ENDPOINT_URL: '' }).endpointUrl, '');
+  assert.equal(resolveSettings({ endpointUrl: '' }, { FAAFO_ENDPOINT_URL: 'http://api:80' }).endpointUrl, '');
+  assert.equal(resolveSettings({}, {}).endpointUrl, 'http://127.0.0.1:8800');
+  assert.equal(resolveAdvertiseUrl(undefined, {}), undefined);
+  assert.equal(resolveAdvertiseUrl(undefined, { FAAFO_ADVERTISE_URL: ' http://10.0.0.7/ ' }), 'http://10.0.0.7');
+  assert.equal(
+    resolveAdvertiseUrl('https://API.example:8443/faafo/', { FAAFO_ADVERTISE_URL: 'http://x' }),
+    'https://api.example:8443/faafo',
+  );
+});
