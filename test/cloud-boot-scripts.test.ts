@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -153,6 +155,32 @@ test("boot: a server whose Node.js is not the bundle's major (and no node_tarbal
     /^faafo boot: the app bundle needs Node\.js 22, this image has 20: use an image whose nodejs package is that major \(Debian 13: 20\), set node_tarball_url, or bundle with that Node\.js$/m,
   );
   assert.doesNotMatch(r.out, /NODE=/);
+});
+
+test('boot: a member waits for its service as long as the boot timeout allows, and fails with its reason after it', { timeout: 120_000 }, async () => {
+  // a /healthz that answers 503 three times before 200, as an API server does while the services server still boots
+  let hits = 0;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.statusCode = hits > 3 ? 200 : 503;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const wait = render('wait-http', { command: 'api', port, untilBootTimeout: true });
+  assert.match(wait, /__BOOT_TIMEOUT__/);
+  const notify = 'notify() { echo "notify $1 $2"; }\n';
+  // boot_timeout counts from the server's creation (about this kernel's boot): one well beyond the uptime
+  const uptime = Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]));
+  const ok = await bash(STRICT + notify + wait.replace('__BOOT_TIMEOUT__', String(uptime + 30 + 900)));
+  await new Promise((resolve) => server.close(resolve));
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /^notify SUCCESS faafo api answers \/healthz$/m);
+  assert.equal(hits, 4, 'it kept asking until the service answered');
+  // a boot timeout already spent (the wait condition is about to time out): a last short wait, then the reason
+  const late = await bash(STRICT + notify + wait.replace('__BOOT_TIMEOUT__', '0'));
+  assert.equal(late.code, 1, late.out);
+  assert.equal(late.out, `faafo boot: faafo api did not answer /healthz within 10 s (journalctl -u faafo-api)\n`);
 });
 
 test("boot: a failed step fails the real Heat wait condition, and the stack's reason carries the step's own output", async () => {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { load } from 'js-yaml';
 import { memberReplacements } from '../src/stack/destructive.js';
+import { resolveConfig } from '../src/config/index.js';
+import { synthesize } from '../src/templates/index.js';
 import type { Tpl } from '../src/stack/tpl.js';
 import { connect } from '../src/openstack/index.js';
 import { runCli } from './helpers/lifecycle-cli.js';
@@ -67,6 +69,23 @@ for (const c of cases) {
       assert.equal(got[i].rolling, w.rolling);
       assert.match(got[i].detail, w.re);
     }
+  });
+}
+
+// The generated tiers: the workers never read the API group (no API server list, each task names its API server), so
+// a change of the API tier alone - even one that changes the API group itself - names the API members only.
+for (const lb of [true, false]) {
+  test(`diff names member updates, generated tiers (${lb ? 'load balancer' : '--no-lb'}): an API-only change leaves the workers out`, async () => {
+    const s = synthesize(await resolveConfig({ flags: { lb }, cwd: path.join(import.meta.dirname) }));
+    const main = tpl(s.files[s.main]);
+    const files = { old: s.childFiles, new: s.childFiles, registry: (s.environment as { resource_registry: Record<string, unknown> }).resource_registry };
+    const sizes = new Map([['api_asg', 2], ['worker_asg', 3]]);
+    const apiOnly = memberReplacements({ oldT: main, newT: main, changedParams: new Set(['anonymous_writes']), changed: new Set(['api_asg']) }, files, sizes);
+    assert.deepEqual(apiOnly.map((m) => m.group), ['api_asg'], JSON.stringify(apiOnly));
+    assert.match(apiOnly[0].detail, /one batch at a time .*: member properties anonymous_writes change\(s\)$/);
+    // a change both tiers read still names both
+    const both = memberReplacements({ oldT: main, newT: main, changedParams: new Set(['app_sha256']), changed: new Set(['api_asg', 'worker_asg']) }, files, sizes);
+    assert.deepEqual(both.map((m) => m.group).sort(), ['api_asg', 'worker_asg']);
   });
 }
 

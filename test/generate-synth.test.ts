@@ -236,6 +236,13 @@ test('members: the API advertises its own port address to the workers; both wait
     assert.match(apiUd.template, /^FAAFO_STARTUP_TIMEOUT=__BOOT_TIMEOUT__$/m);
     assert.match(workerUd.template, /^FAAFO_ENDPOINT_URL=__ENDPOINT_URL__$/m);
     assert.deepEqual(worker.parameters.endpoint_url.default, '', 'no endpoint with --no-lb: the tasks name their API server');
+    for (const m of [api, worker]) {
+      // boot_id changes with boot_timeout too (it is in the user data); list_join takes strings only, so the number
+      // parameter goes in through str_replace (a bare get_param of it fails the member's creation on Heat)
+      const salt = m.resources.boot_id.properties.salt.digest[1].list_join[1] as Obj[];
+      assert.ok(salt.some((x) => JSON.stringify(x) === '{"str_replace":{"template":"VALUE","params":{"VALUE":{"get_param":"boot_timeout"}}}}'));
+      for (const x of salt) if (x?.get_param) assert.notEqual(m.parameters[x.get_param].type, 'number', x.get_param);
+    }
     for (const ud of [apiUd, workerUd]) {
       assert.deepEqual(ud.params.__BOOT_TIMEOUT__, { get_param: 'boot_timeout' });
       assert.match(ud.template, /^READY_S=\$\(\( __BOOT_TIMEOUT__ - \$\(cut -d\. -f1 \/proc\/uptime\) - 30 \)\)$/m);

@@ -2,8 +2,10 @@
 // (never replaced: Heat's OS::Heat::None ignores every update), the test plays their boots (test/helpers/
 // play-servers.ts). The members' Neutron ports are a small provider template whose address is the port's own stack id,
 // so each API member has a distinct address the way a real port would (OS::Heat::None would make every address null).
-//  - item 5: the worker is given every API server's address; scale the API tier in (Heat removes the oldest, the
-//    address the guide's wiring gave the worker) and the worker's configured list still names a living API server;
+//  - the tiers boot side by side: before the services server has signalled, members of both groups are already
+//    waiting for their own boots (the groups depend on the network only, not on the services server or each other);
+//  - item 5: workers are given no API server list (each task names the API server that queued it, its advertised
+//    URL), so scaling the API tier in and out and an update of the API tier alone leave the workers untouched;
 //  - item 6: an update that changes the API members' user data (a new bundle checksum) re-arms their wait
 //    conditions; their new boots never signal, so the update fails after boot_timeout instead of completing, and the
 //    rolling update (one member at a time) leaves the second API member untouched. (Re-armed waits of members whose
@@ -93,7 +95,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('--no-lb: workers keep a living upload target after an API scale-in; member updates roll one at a time and wait for health', { timeout: 2_400_000 }, async () => {
+test('--no-lb: the tiers boot side by side; API changes leave the workers alone; member updates roll one at a time and wait for health', { timeout: 2_400_000 }, async () => {
   const input = await chainInput([
     '--no-lb', '--min-api', '1', '--desired-api', '2', '--max-api', '3', '--min-workers', '1', '--max-workers', '3',
     '--cooldown', '0', '--boot-timeout', String(BOOT_TIMEOUT),
@@ -106,21 +108,38 @@ test('--no-lb: workers keep a living upload target after an API scale-in; member
   for (const f of Object.keys(input.files)) input.files[f] = input.files[f].replace(/type: OS::Neutron::Port\b/g, 'type: Faafo::Test::Port');
   env.resource_registry['OS::Aodh::*'] = 'OS::Heat::None';
   await heat.createStack({ name: NAME, ...input, files: { ...input.files, 'fake-port.yaml': FAKE_PORT }, timeoutMins: 20, disableRollback: true });
+
+  // ---- side by side: nothing signalled yet (the services server has not booted: services_wait is not complete),
+  // and both tiers' members already wait for their own boots
+  let seen = '';
+  const booting = await until('members of both tiers waiting for their boots', async () => {
+    const s = (await heat.find(NAME))!;
+    const services = (await heat.resource(s, 'services_wait')).resource_status;
+    const waiting = async (group: string) => {
+      const ms = await members(s, group).catch(() => []);
+      const st = await Promise.all(ms.map(async (m) => (await heat.resource(m.id, 'boot_signals').catch(() => undefined))?.resource_status));
+      return st.filter((x) => x === 'CREATE_IN_PROGRESS').length;
+    };
+    const [api, worker] = [await waiting('api_asg'), await waiting('worker_asg')];
+    seen = `services_wait ${services}, API members booting ${api}, workers booting ${worker}`;
+    return api >= 1 && worker >= 1 ? { api, worker, services } : undefined;
+  }, 50).catch((e: Error) => assert.fail(`${e.message} (last: ${seen})`));
+  assert.match(booting.services, /^(INIT_COMPLETE|CREATE_IN_PROGRESS)$/, 'the services server has not signalled yet');
+  assert.equal(signalled.size, 0);
+
   let stack = await settled();
   assert.equal(stack.stack_status, 'CREATE_COMPLETE', await failures(stack));
 
-  // ---- item 5: the worker's upload targets vs the API servers, before and after a scale-in
+  // ---- item 5: the worker is given no API server; API scale-in, scale-out and an API-only update leave it alone
   const apis = await members(stack, 'api_asg');
   assert.equal(apis.length, 2);
   const addressOf = async (m: { id: string }) => String((await heat.outputs(m.id)).address);
   const apiAddresses = await Promise.all(apis.map(addressOf));
+  assert.equal(new Set(apiAddresses).size, 2, 'each API member has its own address (advertised to the workers in its tasks)');
   const [worker] = await members(stack, 'worker_asg');
-  const targets = (await memberParam(worker.id, 'endpoint_url')).split(',');
-  assert.deepEqual(
-    [...targets].sort(),
-    apiAddresses.map((a) => `http://${a}/`).sort(),
-    'the worker is given every API server',
-  );
+  assert.equal(await memberParam(worker.id, 'endpoint_url'), '', 'no endpoint list: the tasks name their API server');
+  const workerBootId = async () => String((await heat.resource(worker.id, 'boot_id')).attributes?.value);
+  const workerBoot = await workerBootId();
 
   await heat.signal(stack, 'api_scale_down');
   await until('the API tier to shrink to 1', async () => {
@@ -128,22 +147,18 @@ test('--no-lb: workers keep a living upload target after an API scale-in; member
     return (await groupSize(heat, s, 'api_asg')) === 1 ? true : undefined;
   });
   stack = (await heat.find(NAME))!;
-  const living = await Promise.all((await members(stack, 'api_asg')).map(addressOf));
-  assert.equal(living.length, 1);
-  // The list is newest first: its last entry is the first of the group's outputs_list, Heat's oldest member, the one
-  // address the guide's wiring (and this project's until issue 10) gave the worker - and the one Heat removed.
-  const removed = apiAddresses.filter((a) => !living.includes(a));
-  assert.deepEqual(removed.map((a) => `http://${a}/`), [targets[targets.length - 1]], 'Heat removed the oldest API server, the old wiring\'s only target');
-  const stillConfigured = (await memberParam(worker.id, 'endpoint_url')).split(',');
-  assert.ok(
-    stillConfigured.some((u) => living.some((a) => u === `http://${a}/`)),
-    `the worker's targets ${stillConfigured.join(' ')} name a living API server (${living.join(' ')})`,
-  );
+  assert.equal((await members(stack, 'api_asg')).length, 1);
 
-  // ---- item 6: a new bundle checksum changes every member's user data; grow the API tier back to 2 first
+  // an update of the API tier alone (it grows back to 2): the workers' user data does not change with it
   await heat.updateStack(stack, { existing: true, parameters: { api_desired_capacity: 2 } });
   stack = await settled();
   assert.equal(stack.stack_status, 'UPDATE_COMPLETE', await failures(stack));
+  const workersAfter = await members(stack, 'worker_asg');
+  assert.deepEqual(workersAfter.map((m) => m.id), [worker.id], 'the same worker member');
+  assert.equal(await workerBootId(), workerBoot, 'its boot id (so its user data) did not change: no replacement');
+  assert.equal(await memberParam(worker.id, 'endpoint_url'), '');
+
+  // ---- item 6: a new bundle checksum changes every member's user data
   const apisBefore = await members(stack, 'api_asg');
   assert.equal(apisBefore.length, 2);
   const bootIds = async (ms: { id: string }[]) =>
@@ -152,8 +167,7 @@ test('--no-lb: workers keep a living upload target after an API scale-in; member
 
   // One update that changes the API members' user data for the first time (their boot_signals heard one boot): the
   // new boots never signal. A wait re-arms from the signals its boot_signals heard, an attribute Heat keeps from when
-  // boot_signals completed, so only a member's first change is reliably waited for (docs/lifecycle.md, known limits;
-  // the workers' user data already changed once here, with the API list).
+  // boot_signals completed, so only a member's first change is reliably waited for (docs/lifecycle.md, known limits).
   for (const m of apisBefore) dead.add(m.id);
   const t0 = Date.now();
   await heat.updateStack(stack, { existing: true, parameters: { app_sha256: SHA('b') } });

@@ -68,10 +68,15 @@ export const REARM_COUNT_YAQL =
  * stored in clear) of the boot script's hash, the image and key pair (they replace or rebuild the server) and every
  * placeholder value except the wait condition's URL.
  */
-function bootId(script: string, placeholders: Record<string, Value>): Resource {
+function bootId(script: string, placeholders: Record<string, Value>, parameters: Record<string, Parameter>): Resource {
+  // list_join joins strings only: a number parameter (boot_timeout) goes in through str_replace, which takes numbers
+  const asString = (v: Value): Value => {
+    const name = (v as { get_param?: unknown } | null)?.get_param;
+    return typeof name === 'string' && parameters[name]?.type === 'number' ? { str_replace: { template: 'VALUE', params: { VALUE: v } } } : v;
+  };
   const inputs = Object.entries(placeholders)
     .filter(([k]) => k !== '__WC_NOTIFY__' && k !== '__BOOT_ID__' && script.includes(k))
-    .map(([, v]) => v);
+    .map(([, v]) => asString(v));
   const scriptHash = createHash('sha256').update(script).digest('hex').slice(0, 16);
   return {
     type: 'OS::Heat::RandomString',
@@ -178,7 +183,7 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
           security_groups: [param('security_group')],
         },
       },
-      boot_id: bootId(script, placeholders),
+      boot_id: bootId(script, placeholders, parameters),
       wait_handle: { type: 'OS::Heat::WaitConditionHandle' },
       server: {
         type: 'OS::Nova::Server',
