@@ -5,10 +5,9 @@ import { UsageError } from '../lib/errors.js';
 import { parseMix, parseSize } from '../load/mix.js';
 import { runLoad, type LoadResult } from '../load/run.js';
 import { formatRow, formatSummary, formatEvent } from '../load/report.js';
-import { localWatcher, stackWatcher, type TierWatcher } from '../load/watch.js';
-import { findLocalRun } from '../local/state.js';
-import { assertAnswered, checkTarget } from '../load/target.js';
-import { autoRateController, findTaskRate, type AutoRate } from '../load/auto-rate.js';
+import { assertAnswered, assertAuthorized } from '../load/target.js';
+import { resolveTarget } from '../load/resolve.js';
+import { autoRateController, findTaskRate, startingWorkers, type AutoRate } from '../load/auto-rate.js';
 
 export default class Load extends BaseCommand {
   static override summary = 'Put load on a faafo app: fractal tasks or API requests at an arrival rate, and watch it scale.';
@@ -16,13 +15,14 @@ export default class Load extends BaseCommand {
   'Sends load at an app URL (--url, a running `faafo-stack local up` in this folder, or --watch-stack\'s load balancer output), open model: requests start on schedule whatever the answers.',
   '--mode tasks creates fractal tasks like `faafo create` and follows each until rendered (backlog, completion times), with Node\'s fetch. --rate auto finds the rate that makes the workers scale here: twice what they render (probed here, then raised while the load runs if the workers report faster renders).',
   '--mode api sends a list/get/create mix. At a fixed --rate: an open-model sender of its own (node:http; requests start on schedule, at most --connections in flight). Only --rate max uses autocannon (closed loop over --connections, as fast as answered).',
+  'With --watch-stack and no --api-key, creates carry the stack\'s own API key (read from the stack like `outputs --show-secrets`, never printed) when the load goes to its app_url; a 401 stops the run with one line saying which key the API wants.',
   'A target that does not answer at all is an error (exit 1, one line naming the URL and the cause). Writes timeline.csv, timeline.json and chart.svg to --out.',
 ].join('\n\n');
   static override examples = [
     '<%= config.bin %> load --mode tasks --rate auto --duration 40 --size 3000x3000@512 --settle 300',
     '<%= config.bin %> load --mode tasks --rate 2 --duration 60 --size 512x512',
     '<%= config.bin %> load --mode api --url http://127.0.0.1:8800 --rate 200 --duration 30 --mix list=70,get=25,create=5',
-    '<%= config.bin %> load --mode tasks --watch-stack faafo --rate 1 --duration 300 --out load-out',
+    '<%= config.bin %> load --mode tasks --watch-stack faafo --rate 1 --duration 300 --out load-out   # the stack\'s app_url and API key',
   ];
   static override flags = {
     url: Flags.string({ description: 'app URL (default: the local run in this folder, else the stack output)' }),
@@ -30,7 +30,7 @@ export default class Load extends BaseCommand {
     'api-key': Flags.string({
       env: 'FAAFO_API_KEY',
       description:
-        "the app's API key for creates when its writes are protected (env FAAFO_API_KEY; a generated stack's: create's apiKey, or outputs --show-secrets)",
+        "the app's API key for creates when its writes are protected (env FAAFO_API_KEY); default with --watch-stack: the stack's own key, read from the stack (never printed)",
     }),
     rate: Flags.string({
       default: '1',
@@ -65,28 +65,20 @@ export default class Load extends BaseCommand {
     }
     const mix = parseMix(flags.mix);
     const size = parseSize(flags.size ?? (mode === 'api' ? '64x64@128' : undefined));
-    let url = flags.url;
-    let watcher: TierWatcher | undefined;
-    const local = await findLocalRun(process.cwd());
-    if (flags['watch-stack']) {
-      watcher = await stackWatcher(flags['watch-stack'], { cloud: flags['os-cloud'], region: flags['os-region-name'] });
-    } else if (local && (flags['watch-local'] || !url)) {
-      watcher = localWatcher(local.controlUrl);
-    } else if (flags['watch-local']) {
-      throw new UsageError('--watch-local: no `faafo-stack local up` is running in this folder', 'start one with faafo-stack local up');
-    }
-    url ??= watcher?.appUrl ?? local?.appUrl;
-    if (!url) throw new UsageError('no target: give --url', 'or run `faafo-stack local up` in this folder first, or --watch-stack a stack with an app_url output');
-    try {
-      new URL(url);
-    } catch {
-      throw new UsageError(`bad --url "${url}"`, 'e.g. --url http://127.0.0.1:8800');
-    }
-    await checkTarget(url, flags.timeout);
+    const target = await resolveTarget({
+      url: flags.url,
+      watchStack: flags['watch-stack'],
+      watchLocal: flags['watch-local'],
+      apiKey: flags['api-key'] || undefined,
+      cloud: flags['os-cloud'],
+      region: flags['os-region-name'],
+      cwd: process.cwd(),
+      timeoutS: flags.timeout,
+    });
+    const { url, watcher } = target;
     let autoRate: AutoRate | undefined;
     if (auto) {
-      const workers = watcher ? await watcher.read().then((s) => s.tiers.workers ?? 1, () => 1) : 1;
-      autoRate = await findTaskRate({ size, workers });
+      autoRate = await findTaskRate({ size, workers: await startingWorkers(watcher) });
       rate = autoRate.rate;
       if (!this.jsonEnabled()) {
         this.log(
@@ -101,7 +93,8 @@ export default class Load extends BaseCommand {
     process.once('SIGINT', onSig);
     const result = await runLoad({
       url,
-      apiKey: flags['api-key'] || undefined,
+      apiKey: target.apiKey,
+      apiKeyFrom: target.apiKeyFrom,
       mode,
       rate,
       durationS: flags.duration,
@@ -137,6 +130,7 @@ export default class Load extends BaseCommand {
     process.off('SIGINT', onSig);
     if (tty) process.stdout.write('\n');
     if (!ac.signal.aborted) assertAnswered(url, result.requests.responses, result.requests.errorsByKind, flags.timeout);
+    assertAuthorized(url, result.requests.errorsByKind, target.apiKeyFrom);
     this.emit(formatSummary(result));
     return autoRate ? { ...result, autoRate } : result;
   }

@@ -10,13 +10,17 @@ import autocannon from 'autocannon';
 import { authHeader, mixSequence, taskBody, type Mix, type RequestKind, type TaskSize } from './mix.js';
 import { FaafoError } from '../lib/errors.js';
 import { ErrorCounts, errorKind } from './stats.js';
-import { describeCause } from './target.js';
+import { describeCause, unauthorizedError } from './target.js';
 import type { Timeline } from './timeline.js';
 
 export interface ApiLoadOptions {
   url: string;
   /** Sent as Authorization: Bearer KEY with each create. */
   apiKey?: string;
+  /** Where apiKey came from (`--api-key`, `stack NAME`), for the 401 message; never the key. */
+  apiKeyFrom?: string;
+  /** Called on each 401 answer (the creates need a key, or another one). */
+  onUnauthorized?: () => void;
   /** Requests per second, or 'max' (closed loop, autocannon). */
   rate: number | 'max';
   durationS: number;
@@ -39,16 +43,16 @@ export interface ApiLoadOutcome {
 }
 
 /** Uuids to GET: existing rows first, one small fractal created when there are none. */
-async function seedUuids(base: string, size: TaskSize, apiKey?: string): Promise<string[]> {
+async function seedUuids(o: ApiLoadOptions): Promise<string[]> {
   try {
-    return await seedUuidsOnce(base, size, apiKey);
+    return await seedUuidsOnce(o.url, o.size, o.apiKey, o.apiKeyFrom);
   } catch (err) {
     if (err instanceof FaafoError) throw err;
-    throw new FaafoError(`no answer from ${base} to the first requests: ${describeCause(errorKind(err), 10)}`);
+    throw new FaafoError(`no answer from ${o.url} to the first requests: ${describeCause(errorKind(err), 10)}`);
   }
 }
 
-async function seedUuidsOnce(base: string, size: TaskSize, apiKey?: string): Promise<string[]> {
+async function seedUuidsOnce(base: string, size: TaskSize, apiKey?: string, apiKeyFrom?: string): Promise<string[]> {
   const res = await fetch(new URL('/v1/fractal?results_per_page=100', base), { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new FaafoError(`${base}: GET /v1/fractal answered ${res.status}`, { hint: 'is it a faafo app?' });
   const body = (await res.json()) as { objects?: { uuid: string }[] };
@@ -61,6 +65,7 @@ async function seedUuidsOnce(base: string, size: TaskSize, apiKey?: string): Pro
     body: JSON.stringify(task),
     signal: AbortSignal.timeout(10_000),
   });
+  if (c.status === 401) throw unauthorizedError(base, apiKeyFrom);
   if (c.status !== 201 && c.status !== 200) throw new FaafoError(`${base}: POST /v1/fractal answered ${c.status}`, { hint: 'is it a faafo app?' });
   return [task.uuid as string];
 }
@@ -99,7 +104,7 @@ function requestFactory(o: ApiLoadOptions, known: string[], out: ApiLoadOutcome)
 }
 
 export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSignal: AbortSignal): Promise<ApiLoadOutcome> {
-  const known = o.mix.get > 0 ? await seedUuids(o.url, o.size, o.apiKey) : [];
+  const known = o.mix.get > 0 ? await seedUuids(o) : [];
   const out: ApiLoadOutcome = {
     sent: 0,
     responses: 0,
@@ -117,6 +122,7 @@ export async function runApiLoad(o: ApiLoadOptions, timeline: Timeline, stopSign
     if (status >= 400) {
       out.errors.add(`http_${status}`);
       timeline.noteError();
+      if (status === 401) o.onUnauthorized?.();
     }
   };
   const onError = (kind: string) => {

@@ -17,6 +17,7 @@ import { Writable } from 'node:stream';
 import { Renderer } from '../../app/render/index.js';
 import type { FractalParams } from '../../app/types.js';
 import { taskBody, type TaskSize } from './mix.js';
+import type { TierWatcher } from './watch.js';
 
 export const PROBE_RENDERS = 3;
 /** Offered rate / what the current workers render. */
@@ -75,6 +76,12 @@ export async function probeRenderSeconds(size: TaskSize, n = PROBE_RENDERS): Pro
 
 /** The rate that is OVERLOAD times what `workers` render at `renderS` seconds a task. */
 export const overloadRate = (workers: number, renderS: number) => round2((OVERLOAD * Math.max(1, workers)) / Math.max(0.001, renderS));
+
+/** The worker tier's size as the run starts: what the first offer is for (1 when nothing is watched or it fails). */
+export async function startingWorkers(watcher: TierWatcher | undefined): Promise<number> {
+  if (!watcher) return 1;
+  return watcher.read().then((s) => s.tiers.workers ?? 1, () => 1);
+}
 
 export async function findTaskRate(o: { size: TaskSize; workers: number }): Promise<AutoRate> {
   const renderS = Math.max(0.001, await probeRenderSeconds(o.size));

@@ -24,6 +24,7 @@ export function formatSummary(r: LoadResult): string {
     `latency ms: p50 ${ms(L.p50)} p90 ${ms(L.p90)} p99 ${ms(L.p99)} max ${ms(L.max)}`,
     `errors: ${r.requests.errors}${r.requests.errors ? ' (' + Object.entries(r.requests.errorsByKind).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}`,
   ];
+  if (r.apiKeyFrom) lines.push(`creates carried the API key from ${r.apiKeyFrom}`);
   if (r.tasks) {
     const c = r.tasks.completionS;
     lines.push(

@@ -1,6 +1,6 @@
 // One load run: drives the chosen mode, closes a timeline interval every --interval seconds (sampling the tier
 // watcher), keeps watching after the load while tiers settle, then summarizes and writes timeline.csv,
-// timeline.json and chart.svg to the output folder.
+// timeline.json and chart.svg to the output folder. The first 401 stops the run (every later create would get one).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runApiLoad } from './api-mode.js';
@@ -15,6 +15,8 @@ export interface LoadOptions {
   url: string;
   /** The app's API key for creates (Authorization: Bearer KEY) when its writes are protected (issue 15). */
   apiKey?: string;
+  /** Where apiKey came from (`--api-key`, `stack NAME`): in the result and the 401 message; never the key. */
+  apiKeyFrom?: string;
   mode: 'api' | 'tasks';
   /** Requests (api) or tasks (tasks) per second; 'max' (api mode only): closed loop, as fast as answered. */
   rate: number | 'max';
@@ -52,6 +54,8 @@ export interface LoadResult {
   loadS: number;
   totalS: number;
   rate: number | 'max';
+  /** Where the creates' API key came from (`--api-key`, `stack NAME`), when one was sent; never the key. */
+  apiKeyFrom?: string;
   requests: { sent: number; responses: number; errors: number; throughputPerS: number; errorsByKind: Record<string, number> };
   latencyMs: LatencySummary;
   tasks?: {
@@ -73,91 +77,125 @@ export interface LoadResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What one run shares between its phases: the timeline, the stop switch, the backlog and what the watcher saw. */
+interface RunState {
+  startMs: number;
+  timeline: Timeline;
+  /** Stops everything: the caller's signal (Ctrl-C), or the first 401 (the creates need a key). */
+  stop: AbortController;
+  backlog: { value: number | null };
+  watch: { errors: number; lastAlarms?: Record<string, string>; startTiers?: Record<string, number> };
+  /** Reads the tiers once (when watched) and reports the scaling events seen since the last read. */
+  sample(): Promise<void>;
+}
+
+/** The outcome of the mode that ran, and when its load phase ended. */
+interface ModeOutcome {
+  api?: Awaited<ReturnType<typeof runApiLoad>>;
+  tasks?: Awaited<ReturnType<typeof runTasksLoad>>;
+  loadEndMs: number;
+}
+
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const run = startRun(o);
+  await run.sample();
+  const outcome = await drive(o, run);
+  const endMs = Date.now();
+  // Final partial interval, so nothing recorded is dropped (ticked outside o.onRow?.(): ?.() skips its arguments).
+  const lastRow = run.timeline.tick(endMs, run.backlog.value);
+  o.onRow?.(lastRow);
+  await run.sample();
+  const result = summary(o, run, outcome, endMs);
+  if (o.outDir) result.files = await writeOutputs(o.outDir, result, run.timeline);
+  return result;
+}
+
+function startRun(o: LoadOptions): RunState {
   const startMs = Date.now();
   const timeline = new Timeline(startMs);
   const stop = new AbortController();
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const backlog = { value: null as number | null };
-  let watchErrors = 0;
-  let lastAlarms: Record<string, string> | undefined;
-  let startTiers: Record<string, number> | undefined;
+  const watch: RunState['watch'] = { errors: 0 };
   let seenEvents = 0;
-
   const sample = async () => {
     if (!o.watcher) return;
     try {
       const snap = await o.watcher.read();
-      startTiers ??= snap.tiers;
-      lastAlarms = snap.alarms;
+      watch.startTiers ??= snap.tiers;
+      watch.lastAlarms = snap.alarms;
       timeline.noteTiers(Date.now(), snap.tiers);
       for (; seenEvents < timeline.events.length; seenEvents++) o.onEvent?.(timeline.events[seenEvents]!);
     } catch {
-      watchErrors++;
+      watch.errors++;
     }
   };
-  await sample();
+  return { startMs, timeline, stop, backlog: { value: null }, watch, sample };
+}
 
-  // Interval clock: sample the tiers, then close the interval.
+/** The interval clock runs through the mode and the settle: each --interval it samples the tiers and closes a row. */
+async function drive(o: LoadOptions, run: RunState): Promise<ModeOutcome> {
   let ticking = true;
   const clock = (async () => {
-    let next = startMs + o.intervalS * 1000;
+    let next = run.startMs + o.intervalS * 1000;
     while (ticking) {
       await sleep(Math.max(0, next - Date.now()));
       if (!ticking) break;
-      await sample();
-      const row = timeline.tick(Date.now(), backlog.value); // outside o.onRow?.(): ?.() skips its arguments
+      await run.sample();
+      const row = run.timeline.tick(Date.now(), run.backlog.value); // outside o.onRow?.(): ?.() skips its arguments
       o.onRow?.(row);
       next += o.intervalS * 1000;
       if (next < Date.now()) next = Date.now() + o.intervalS * 1000;
     }
   })();
-
-  let loadEndMs = startMs;
-  let api: Awaited<ReturnType<typeof runApiLoad>> | undefined;
-  let tasks: Awaited<ReturnType<typeof runTasksLoad>> | undefined;
   try {
-    const sendSignal = o.endLoad ? AbortSignal.any([stop.signal, o.endLoad]) : stop.signal;
-    if (o.mode === 'api') {
-      api = await runApiLoad({ ...o }, timeline, sendSignal);
-      loadEndMs = api.sendEndMs;
-    } else {
-      // The send phase ends at durationS or maxRequests; draining is part of the same call.
-      if (o.rate === 'max') throw new Error('--rate max is for --mode api; give tasks per second');
-      const t = runTasksLoad({ ...o, rate: o.rate, pollS: Math.min(1, o.intervalS), endSend: o.endLoad }, timeline, stop.signal, backlog);
-      tasks = await t;
-      loadEndMs = tasks.sendEndMs;
-    }
-    // Settle: keep the clock running until every watched tier is back at its starting size (or settleS).
-    if (o.watcher && o.settleS > 0) {
-      const until = Date.now() + o.settleS * 1000;
-      const settled = () => {
-        const last = timeline.rows.at(-1)?.tiers ?? {};
-        return Object.entries(startTiers ?? {}).every(([k, v]) => last[k] === v);
-      };
-      await sleep(o.intervalS * 1000 * 1.5);
-      while (Date.now() < until && !settled() && !stop.signal.aborted) await sleep(250);
-    }
+    const outcome = await runMode(o, run);
+    await settle(o, run);
+    return outcome;
   } finally {
     ticking = false;
     await clock;
   }
-  const endMs = Date.now();
-  // Final partial interval, so nothing recorded is dropped.
-  const lastRow = timeline.tick(endMs, backlog.value);
-  o.onRow?.(lastRow);
-  await sample();
+}
 
-  const latencies = api?.latencies ?? tasks?.latencies ?? [];
+async function runMode(o: LoadOptions, run: RunState): Promise<ModeOutcome> {
+  const { stop, timeline } = run;
+  const sendSignal = o.endLoad ? AbortSignal.any([stop.signal, o.endLoad]) : stop.signal;
+  // A 401 answers every later create the same way: stop at the first (the caller reports it in one line).
+  const onUnauthorized = () => stop.abort();
+  if (o.mode === 'api') {
+    const api = await runApiLoad({ ...o, onUnauthorized }, timeline, sendSignal);
+    return { api, loadEndMs: api.sendEndMs };
+  }
+  // The send phase ends at durationS or maxRequests; draining is part of the same call.
+  if (o.rate === 'max') throw new Error('--rate max is for --mode api; give tasks per second');
+  const opts = { ...o, rate: o.rate, pollS: Math.min(1, o.intervalS), endSend: o.endLoad, onUnauthorized };
+  const tasks = await runTasksLoad(opts, timeline, stop.signal, run.backlog);
+  return { tasks, loadEndMs: tasks.sendEndMs };
+}
+
+/** Keeps the clock running until every watched tier is back at its starting size (or settleS). */
+async function settle(o: LoadOptions, run: RunState): Promise<void> {
+  if (!o.watcher || o.settleS <= 0) return;
+  const until = Date.now() + o.settleS * 1000;
+  const settled = () => {
+    const last = run.timeline.rows.at(-1)?.tiers ?? {};
+    return Object.entries(run.watch.startTiers ?? {}).every(([k, v]) => last[k] === v);
+  };
+  await sleep(o.intervalS * 1000 * 1.5);
+  while (Date.now() < until && !settled() && !run.stop.signal.aborted) await sleep(250);
+}
+
+function summary(o: LoadOptions, run: RunState, m: ModeOutcome, endMs: number): LoadResult {
+  const { api, tasks } = m;
   const errors = api?.errors ?? tasks!.errors;
   const responses = api?.responses ?? tasks!.responses;
-  const loadS = Math.max(0.001, (loadEndMs - startMs) / 1000);
+  const loadS = Math.max(0.001, (m.loadEndMs - run.startMs) / 1000);
   const result: LoadResult = {
     mode: o.mode,
     url: o.url,
-    startedAt: new Date(startMs).toISOString(),
+    startedAt: new Date(run.startMs).toISOString(),
     loadS: round(loadS),
-    totalS: round((endMs - startMs) / 1000),
+    totalS: round((endMs - run.startMs) / 1000),
     rate: o.rate,
     requests: {
       sent: api?.sent ?? tasks!.sent,
@@ -166,14 +204,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       throughputPerS: round(responses / loadS),
       errorsByKind: errors.byKind,
     },
-    latencyMs: roundSummary(summarize(latencies)),
-    scaling: timeline.events,
-    timeline: timeline.rows,
+    latencyMs: roundSummary(summarize(api?.latencies ?? tasks?.latencies ?? [])),
+    scaling: run.timeline.events,
+    timeline: run.timeline.rows,
   };
+  if (o.apiKeyFrom) result.apiKeyFrom = o.apiKeyFrom;
   if (api) result.apiByKind = api.byKind;
   if (tasks) result.tasks = tasksSummary(tasks.tasks, tasks.drained);
-  if (o.watcher) result.watch = { source: o.watcher.describe, errors: watchErrors, lastAlarms };
-  if (o.outDir) result.files = await writeOutputs(o.outDir, result, timeline);
+  if (o.watcher) result.watch = { source: o.watcher.describe, errors: run.watch.errors, lastAlarms: run.watch.lastAlarms };
   return result;
 }
 

@@ -48,3 +48,25 @@ export function assertAnswered(
     : 'nothing was sent';
   throw new FaafoError(`no answer from ${url} during the run: ${cause}`);
 }
+
+/**
+ * The one line for a 401 from the app (issue 15: a generated stack denies anonymous writes). `keyFrom` says where
+ * the key sent came from (`--api-key`, `stack NAME`), never the key; undefined when none was sent.
+ */
+export function unauthorizedError(url: string, keyFrom: string | undefined): FaafoError {
+  if (keyFrom === undefined) {
+    return new FaafoError(`the API at ${url} wants an API key for creates (401)`, {
+      hint:
+        'give --api-key KEY or FAAFO_API_KEY (a generated stack\'s: faafo-stack outputs STACK --show-secrets), ' +
+        'or load the stack itself with --watch-stack STACK, which reads its key',
+    });
+  }
+  return new FaafoError(`the API at ${url} refused the API key from ${keyFrom} (401)`, {
+    hint: 'give the key of the app at that URL with --api-key (a generated stack\'s: faafo-stack outputs STACK --show-secrets)',
+  });
+}
+
+/** After a run: any 401 means the creates needed a (different) key; the run stopped at the first one. */
+export function assertAuthorized(url: string, errorsByKind: Record<string, number>, keyFrom: string | undefined): void {
+  if (errorsByKind.http_401) throw unauthorizedError(url, keyFrom);
+}

@@ -9,6 +9,8 @@ export interface TasksLoadOptions {
   url: string;
   /** Sent as Authorization: Bearer KEY with each create. */
   apiKey?: string;
+  /** Called on each 401 answer to a create (the creates need a key, or another one). */
+  onUnauthorized?: () => void;
   /** Tasks per second. */
   rate: number;
   durationS: number;
@@ -112,6 +114,7 @@ export async function runTasksLoad(
         } else {
           out.errors.add(`http_${status}`);
           timeline.noteError();
+          if (status === 401) o.onUnauthorized?.();
         }
       })
       .catch((err: unknown) => {

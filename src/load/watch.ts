@@ -1,5 +1,6 @@
 // Where `load` reads tier sizes from during a run: a local supervisor (`faafo-stack local up`) over HTTP, or a
 // Heat stack through the project's OpenStack client (each AutoScalingGroup's current_size, each Aodh alarm's state).
+import { FaafoError } from '../lib/errors.js';
 
 export interface TierSnapshot {
   tiers: Record<string, number>;
@@ -48,16 +49,37 @@ interface CloudLike {
   heat: { findStack(n: string): Promise<{ id: string; name: string } | undefined> };
 }
 
-export async function stackWatcher(stack: string, opts: { cloud?: string; region?: string } = {}): Promise<TierWatcher> {
+/** A stack `load` watches, and maybe loads: its tier watcher (with the app_url output) and its API key, on demand. */
+export interface StackTarget {
+  name: string;
+  watcher: TierWatcher;
+  /** The stack's API key (its api_key RandomString resource, issue 15); undefined when the stack has none. */
+  apiKey(): Promise<string | undefined>;
+}
+
+export async function openStackTarget(stack: string, opts: { cloud?: string; region?: string } = {}): Promise<StackTarget> {
   // Loaded only when a stack is watched (keeps `load --url` free of the OpenStack client's start-up cost).
   const { connect } = await import('../openstack/index.js');
   const cloud = await connect({ cloud: opts.cloud, region: opts.region });
   const found = await cloud.heat.findStack(stack);
-  if (!found) throw new Error(`stack ${stack} not found`);
+  if (!found) throw new FaafoError(`stack ${stack} not found`, { hint: '`faafo-stack list` shows your stacks' });
+  const ref = { id: found.id, name: found.name };
   const base = `/stacks/${encodeURIComponent(found.name)}/${found.id}`;
-  const outputs = await cloud.heat.outputs({ id: found.id, name: found.name }).catch(() => ({}) as Record<string, unknown>);
+  const outputs = await cloud.heat.outputs(ref).catch(() => ({}) as Record<string, unknown>);
   const appUrl = typeof outputs.app_url === 'string' && /^https?:\/\//.test(outputs.app_url) ? outputs.app_url : undefined;
-  return { ...stackWatcherFor(cloud as unknown as CloudLike, base, `stack ${found.name}`), appUrl };
+  return {
+    name: found.name,
+    watcher: { ...stackWatcherFor(cloud as unknown as CloudLike, base, `stack ${found.name}`), appUrl },
+    async apiKey() {
+      // read like `create --json` and `outputs --show-secrets` read it (never an output, never printed)
+      const { fetchApiKey } = await import('../stack/outputs.js');
+      return fetchApiKey(cloud.heat, ref);
+    },
+  };
+}
+
+export async function stackWatcher(stack: string, opts: { cloud?: string; region?: string } = {}): Promise<TierWatcher> {
+  return (await openStackTarget(stack, opts)).watcher;
 }
 
 export function stackWatcherFor(cloud: CloudLike, stackPath: string, describe: string): TierWatcher {
