@@ -162,8 +162,12 @@ test('A: the generated stack wires the secrets to the right servers and shows th
     'FAAFO_LEGACY_WORKERS=deny',
     `FAAFO_LEGACY_WORKER_CIDRS=${cfg.network.cidr}`,
     `FAAFO_INTERNAL_PORT=${PORTS.internal}`,
+    // it boots alongside the services server: it retries the database as long as its boot may take
+    `FAAFO_STARTUP_TIMEOUT=${cfg.bootTimeout}`,
   ])
     assert.ok(api.includes(l), `the API server gets ${l.replace(/=.*/, '=...')}`);
+  // where the workers reach it (its port's address: OS::Heat::None here, so empty)
+  assert.ok(api.some((l) => /^FAAFO_ADVERTISE_URL=http:\/\/[^/]*\/$/.test(l)), 'the API server advertises its address');
   const worker = scripts.worker![0]!;
   assert.ok(lines(worker).includes(`FAAFO_RESULT_SECRET=${secret}`), 'the worker gets the result secret');
   assert.ok(!worker.includes(key), 'the worker never gets the API key');
