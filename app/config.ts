@@ -104,6 +104,55 @@ export function checkApiUrl(raw: string): string | { problem: string } {
   return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
 }
 
+/** `faafo worker` only: the networks a task's api_url may point into (resolveApiUrlCidrs). */
+export const API_URL_CIDRS_ENV = 'FAAFO_API_URL_CIDRS';
+
+/**
+ * `--api-url-cidrs` / FAAFO_API_URL_CIDRS of `faafo worker`: comma-separated IPv4/IPv6 CIDRs (a bare address means
+ * that one address). When given, a task's api_url is used only when its host is an IP address inside one of them
+ * (the worker sends its result secret there). Undefined when not given (any http(s) api_url is used). Throws a
+ * one-line SettingsError naming the first bad entry.
+ */
+export function resolveApiUrlCidrs(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const raw = flag !== undefined && flag !== '' ? flag : env[API_URL_CIDRS_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (list.length === 0) throw new SettingsError(`api-url-cidrs "${raw.trim()}" names no network; use e.g. 10.0.0.0/24`);
+  apiUrlAllowList(list);
+  return list;
+}
+
+/** The BlockList (used as an allow-list) of CIDRs such as 10.0.0.0/24 or fd00::/8; a bad one is a SettingsError. */
+export function apiUrlAllowList(cidrs: string[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const c of cidrs) {
+    const m = /^([0-9a-f:.]+)(?:\/(\d{1,3}))?$/i.exec(c);
+    const family = m ? net.isIP(m[1]!) : 0;
+    const prefix = m?.[2] === undefined ? (family === 6 ? 128 : 32) : Number(m[2]);
+    if (!m || family === 0 || prefix > (family === 6 ? 128 : 32)) {
+      throw new SettingsError(`api-url-cidrs: "${c.slice(0, 100)}" is not a CIDR such as 10.0.0.0/24 or fd00::/8`);
+    }
+    list.addSubnet(m[1]!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/**
+ * Whether an api_url (already checked by checkApiUrl) may be used under the allow-list: its host must be an IP
+ * literal inside it. Host names are not resolved (DNS would be another way to point the worker elsewhere).
+ * Returns the problem, or undefined when allowed.
+ */
+export function apiUrlOutside(url: string, allow: net.BlockList, shown: string): string | undefined {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const family = net.isIP(host);
+  if (family === 0) return `has a host name, not an address in ${shown} (names are not resolved)`;
+  if (!allow.check(host, family === 6 ? 'ipv6' : 'ipv4')) return `is outside ${shown}`;
+  return undefined;
+}
+
 /** Hides a URL's password for messages and logs. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');

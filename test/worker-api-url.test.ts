@@ -5,17 +5,22 @@
 // the task's api_url, keeps a task no API is known for (hands it back, never drops it), and falls back to an API
 // an earlier task named when a task's api_url is dead; one with --endpoint-url falls back to that. A bad
 // --advertise-url is a one-line error and exit 2. In-process: a task's api_url that is not a plain http(s) URL is
-// ignored (the queue is shared) and the result goes to the configured API.
+// ignored (the queue is shared) and the result goes to the configured API. With --api-url-cidrs /
+// FAAFO_API_URL_CIDRS a task's api_url is used only when its host is an IP address inside the list: an API inside
+// stores the result, one outside (or a host name) gets no request and the configured API stores it; a bad CIDR is
+// a one-line error and exit 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { toTask } from '../app/api/publish.js';
-import { resolveAdvertiseUrl, resolveSettings } from '../app/config.js';
+import { taskApiUrl } from '../app/worker/task.js';
+import { apiUrlAllowList, resolveAdvertiseUrl, resolveApiUrlCidrs, resolveSettings } from '../app/config.js';
 import { buildApi } from '../app/api/server.js';
 import { openRepository } from '../app/db/index.js';
 import { openImageStore } from '../app/images/index.js';
@@ -387,4 +392,123 @@ test('settings: an empty FAAFO_ENDPOINT_URL means no endpoint, an unset one the 
     resolveAdvertiseUrl('https://API.example:8443/faafo/', { FAAFO_ADVERTISE_URL: 'http://x' }),
     'https://api.example:8443/faafo',
   );
+});
+
+/** The PUT of a fractal's image in an API's --verbose request log (pino JSON lines). */
+const imagePut = (lines: string[], uuid: string) =>
+  lines.some((l) => l.includes('"method":"PUT"') && l.includes(`/v1/fractal/${uuid}/image`));
+
+test(
+  'with --api-url-cidrs a task api_url is used only inside the list; outside ones and host names get no request',
+  { timeout: 300000 },
+  async () => {
+    await withEmbeddedServices(async ({ env, procs }) => {
+      // Something listening outside the list (127.0.0.2 is loopback too, so the worker could really reach it):
+      // any request here would be the result secret leaving the stack.
+      const outsideRequests: string[] = [];
+      const outside = http.createServer((req, res) => {
+        outsideRequests.push(`${req.method} ${req.url}`);
+        res.writeHead(500).end();
+      });
+      await new Promise<void>((resolve, reject) => {
+        outside.once('error', reject);
+        outside.listen(0, '127.0.0.2', resolve);
+      });
+      const outsideUrl = `http://127.0.0.2:${(outside.address() as AddressInfo).port}`;
+      try {
+        const portA = await freePort();
+        const urlA = `http://127.0.0.1:${portA}`;
+        const api = (name: string, port: string, advertise: string) =>
+          spawnFaafo(['api', '--verbose', '--port', port, '--host', '127.0.0.1', '--advertise-url', advertise], {
+            env,
+            name,
+          });
+        const apiA = api('api-a', String(portA), urlA); // inside the list
+        const apiB = api('api-b', '0', outsideUrl); // its tasks name the outside server; it is the worker's endpoint
+        const apiC = api('api-c', '0', `http://localhost:${portA}`); // a host name for API A: never resolved
+        procs.push(apiA, apiB, apiC);
+        const [, viaB, viaC] = await Promise.all([apiA, apiB, apiC].map(startListening));
+        const inside = await createFractal(urlA, 90);
+        const outsideTask = await createFractal(viaB, 91);
+        const named = await createFractal(viaC, 92);
+
+        const worker = spawnFaafo(['worker', '--endpoint-url', viaB, '--generated-by', 'w-cidrs', '--threads', '1'], {
+          env: { ...env, FAAFO_API_URL_CIDRS: ' 127.0.0.1/32, fd00::/8 ' },
+          name: 'worker',
+        });
+        procs.push(worker);
+        await worker.waitFor(/^faafo worker w-cidrs .*\(api_url only inside 127\.0\.0\.1\/32,fd00::\/8\)/);
+        for (const uuid of [inside, outsideTask, named]) {
+          const row = await until(() => storedRow(urlA, uuid), `task ${uuid} stored`, 120000);
+          assert.equal(row.generated_by, 'w-cidrs');
+        }
+        // Inside: stored through the API the task named; the others through the configured endpoint (B).
+        await until(() => imagePut(apiA.lines, inside), 'the inside task uploaded to API A', 10000);
+        await until(() => imagePut(apiB.lines, outsideTask), 'the outside task uploaded to the endpoint', 10000);
+        await until(() => imagePut(apiB.lines, named), 'the host-name task uploaded to the endpoint', 10000);
+        assert.ok(!imagePut(apiB.lines, inside), 'the inside task went to its own API only');
+        assert.ok(!imagePut(apiA.lines, named), 'localhost was not resolved to API A');
+        assert.deepEqual(outsideRequests, [], 'nothing was sent outside the list');
+        const ignored = worker.lines.filter((l) => /: ignoring its api_url/.test(l));
+        assert.equal(ignored.length, 2, worker.lines.join('\n'));
+        assert.ok(
+          ignored.some((l) => l.startsWith(`task ${outsideTask}: `) && l.includes(`"${outsideUrl}" is outside`)),
+          ignored.join('\n'),
+        );
+        assert.ok(
+          ignored.some((l) => l.startsWith(`task ${named}: `) && l.includes('has a host name')),
+          ignored.join('\n'),
+        );
+        assert.ok(!worker.lines.some((l) => /switching to|cannot reach/.test(l)), worker.lines.join('\n'));
+        assert.equal(await worker.stop(), 0);
+      } finally {
+        await new Promise((r) => outside.close(r));
+      }
+    });
+  },
+);
+
+test('a bad --api-url-cidrs (or FAAFO_API_URL_CIDRS) is a one-line error and exit 2', { timeout: 120000 }, async () => {
+  await withEmbeddedServices(async ({ env, procs }) => {
+    const cases: { args: string[]; env?: NodeJS.ProcessEnv; re: RegExp }[] = [
+      { args: ['--api-url-cidrs', '10.0.0.0/33'], re: /api-url-cidrs: "10\.0\.0\.0\/33" is not a CIDR/ },
+      { args: ['--api-url-cidrs', '10.0.0.0/8,api.example'], re: /api-url-cidrs: "api\.example" is not a CIDR/ },
+      { args: [], env: { FAAFO_API_URL_CIDRS: 'fd00::/129' }, re: /api-url-cidrs: "fd00::\/129" is not a CIDR/ },
+      { args: ['--api-url-cidrs', ' , '], re: /api-url-cidrs "," names no network/ },
+    ];
+    for (const c of cases) {
+      const p = spawnFaafo(['worker', ...c.args], { env: { ...env, ...c.env }, name: 'worker' });
+      procs.push(p);
+      assert.equal(await p.exited, 2, p.lines.join('\n'));
+      const out = p.lines.filter((l) => l.trim() !== '');
+      assert.equal(out.length, 1, out.join('\n'));
+      assert.match(out[0], /^faafo: /);
+      assert.match(out[0], c.re);
+    }
+  });
+});
+
+test('settings: --api-url-cidrs over FAAFO_API_URL_CIDRS; unset or empty means any api_url', () => {
+  assert.equal(resolveApiUrlCidrs(undefined, {}), undefined);
+  assert.equal(resolveApiUrlCidrs(undefined, { FAAFO_API_URL_CIDRS: '' }), undefined);
+  assert.deepEqual(resolveApiUrlCidrs(undefined, { FAAFO_API_URL_CIDRS: '10.0.0.0/24, fd00::/8' }), [
+    '10.0.0.0/24',
+    'fd00::/8',
+  ]);
+  assert.deepEqual(resolveApiUrlCidrs('192.168.1.7', { FAAFO_API_URL_CIDRS: '10.0.0.0/24' }), ['192.168.1.7']);
+  // What the worker makes of a task's api_url under a list (IPv6, IPv4-mapped, spellings the URL parser
+  // normalises; names never, not even ones that look like an address).
+  const allow = { list: apiUrlAllowList(['10.0.0.0/24', '192.168.1.7', 'fd00::/8']), shown: 'the list' };
+  const use = (u: string) => taskApiUrl({ api_url: u }, allow);
+  assert.deepEqual(use('http://10.0.0.9:8080/'), { url: 'http://10.0.0.9:8080' });
+  assert.deepEqual(use('https://[fd00::5]/faafo'), { url: 'https://[fd00::5]/faafo' });
+  assert.deepEqual(use('http://[::ffff:10.0.0.3]/'), { url: 'http://[::ffff:a00:3]' });
+  assert.deepEqual(use('http://0xa.0.0.4/'), { url: 'http://10.0.0.4' });
+  assert.deepEqual(use('http://192.168.1.7'), { url: 'http://192.168.1.7' });
+  assert.match(use('http://192.168.1.8')?.problem ?? '', /^api_url "http:\/\/192\.168\.1\.8" is outside the list$/);
+  assert.match(use('http://10.0.1.1')?.problem ?? '', /is outside the list/);
+  assert.match(use('http://[fe80::1]')?.problem ?? '', /is outside the list/);
+  assert.match(use('http://10.0.0.9.nip.io/')?.problem ?? '', /has a host name, not an address in the list/);
+  assert.match(use('ftp://10.0.0.9/')?.problem ?? '', /is not an http/);
+  assert.deepEqual(taskApiUrl({ api_url: 'http://api.example/' }), { url: 'http://api.example' }, 'no list: any');
 });

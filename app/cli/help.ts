@@ -78,11 +78,14 @@ SIGTERM/SIGINT: stops taking tasks, finishes the current one, exits 0. Several A
 worker uses one and moves on to the next when it cannot be reached or answers 5xx (API servers without a load
 balancer, where any of them may be removed). A task that names the API server that queued it (api_url, from that
 server's --advertise-url) goes there first, then to --endpoint-url, then to APIs earlier tasks named; with such
-tasks no endpoint is needed: FAAFO_ENDPOINT_URL= (empty) means none.
+tasks no endpoint is needed: FAAFO_ENDPOINT_URL= (empty) means none. The result secret goes to that API too:
+set --api-url-cidrs whenever anything but the stack's own servers can publish to the queue.
 
 ${SERVICE_FLAGS}
   --endpoint-url URL[,URL...]  FAAFO_ENDPOINT_URL  ${DEFAULTS.endpointUrl}
   --result-secret S    FAAFO_RESULT_SECRET  sent with each result when the API requires it
+  --api-url-cidrs CIDR,...     FAAFO_API_URL_CIDRS  none  (a task's api_url is used only when its host is an IP
+                                                    address in these networks, e.g. 10.0.0.0/24; host names never)
 `,
   create: `Usage: faafo create [--tasks N] [--width N] [--height N] [--iterations N] [--xa X] [--xb X] [--ya Y] [--yb Y]
                     [--cr R --ci I] [--json]

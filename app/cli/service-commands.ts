@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import {
   redactUrl,
   resolveAdvertiseUrl,
+  resolveApiUrlCidrs,
   resolveProtection,
   resolveSettings,
   SettingsError,
@@ -54,6 +55,9 @@ export const API_OPTIONS = {
   'advertise-url': { type: 'string' },
 } as const satisfies OptionSpec;
 
+/** `faafo worker` only. */
+export const WORKER_OPTIONS = { ...SERVICE_OPTIONS, 'api-url-cidrs': { type: 'string' } } as const satisfies OptionSpec;
+
 export const SERVE_OPTIONS = { ...API_OPTIONS, workers: { type: 'string' } } as const satisfies OptionSpec;
 
 /** Shared by the service commands: the resolved settings, or a UsageError naming the bad one. */
@@ -71,6 +75,16 @@ export function settingsFrom(p: Parsed, env: NodeJS.ProcessEnv): ServiceSettings
   };
   try {
     return resolveSettings(flags, env);
+  } catch (e) {
+    if (e instanceof SettingsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `faafo worker`: the networks a task's api_url must point into (--api-url-cidrs, FAAFO_API_URL_CIDRS). */
+export function apiUrlCidrsFrom(p: Parsed, env: NodeJS.ProcessEnv): string[] | undefined {
+  try {
+    return resolveApiUrlCidrs(str(p, 'api-url-cidrs'), env);
   } catch (e) {
     if (e instanceof SettingsError) throw new UsageError(e.message);
     throw e;
@@ -362,9 +376,10 @@ export async function apiCommand(argv: string[], io: Io): Promise<number> {
 }
 
 export async function workerCommand(argv: string[], io: Io): Promise<number> {
-  const p = parse(argv, SERVICE_OPTIONS, 0, 'worker');
+  const p = parse(argv, WORKER_OPTIONS, 0, 'worker');
   const s = settingsFrom(p, io.env);
   const { resultSecret } = protectionFrom(p, io.env).access;
+  const apiUrlCidrs = apiUrlCidrsFrom(p, io.env);
   if (s.queueUrl.startsWith('memory:')) {
     throw new UsageError(
       'faafo worker needs a shared queue: --queue-url amqp://USER:PASS@HOST:5672/VHOST or FAAFO_QUEUE_URL (memory: only works inside faafo serve)',
@@ -378,12 +393,13 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     endpointUrl: s.endpointUrl,
     generatedBy: s.generatedBy,
     resultSecret,
+    apiUrlCidrs,
     log: workerLog(io),
   });
   try {
     await worker.start();
     io.stdout(
-      `faafo worker ${s.generatedBy} (pid ${process.pid}): queue ${redactUrl(s.queueUrl)}, results to ${s.endpointUrl ? `the API each task names, else ${s.endpointUrl}` : 'the API each task names (no --endpoint-url)'}, ${s.threads} thread(s) on ${os.availableParallelism()} core(s)\n`,
+      `faafo worker ${s.generatedBy} (pid ${process.pid}): queue ${redactUrl(s.queueUrl)}, results to ${s.endpointUrl ? `the API each task names, else ${s.endpointUrl}` : 'the API each task names (no --endpoint-url)'}${apiUrlCidrs ? ` (api_url only inside ${apiUrlCidrs.join(',')})` : ''}, ${s.threads} thread(s) on ${os.availableParallelism()} core(s)\n`,
     );
     const sig = await waitForShutdown(io);
     io.stdout(`faafo worker: ${sig}, finishing the current task\n`);

@@ -8,13 +8,17 @@
 // named (most recently named first; one that cannot be reached is forgotten until a task names it again). An API
 // that could not be reached in the last minute goes to the end of that order (tasks queued by an API server that
 // scale-in removed still name it; each would otherwise wait on it first). So a worker needs no endpoint at all
-// when tasks carry api_url (stacks without load balancer, whose API tier scales).
+// when tasks carry api_url (stacks without load balancer, whose API tier scales). The worker sends its result
+// secret to that API, so with apiUrlCidrs (--api-url-cidrs) it uses a task's api_url only when the host is an IP
+// address inside those networks (the stack's own); any other is ignored like an invalid one.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import { finished } from 'node:stream/promises';
+import { apiUrlAllowList } from '../config.js';
 import type { Consumer, FractalParams, TaskHandle, TaskQueue } from '../types.js';
 import { parseTask, taskApiUrl, type RenderTask } from './task.js';
 import { fetchFractal, uploadImage } from './upload.js';
@@ -36,6 +40,11 @@ export interface WorkerOptions {
    * absent: none; the worker reports to the API each task names (api_url) or one an earlier task named.
    */
   endpointUrl?: string;
+  /**
+   * CIDRs (10.0.0.0/24, fd00::/8...) a task's api_url must point into, as an IP address, to be used; undefined: any
+   * http(s) URL. A bad CIDR throws SettingsError (the CLI checks the list before).
+   */
+  apiUrlCidrs?: string[];
   /** Stored as the fractal's `generated_by`. */
   generatedBy: string;
   /** The API's result secret (X-Faafo-Result-Secret), when it requires one. */
@@ -138,10 +147,15 @@ export class FractalWorker {
   /** Wait before handing back a task no API is known for; doubles while that lasts (at most 8 s). */
   private noApiDelay: number;
   private readonly stopped = new AbortController();
+  /** The networks a task's api_url must point into (--api-url-cidrs), when given. */
+  private readonly allow: { list: BlockList; shown: string } | undefined;
 
   constructor(private readonly opts: WorkerOptions) {
     this.log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.endpoints = parseEndpoints(opts.endpointUrl ?? '');
+    this.allow = opts.apiUrlCidrs
+      ? { list: apiUrlAllowList(opts.apiUrlCidrs), shown: `--api-url-cidrs ${opts.apiUrlCidrs.join(',')}` }
+      : undefined;
     this.noApiDelay = opts.retryDelayMs ?? 500;
   }
 
@@ -230,7 +244,7 @@ export class FractalWorker {
       return;
     }
     const task = parsed.task;
-    const named = taskApiUrl(h.task);
+    const named = taskApiUrl(h.task, this.allow);
     if (named.problem) this.log(`task ${task.uuid}: ignoring its ${named.problem}`);
     const route = this.routeFor(named.url);
     if (route.targets.length === 0) {

@@ -1,6 +1,7 @@
 // Validation of a task message before rendering. The original worker crashed before its ack on a float or string
 // width, so such a message came back forever; here a bad task is recognised, logged in one line and dropped.
-import { checkApiUrl, redactUrl } from '../config.js';
+import type { BlockList } from 'node:net';
+import { apiUrlOutside, checkApiUrl, redactUrl } from '../config.js';
 import type { FractalParams, Task } from '../types.js';
 
 /** A validated task: every parameter present (cr/ci null when the worker is to choose the constant). */
@@ -47,14 +48,20 @@ export function parseTask(
 /**
  * The task's `api_url` (the API server that queued it, contract of --advertise-url): the URL without trailing
  * slashes, nothing when absent or null, or the problem when it is there but unusable (not an http(s) URL, a user or
- * password in it...): the queue is shared, so the worker ignores such a value rather than trusting it.
+ * password in it...): the queue is shared, so the worker ignores such a value rather than trusting it. With an
+ * allow-list (--api-url-cidrs) the URL's host must also be an IP address inside it; `allow.shown` names the list in
+ * the problem.
  */
-export function taskApiUrl(raw: Task | Record<string, unknown>): { url?: string; problem?: string } {
+export function taskApiUrl(
+  raw: Task | Record<string, unknown>,
+  allow?: { list: BlockList; shown: string },
+): { url?: string; problem?: string } {
   const v = (raw as Record<string, unknown>).api_url;
   if (v === undefined || v === null) return {};
   if (typeof v !== 'string') return { problem: `api_url is a ${Array.isArray(v) ? 'list' : typeof v}, not a URL` };
   const checked = checkApiUrl(v);
-  if (typeof checked === 'string') return { url: checked };
-  const shown = JSON.stringify(redactUrl(v.trim().slice(0, 200)));
-  return { problem: `api_url ${shown} ${checked.problem}` };
+  const shown = () => JSON.stringify(redactUrl(v.trim().slice(0, 200)));
+  if (typeof checked !== 'string') return { problem: `api_url ${shown()} ${checked.problem}` };
+  const outside = allow ? apiUrlOutside(checked, allow.list, allow.shown) : undefined;
+  return outside ? { problem: `api_url ${shown()} ${outside}` } : { url: checked };
 }
