@@ -194,8 +194,10 @@ test('member templates: pool member after the wait condition, boot script checks
   ]);
   const services = parse(s.files['faafo-stack.yaml']).resources.services_server.properties.user_data.str_replace
     .template as string;
-  assert.match(services, /rabbitmqctl add_user faafo '__MQ_PASSWORD__'/);
-  assert.match(services, /rabbitmqctl delete_user guest/);
+  // the broker's first start creates faafo (and no guest): the password only in the root/rabbitmq-readable file
+  assert.match(services, /default_user = faafo\ndefault_pass = __MQ_PASSWORD__\n/);
+  assert.match(services, /chmod 0640 \/etc\/rabbitmq\/rabbitmq.conf/);
+  assert.doesNotMatch(services, /^rabbitmqctl/m);
   assert.match(services, /ALTER ROLE faafo PASSWORD '__DB_PASSWORD__'/);
 });
 

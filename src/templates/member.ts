@@ -8,7 +8,17 @@
 import type { StackConfig } from '../config/types.js';
 import { createHash } from 'node:crypto';
 import { renderBoot, userData } from './boot.js';
-import { attr, HOT_VERSION, join, param, ref, type Parameter, type Resource, type Template, type Value } from './hot.js';
+import {
+  attr,
+  HOT_VERSION,
+  join,
+  param,
+  ref,
+  type Parameter,
+  type Resource,
+  type Template,
+  type Value,
+} from './hot.js';
 import { PORTS } from './security.js';
 
 export type Tier = 'api' | 'worker';
@@ -51,6 +61,8 @@ function envLines(tier: Tier): { name: string; value: string }[] {
     // a fallback after the task's own api_url (the load balancer's VIP; empty with --no-lb)
     { name: 'FAAFO_ENDPOINT_URL', value: '__ENDPOINT_URL__' },
     { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
+    // a task's api_url is followed only inside the private subnet: the worker sends its result secret there
+    { name: 'FAAFO_API_URL_CIDRS', value: '__API_URL_CIDRS__' },
   ];
 }
 
@@ -72,7 +84,9 @@ function bootId(script: string, placeholders: Record<string, Value>, parameters:
   // list_join joins strings only: a number parameter (boot_timeout) goes in through str_replace, which takes numbers
   const asString = (v: Value): Value => {
     const name = (v as { get_param?: unknown } | null)?.get_param;
-    return typeof name === 'string' && parameters[name]?.type === 'number' ? { str_replace: { template: 'VALUE', params: { VALUE: v } } } : v;
+    return typeof name === 'string' && parameters[name]?.type === 'number'
+      ? { str_replace: { template: 'VALUE', params: { VALUE: v } } }
+      : v;
   };
   const inputs = Object.entries(placeholders)
     .filter(([k]) => k !== '__WC_NOTIFY__' && k !== '__BOOT_ID__' && script.includes(k))
@@ -143,6 +157,9 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
       "where the worker uploads results when the task's own api_url fails (the load balancer's VIP; empty: none)",
       { default: '' },
     );
+    parameters.api_url_cidrs = str(
+      "where a task's api_url may point (the private subnet): the worker sends its secret there",
+    );
   }
 
   const placeholders: Record<string, Value> = {
@@ -165,7 +182,7 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
           __LEGACY_WORKERS__: param('legacy_workers'),
           __LEGACY_WORKER_CIDRS__: param('legacy_worker_cidrs'),
         }
-      : { __ENDPOINT_URL__: param('endpoint_url') }),
+      : { __ENDPOINT_URL__: param('endpoint_url'), __API_URL_CIDRS__: param('api_url_cidrs') }),
   };
 
   const t: Template = {
@@ -210,7 +227,12 @@ export function memberTemplate(cfg: StackConfig, tier: Tier): Template {
         depends_on: ['server', 'boot_signals'],
         properties: {
           handle: ref('wait_handle'),
-          count: { yaql: { expression: REARM_COUNT_YAQL, data: { heard: attr('boot_signals', 'data'), id: attr('boot_id', 'value') } } },
+          count: {
+            yaql: {
+              expression: REARM_COUNT_YAQL,
+              data: { heard: attr('boot_signals', 'data'), id: attr('boot_id', 'value') },
+            },
+          },
           timeout: param('boot_timeout'),
         },
       },

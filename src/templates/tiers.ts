@@ -81,7 +81,11 @@ export function tiersPart(cfg: StackConfig): Part {
         after,
       ),
       worker_group_id: groupId('worker'),
-      worker_asg: asg('worker', { ...common('worker'), ...endpointUrl(cfg) }, after),
+      worker_asg: asg(
+        'worker',
+        { ...common('worker'), ...endpointUrl(cfg), api_url_cidrs: param('network_cidr') },
+        after,
+      ),
     },
   };
 }
