@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { DatabaseUrlError } from './db/errors.js';
 import { parseDatabaseUrl } from './db/url.js';
+import { ENV_NAMES, redactUrl, schemeOf, URL_EXAMPLES, type UrlKind } from './settings-contract.js';
 import type { ServiceSettings } from './types.js';
 
 export const DEFAULTS = {
@@ -17,21 +18,24 @@ export const DEFAULTS = {
   workers: 1,
 } as const;
 
-/** Environment variable for each setting (flags win over these). */
+/** THE redaction of passwords in URLs (app/settings-contract.ts), here for the modules that import it from config. */
+export { redactUrl };
+
+/** Environment variable for each setting (flags win over these); the names are the settings contract's. */
 export const ENV = {
-  port: 'PORT',
-  databaseUrl: 'FAAFO_DATABASE_URL',
-  queueUrl: 'FAAFO_QUEUE_URL',
-  imageUrl: 'FAAFO_IMAGE_URL',
-  endpointUrl: 'FAAFO_ENDPOINT_URL',
-  generatedBy: 'FAAFO_GENERATED_BY',
-  threads: 'FAAFO_THREADS',
-  workers: 'FAAFO_WORKERS',
-  host: 'FAAFO_HOST',
+  port: ENV_NAMES.port,
+  databaseUrl: ENV_NAMES.databaseUrl,
+  queueUrl: ENV_NAMES.queueUrl,
+  imageUrl: ENV_NAMES.imageUrl,
+  endpointUrl: ENV_NAMES.endpointUrl,
+  generatedBy: ENV_NAMES.generatedBy,
+  threads: ENV_NAMES.threads,
+  workers: ENV_NAMES.workers,
+  host: ENV_NAMES.host,
 } as const satisfies Partial<Record<keyof ServiceSettings, string>>;
 
 /** `faafo api`/`serve` only: the URL workers reach this API server at (resolveAdvertiseUrl). */
-export const ADVERTISE_ENV = 'FAAFO_ADVERTISE_URL';
+export const ADVERTISE_ENV = ENV_NAMES.advertiseUrl;
 
 /** A bad setting: the CLI prints the message as one line and exits 2. */
 export class SettingsError extends Error {
@@ -49,9 +53,12 @@ function intSetting(name: string, raw: string | number, min: number, max: number
   return n;
 }
 
-function urlSetting(name: string, raw: string, schemes: RegExp, example: string): string {
+/** A URL setting whose scheme the contract accepts for its kind (schemeOf); `more` checks the rest. */
+function urlSetting(name: string, raw: string, kind: UrlKind, example = URL_EXAMPLES[kind], more = /(?:)/): string {
   const s = raw.trim();
-  if (!schemes.test(s)) throw new SettingsError(`${name} "${redactUrl(s)}" is not supported; use ${example}`);
+  if (schemeOf(kind, s) === undefined || !more.test(s)) {
+    throw new SettingsError(`${name} "${redactUrl(s)}" is not supported; use ${example}`);
+  }
   return s;
 }
 
@@ -105,7 +112,7 @@ export function checkApiUrl(raw: string): string | { problem: string } {
 }
 
 /** `faafo worker` only: the networks a task's api_url may point into (resolveApiUrlCidrs). */
-export const API_URL_CIDRS_ENV = 'FAAFO_API_URL_CIDRS';
+export const API_URL_CIDRS_ENV = ENV_NAMES.apiUrlCidrs;
 
 /**
  * `--api-url-cidrs` / FAAFO_API_URL_CIDRS of `faafo worker`: comma-separated IPv4/IPv6 CIDRs (a bare address means
@@ -153,11 +160,6 @@ export function apiUrlOutside(url: string, allow: net.BlockList, shown: string):
   return undefined;
 }
 
-/** Hides a URL's password for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
-
 export const defaultThreads = (): number => os.availableParallelism();
 
 /**
@@ -187,24 +189,16 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '')
-    .map((u) => urlSetting('endpoint-url', u, /^https?:\/\/[^/\s,]+/i, 'http://HOST:PORT[,http://HOST2:PORT...]').replace(/\/+$/, ''))
+    .map((u) =>
+      urlSetting('endpoint-url', u, 'api', 'http://HOST:PORT[,http://HOST2:PORT...]', /^[^:]+:\/\/[^/\s,]+/).replace(/\/+$/, ''),
+    )
     .join(',');
   return {
     port: port === undefined ? DEFAULTS.port : intSetting('port', port, 0, 65535),
     host: String(pick('host') ?? DEFAULTS.host),
     databaseUrl: databaseUrlSetting(String(pick('databaseUrl') ?? DEFAULTS.databaseUrl)),
-    queueUrl: urlSetting(
-      'queue-url',
-      String(pick('queueUrl') ?? DEFAULTS.queueUrl),
-      /^(memory:|sqlite:|amqps?:\/\/)/i,
-      'memory:, sqlite:PATH or amqp://USER:PASS@HOST:5672/VHOST',
-    ),
-    imageUrl: urlSetting(
-      'image-url',
-      String(pick('imageUrl') ?? DEFAULTS.imageUrl),
-      /^(file:|swift:)/i,
-      'file:PATH or swift:...',
-    ),
+    queueUrl: urlSetting('queue-url', String(pick('queueUrl') ?? DEFAULTS.queueUrl), 'queue'),
+    imageUrl: urlSetting('image-url', String(pick('imageUrl') ?? DEFAULTS.imageUrl), 'image'),
     endpointUrl,
     threads: threads === undefined ? defaultThreads() : intSetting('threads', threads, 1, 1024),
     workers: workers === undefined ? DEFAULTS.workers : intSetting('workers', workers, 0, 64),
@@ -214,16 +208,16 @@ export function resolveSettings(flags: SettingsInput = {}, env: NodeJS.ProcessEn
 
 /** Who may write, the work budget and the internal listener (issue 15): every one off unless given. */
 export const PROTECTION_ENV = {
-  resultSecret: 'FAAFO_RESULT_SECRET',
-  legacyWorkers: 'FAAFO_LEGACY_WORKERS',
-  legacyWorkerCidrs: 'FAAFO_LEGACY_WORKER_CIDRS',
-  apiKey: 'FAAFO_API_KEY',
-  anonymousWrites: 'FAAFO_ANONYMOUS_WRITES',
-  maxWork: 'FAAFO_MAX_WORK',
-  writesPerMinute: 'FAAFO_WRITES_PER_MINUTE',
-  maxBacklog: 'FAAFO_MAX_BACKLOG',
-  internalPort: 'FAAFO_INTERNAL_PORT',
-  internalHost: 'FAAFO_INTERNAL_HOST',
+  resultSecret: ENV_NAMES.resultSecret,
+  legacyWorkers: ENV_NAMES.legacyWorkers,
+  legacyWorkerCidrs: ENV_NAMES.legacyWorkerCidrs,
+  apiKey: ENV_NAMES.apiKey,
+  anonymousWrites: ENV_NAMES.anonymousWrites,
+  maxWork: ENV_NAMES.maxWork,
+  writesPerMinute: ENV_NAMES.writesPerMinute,
+  maxBacklog: ENV_NAMES.maxBacklog,
+  internalPort: ENV_NAMES.internalPort,
+  internalHost: ENV_NAMES.internalHost,
 } as const;
 
 export type ProtectionInput = Partial<Record<keyof typeof PROTECTION_ENV, string | undefined>>;
@@ -288,31 +282,31 @@ export function resolveProtection(
     return v === undefined ? undefined : intSetting(name, v, min, max);
   };
   const access: ProtectionSettings['access'] = {
-    resultSecret: secretSetting('result-secret (FAAFO_RESULT_SECRET)', pick('resultSecret')),
-    legacyWorkers: allowDeny('legacy-workers (FAAFO_LEGACY_WORKERS)', pick('legacyWorkers')),
+    resultSecret: secretSetting(`result-secret (${PROTECTION_ENV.resultSecret})`, pick('resultSecret')),
+    legacyWorkers: allowDeny(`legacy-workers (${PROTECTION_ENV.legacyWorkers})`, pick('legacyWorkers')),
     legacyWorkerCidrs: cidrsSetting(pick('legacyWorkerCidrs')),
-    apiKey: secretSetting('api-key (FAAFO_API_KEY)', pick('apiKey')),
-    anonymousWrites: allowDeny('anonymous-writes (FAAFO_ANONYMOUS_WRITES)', pick('anonymousWrites')),
+    apiKey: secretSetting(`api-key (${PROTECTION_ENV.apiKey})`, pick('apiKey')),
+    anonymousWrites: allowDeny(`anonymous-writes (${PROTECTION_ENV.anonymousWrites})`, pick('anonymousWrites')),
   };
   if (access.legacyWorkers === false && access.resultSecret === undefined) {
     throw new SettingsError(
-      'legacy-workers deny needs a result secret (FAAFO_RESULT_SECRET), or no worker could upload',
+      `legacy-workers deny needs a result secret (${PROTECTION_ENV.resultSecret}), or no worker could upload`,
     );
   }
   if (access.anonymousWrites === false && access.apiKey === undefined) {
-    throw new SettingsError('anonymous-writes deny needs an API key (FAAFO_API_KEY), or no client could write');
+    throw new SettingsError(`anonymous-writes deny needs an API key (${PROTECTION_ENV.apiKey}), or no client could write`);
   }
   for (const k of Object.keys(access) as (keyof typeof access)[]) if (access[k] === undefined) delete access[k];
   const budget: ProtectionSettings['budget'] = {
-    maxWork: int('maxWork', 'max-work (FAAFO_MAX_WORK)', 1, Number.MAX_SAFE_INTEGER),
-    writesPerMinute: int('writesPerMinute', 'writes-per-minute (FAAFO_WRITES_PER_MINUTE)', 1, 1_000_000),
-    maxBacklog: int('maxBacklog', 'max-backlog (FAAFO_MAX_BACKLOG)', 1, 100_000_000),
+    maxWork: int('maxWork', `max-work (${PROTECTION_ENV.maxWork})`, 1, Number.MAX_SAFE_INTEGER),
+    writesPerMinute: int('writesPerMinute', `writes-per-minute (${PROTECTION_ENV.writesPerMinute})`, 1, 1_000_000),
+    maxBacklog: int('maxBacklog', `max-backlog (${PROTECTION_ENV.maxBacklog})`, 1, 100_000_000),
   };
   for (const k of Object.keys(budget) as (keyof typeof budget)[]) if (budget[k] === undefined) delete budget[k];
   return {
     access,
     budget,
-    internalPort: int('internalPort', 'internal-port (FAAFO_INTERNAL_PORT)', 0, 65535),
+    internalPort: int('internalPort', `internal-port (${PROTECTION_ENV.internalPort})`, 0, 65535),
     internalHost: pick('internalHost'),
   };
 }

@@ -6,6 +6,7 @@
 //   OS_APPLICATION_CREDENTIAL_SECRET=... node dist/monitoring/scaler-main.js
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_NAMES as E, redactUrl } from '../app/settings-contract.js';
 import { HeatSession, heatWorkerTarget, type KeystoneAuth } from './heat.js';
 import { readQueueSignal } from './metrics.js';
 import { queueTierScaling } from './params.js';
@@ -42,28 +43,30 @@ export function authFromEnv(env: NodeJS.ProcessEnv): KeystoneAuth {
 export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<QueueScaler> {
   // FAAFO_API_URL (the load balancer) is only the fallback of the metrics addresses: without a load balancer the
   // stack's api_metrics_urls output (FAAFO_METRICS_FROM_STACK) is the only way to the API servers
-  const apiUrl = env.FAAFO_API_URL ?? '';
-  const stack = env.FAAFO_STACK;
-  if (!stack || !(apiUrl || env.FAAFO_METRICS_URL || env.FAAFO_METRICS_FROM_STACK))
-    throw new Error('FAAFO_STACK and one of FAAFO_METRICS_FROM_STACK, FAAFO_METRICS_URL, FAAFO_API_URL must be set');
+  const apiUrl = env[E.scalerApiUrl] ?? '';
+  const stack = env[E.scalerStack];
+  if (!stack || !(apiUrl || env[E.scalerMetricsUrl] || env[E.scalerMetricsFromStack]))
+    throw new Error(
+      `${E.scalerStack} and one of ${E.scalerMetricsFromStack}, ${E.scalerMetricsUrl}, ${E.scalerApiUrl} must be set`,
+    );
   const heat = new HeatSession(authFromEnv(env), env.OS_REGION_NAME);
   const target = await heatWorkerTarget(heat, stack, {
-    group: env.FAAFO_WORKER_GROUP,
-    up: env.FAAFO_WORKER_SCALE_UP,
-    down: env.FAAFO_WORKER_SCALE_DOWN,
+    group: env[E.scalerWorkerGroup],
+    up: env[E.scalerWorkerScaleUp],
+    down: env[E.scalerWorkerScaleDown],
   });
   // On the services server the group limits and the cooldown come from the stack itself (they change on
   // `update`; the server's boot script does not), re-read every minute.
-  const fromStack = env.FAAFO_LIMITS_FROM_STACK === '1' ? await stackLimits(heat, stack) : undefined;
+  const fromStack = env[E.scalerLimitsFromStack] === '1' ? await stackLimits(heat, stack) : undefined;
   const scaling = queueTierScaling({
-    minSize: fromStack?.minSize ?? num(env, 'FAAFO_MIN_WORKERS', 1),
-    maxSize: fromStack?.maxSize ?? num(env, 'FAAFO_MAX_WORKERS', 6),
-    scaleUpBacklogPerWorker: num(env, 'FAAFO_SCALE_UP_BACKLOG', 2),
-    scaleDownBacklogPerWorker: num(env, 'FAAFO_SCALE_DOWN_BACKLOG', 0.5),
-    granularityS: num(env, 'FAAFO_GRANULARITY', 60),
-    evaluationPeriods: num(env, 'FAAFO_EVALUATION_PERIODS', 1),
-    scaleDownEvaluationPeriods: num(env, 'FAAFO_SCALE_DOWN_EVALUATION_PERIODS', num(env, 'FAAFO_EVALUATION_PERIODS', 1)),
-    cooldownS: fromStack?.cooldownS ?? num(env, 'FAAFO_COOLDOWN', 60),
+    minSize: fromStack?.minSize ?? num(env, E.scalerMinWorkers, 1),
+    maxSize: fromStack?.maxSize ?? num(env, E.scalerMaxWorkers, 6),
+    scaleUpBacklogPerWorker: num(env, E.scalerScaleUpBacklog, 2),
+    scaleDownBacklogPerWorker: num(env, E.scalerScaleDownBacklog, 0.5),
+    granularityS: num(env, E.scalerGranularity, 60),
+    evaluationPeriods: num(env, E.scalerEvaluationPeriods, 1),
+    scaleDownEvaluationPeriods: num(env, E.scalerScaleDownEvaluationPeriods, num(env, E.scalerEvaluationPeriods, 1)),
+    cooldownS: fromStack?.cooldownS ?? num(env, E.scalerCooldown, 60),
   });
   if (fromStack) {
     const refresh = async () => {
@@ -74,22 +77,22 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
       scaling.cooldownS = l.cooldownS;
       for (const p of [scaling.up.policy, scaling.down.policy]) (p as { cooldownS?: number }).cooldownS = l.cooldownS;
     };
-    setInterval(() => void refresh(), num(env, 'FAAFO_LIMITS_REFRESH', 60) * 1000).unref();
+    setInterval(() => void refresh(), num(env, E.scalerLimitsRefresh, 60) * 1000).unref();
   }
   // FAAFO_METRICS_URL: the APIs' internal listeners (comma-separated; the first that answers) when /metrics is
   // not served on the public one (issue 15); default: the API URL.
-  let metricsUrls = (env.FAAFO_METRICS_URL ?? apiUrl).split(',').map((u) => u.trim()).filter(Boolean);
+  let metricsUrls = (env[E.scalerMetricsUrl] ?? apiUrl).split(',').map((u) => u.trim()).filter(Boolean);
   // FAAFO_METRICS_FROM_STACK=<output>: the list comes from that stack output (the generated template's
   // api_metrics_urls: the API servers' internal listeners, which boot after the services server and change as the
   // API tier scales), re-read every minute.
-  const metricsOutput = env.FAAFO_METRICS_FROM_STACK;
+  const metricsOutput = env[E.scalerMetricsFromStack];
   if (metricsOutput) {
     const refreshUrls = async () => {
       const urls = await stackOutputUrls(heat, stack, metricsOutput).catch(() => undefined);
       if (urls?.length) metricsUrls = urls;
     };
     await refreshUrls();
-    setInterval(() => void refreshUrls(), num(env, 'FAAFO_LIMITS_REFRESH', 60) * 1000).unref();
+    setInterval(() => void refreshUrls(), num(env, E.scalerLimitsRefresh, 60) * 1000).unref();
   }
   const readSignal = async () => {
     let last: unknown = new Error('no API metrics URL yet');
@@ -102,7 +105,7 @@ export async function scalerFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => 
     }
     throw last;
   };
-  return new QueueScaler({ scaling, target, readSignal, sampleS: num(env, 'FAAFO_SAMPLE_INTERVAL', 5), log });
+  return new QueueScaler({ scaling, target, readSignal, sampleS: num(env, E.scalerSampleInterval, 5), log });
 }
 
 /** A stack output holding URLs (a list, or one comma-separated string); [] while it has none. */
@@ -138,8 +141,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
   scaler.start();
-  const where = env.FAAFO_METRICS_FROM_STACK ? `the stack output ${env.FAAFO_METRICS_FROM_STACK}` : (env.FAAFO_METRICS_URL ?? env.FAAFO_API_URL);
-  log(`watching ${where}/metrics for stack ${env.FAAFO_STACK}`);
+  const where = env[E.scalerMetricsFromStack] ? `the stack output ${env[E.scalerMetricsFromStack]}` : redactUrl(env[E.scalerMetricsUrl] ?? env[E.scalerApiUrl] ?? '');
+  log(`watching ${where}/metrics for stack ${env[E.scalerStack]}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ENV_NAMES } from '../settings-contract.js';
 import type { Fractal } from '../types.js';
 import { CliError } from './errors.js';
 
@@ -42,7 +43,7 @@ export class ApiClient {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
       throw new CliError(
-        `cannot reach the faafo API at ${this.endpoint} (${why}); check --endpoint-url or FAAFO_ENDPOINT_URL`,
+        `cannot reach the faafo API at ${this.endpoint} (${why}); check --endpoint-url or ${ENV_NAMES.endpointUrl}`,
       );
     }
     this.debug?.(`-> ${res.status}`);
@@ -64,7 +65,7 @@ export class ApiClient {
       /* no body */
     }
     // 401: the key is missing or wrong; say where the CLI takes it from.
-    const hint = res.status === 401 ? '; give the API key with --api-key or FAAFO_API_KEY' : '';
+    const hint = res.status === 401 ? `; give the API key with --api-key or ${ENV_NAMES.apiKey}` : '';
     return new CliError(
       `${what} failed: the API answered ${res.status}${detail ? ` (${detail.split('\n')[0]})` : ''}${hint}`,
     );

@@ -1,5 +1,6 @@
 // The guide's client commands: create, list, show, delete, get. Tables like the original client, --json on all.
 import { randomUUID } from 'node:crypto';
+import { ENV_NAMES } from '../settings-contract.js';
 import type { Fractal } from '../types.js';
 import { ApiClient } from './api-client.js';
 import { intFlag, numFlag, parse, str, type OptionSpec, type Parsed } from './args.js';
@@ -93,7 +94,7 @@ const dims = (f: Fractal) => `${f.width} x ${f.height} pixels`;
 
 function client(p: Parsed, io: Io, endpoint: string): ApiClient {
   const debug = p.values.debug || p.values.verbose ? (l: string) => io.stderr(`${l}\n`) : undefined;
-  const key = str(p, 'api-key') ?? io.env.FAAFO_API_KEY;
+  const key = str(p, 'api-key') ?? io.env[ENV_NAMES.apiKey];
   return new ApiClient(endpoint, debug, key?.trim() || undefined);
 }
 

@@ -7,6 +7,7 @@ import { CliError } from './errors.js';
 import { HELP } from './help.js';
 import { processIo, type Io } from './io.js';
 import { DEFAULTS } from '../config.js';
+import { ENV_NAMES, redactUrl, schemeOf } from '../settings-contract.js';
 
 type ClientCommand = (argv: string[], io: Io, endpoint: string) => Promise<number>;
 type ServiceCommand = (argv: string[], io: Io) => Promise<number>;
@@ -51,9 +52,9 @@ function endpointOf(argv: string[], io: Io): string {
     if (a === '--endpoint-url') endpoint = argv[i + 1];
     else if (a.startsWith('--endpoint-url=')) endpoint = a.slice('--endpoint-url='.length);
   }
-  const value = (endpoint ?? io.env.FAAFO_ENDPOINT_URL ?? DEFAULTS.endpointUrl).trim();
-  if (!/^https?:\/\/[^/\s]+/i.test(value)) {
-    throw new CliError(`--endpoint-url must be an http:// or https:// URL, got "${value}"`, 2);
+  const value = (endpoint ?? io.env[ENV_NAMES.endpointUrl] ?? DEFAULTS.endpointUrl).trim();
+  if (schemeOf('api', value) === undefined || !/^[^:]+:\/\/[^/\s]+/.test(value)) {
+    throw new CliError(`--endpoint-url must be an http:// or https:// URL, got "${redactUrl(value)}"`, 2);
   }
   return value.replace(/\/+$/, '');
 }

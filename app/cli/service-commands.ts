@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { toTask } from '../api/publish.js';
 import { buildApi } from '../api/server.js';
 import { randomBytes } from 'node:crypto';
+import { ENV_NAMES, redactUrl, schemeOf } from '../settings-contract.js';
 import {
-  redactUrl,
   resolveAdvertiseUrl,
   resolveApiUrlCidrs,
   resolveProtection,
@@ -225,7 +225,7 @@ async function listen(
 async function listenInternal(app: FastifyInstance, s: ServiceSettings, g: ProtectionSettings) {
   if (!app.internal || g.internalPort === undefined) return undefined;
   const host = g.internalHost ?? s.host;
-  const port = await listen(app.internal, { port: g.internalPort, host }, '--internal-port or FAAFO_INTERNAL_PORT');
+  const port = await listen(app.internal, { port: g.internalPort, host }, `--internal-port or ${ENV_NAMES.internalPort}`);
   return localUrl(host, port);
 }
 
@@ -380,9 +380,9 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
   const s = settingsFrom(p, io.env);
   const { resultSecret } = protectionFrom(p, io.env).access;
   const apiUrlCidrs = apiUrlCidrsFrom(p, io.env);
-  if (s.queueUrl.startsWith('memory:')) {
+  if (schemeOf('queue', s.queueUrl) === 'memory') {
     throw new UsageError(
-      'faafo worker needs a shared queue: --queue-url amqp://USER:PASS@HOST:5672/VHOST or FAAFO_QUEUE_URL (memory: only works inside faafo serve)',
+      `faafo worker needs a shared queue: --queue-url amqp://USER:PASS@HOST:5672/VHOST or ${ENV_NAMES.queueUrl} (memory: only works inside faafo serve)`,
     );
   }
   const b = await openBackends(s, io, { repo: false, images: false });

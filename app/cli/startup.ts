@@ -2,11 +2,12 @@
 // X-Forwarded-* headers, and how long to wait for a database that is not reachable yet (servers booted by Heat
 // may come up before the services server), retrying with backoff and one log line per attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ENV_NAMES } from '../settings-contract.js';
 import { str, type Parsed } from './args.js';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_STARTUP_TIMEOUT_S = 120;
-export const STARTUP_ENV = { trustProxy: 'FAAFO_TRUST_PROXY', startupTimeout: 'FAAFO_STARTUP_TIMEOUT' } as const;
+export const STARTUP_ENV = { trustProxy: ENV_NAMES.trustProxy, startupTimeout: ENV_NAMES.startupTimeout } as const;
 
 const TRUE = /^(1|true|yes|on)$/i;
 const FALSE = /^(0|false|no|off)?$/i;

@@ -1,6 +1,7 @@
 // Parses a database URL into the backend to use. faafo/SQLAlchemy spellings are accepted too
 // (`sqlite:////abs`, `mysql+pymysql://`, `postgresql+psycopg2://`).
 import path from 'node:path';
+import { redactUrl, URL_SCHEMES } from '../settings-contract.js';
 import { DatabaseUrlError } from './errors.js';
 
 export type DatabaseTarget =
@@ -16,7 +17,10 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseTarg
     );
   const scheme = m[1]!.toLowerCase();
   const rest = m[3]!;
-  if (scheme === 'sqlite') {
+  const dialect = Object.hasOwn(URL_SCHEMES.database, scheme)
+    ? URL_SCHEMES.database[scheme as keyof typeof URL_SCHEMES.database]
+    : undefined;
+  if (dialect === 'sqlite') {
     if (rest === ':memory:' || rest === '' || rest === '//' || rest === '///:memory:')
       return { dialect: 'sqlite', file: ':memory:' };
     // sqlite:///abs/path and sqlite:////abs/path (faafo style) are both absolute; sqlite:rel/path is relative.
@@ -30,14 +34,12 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseTarg
     return { dialect: 'sqlite', file: path.resolve(cwd, decodeURIComponent(p)) };
   }
   const scrubbed = `${scheme}:${rest}`;
-  if (scheme === 'postgresql' || scheme === 'postgres') return { dialect: 'postgres', connectionString: scrubbed };
-  if (scheme === 'mysql' || scheme === 'mariadb') return { dialect: 'mysql', uri: `mysql:${rest}` };
+  if (dialect === 'postgres') return { dialect: 'postgres', connectionString: scrubbed };
+  if (dialect === 'mysql') return { dialect: 'mysql', uri: `mysql:${rest}` };
   throw new DatabaseUrlError(
     `database URL scheme "${scheme}:" is not supported; use sqlite:, postgresql:// or mysql://`,
   );
 }
 
-/** The URL with any password replaced, for messages and logs. */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
+/** The URL with any password replaced, for messages and logs (the settings contract's redactUrl). */
+export const redact = redactUrl;

@@ -5,6 +5,7 @@
 // re-subscribe; nothing here may throw out of an event handler (a broker going away must not crash the process).
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { redactUrl as redact } from '../settings-contract.js';
 import type { Consumer, Task, TaskHandle, TaskQueue } from '../types.js';
 
 export const EXCHANGE = 'tasks';
@@ -68,9 +69,6 @@ function withHeartbeat(url: string): string {
   return url + (url.includes('?') ? '&' : '?') + 'heartbeat=10';
 }
 
-function redact(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
 
 export class AmqpQueue implements TaskQueue {
   private conn: ChannelModel | undefined;

@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ENV_NAMES } from '../settings-contract.js';
 
 export function threadEntry(): URL {
-  const override = process.env.FAAFO_RENDER_THREAD;
+  const override = process.env[ENV_NAMES.renderThread];
   if (override) return override.startsWith('file:') ? new URL(override) : pathToFileURL(override);
   const js = new URL('./thread.js', import.meta.url);
   if (existsSync(fileURLToPath(js))) return js;

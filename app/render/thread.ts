@@ -1,5 +1,6 @@
 // Render thread (worker_threads): renders and compresses the bands the pool sends, transfers the bytes back.
 import { parentPort } from 'node:worker_threads';
+import { ENV_NAMES } from '../settings-contract.js';
 import { BandRenderer, type KernelName } from './band-renderer.js';
 import type { BandJob } from './band.js';
 import type { EncodedBand } from './encode.js';
@@ -12,7 +13,7 @@ export type BandReply = { id: number; band: EncodedBand; kernel: KernelName } | 
 
 const port = parentPort;
 if (port) {
-  const forced = process.env.FAAFO_RENDER_KERNEL;
+  const forced = process.env[ENV_NAMES.renderKernel];
   const renderer = new BandRenderer(forced === 'js' || forced === 'wasm' ? forced : 'auto');
   port.on('message', (req: BandRequest) => {
     let reply: BandReply;

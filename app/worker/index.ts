@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { apiUrlAllowList } from '../config.js';
+import { ENV_NAMES } from '../settings-contract.js';
 import type { Consumer, FractalParams, TaskHandle, TaskQueue } from '../types.js';
 import { parseTask, taskApiUrl, type RenderTask } from './task.js';
 import { fetchFractal, uploadImage } from './upload.js';
@@ -298,7 +299,7 @@ export class FractalWorker {
     const delay = this.noApiDelay;
     this.noApiDelay = Math.min(8000, delay * 2);
     this.log(
-      `task ${uuid}: no API to report to (the task names none, no --endpoint-url/FAAFO_ENDPOINT_URL, no earlier task named one); returning it to the end of the queue in ${(delay / 1000).toFixed(1)} s`,
+      `task ${uuid}: no API to report to (the task names none, no --endpoint-url/${ENV_NAMES.endpointUrl}, no earlier task named one); returning it to the end of the queue in ${(delay / 1000).toFixed(1)} s`,
     );
     await pause(delay, this.stopped.signal);
     this.stats.requeued++;

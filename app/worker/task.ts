@@ -1,7 +1,8 @@
 // Validation of a task message before rendering. The original worker crashed before its ack on a float or string
 // width, so such a message came back forever; here a bad task is recognised, logged in one line and dropped.
 import type { BlockList } from 'node:net';
-import { apiUrlOutside, checkApiUrl, redactUrl } from '../config.js';
+import { apiUrlOutside, checkApiUrl } from '../config.js';
+import { redactUrl } from '../settings-contract.js';
 import type { FractalParams, Task } from '../types.js';
 
 /** A validated task: every parameter present (cr/ci null when the worker is to choose the constant). */

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile, chmod, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_NAMES as E } from '../../app/settings-contract.js';
 import { FaafoError } from '../lib/errors.js';
 import { nativeSqliteFiles, nodeRequirement, type NodeRequirement } from './native.js';
 
@@ -45,7 +46,7 @@ function entry(root: string, rel: string): string {
 
 export const SQLITE_MISSING =
   'the sqlite: database needs the native better-sqlite3 module in node_modules/ beside faafo.mjs, built for this Node.js ' +
-  '(bundle.json says which); use postgresql:// or mysql:// (FAAFO_DATABASE_URL / --database-url) otherwise';
+  `(bundle.json says which); use postgresql:// or mysql:// (${E.databaseUrl} / --database-url) otherwise`;
 
 /**
  * better-sqlite3 -> a stand-in that loads the real module (node_modules/ beside faafo.mjs) on first use, or throws
@@ -99,7 +100,7 @@ const ESM_BANNER =
 
 const BIN = `#!/bin/sh
 # faafo: runs the bundled fractal service (faafo.mjs beside this folder) with the node found on PATH
-# (or $NODE). Example: FAAFO_DATABASE_URL=postgresql://... FAAFO_QUEUE_URL=amqp://... bin/faafo api
+# (or $NODE). Example: ${E.databaseUrl}=postgresql://... ${E.queueUrl}=amqp://... bin/faafo api
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 exec "\${NODE:-node}" "$here/faafo.mjs" "$@"
 `;
@@ -137,7 +138,7 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
     external: ['pg-native'],
     plugins: [sqliteShim, includeSwiftStore],
     banner: { js: ESM_BANNER },
-    define: { 'process.env.FAAFO_BUNDLE_VERSION': JSON.stringify(version) },
+    define: { [`process.env.${E.bundleVersion}`]: JSON.stringify(version) },
   };
   try {
     await build({
@@ -145,7 +146,7 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
       stdin: {
         contents:
           // The render pool finds its thread through FAAFO_RENDER_THREAD (see app/render/thread-entry.ts).
-          `process.env.FAAFO_RENDER_THREAD ??= new URL('./thread.mjs', import.meta.url).href;\n` +
+          `process.env.${E.renderThread} ??= new URL('./thread.mjs', import.meta.url).href;\n` +
           `import { main } from ${JSON.stringify(main)};\n` +
           `process.exitCode = await main(process.argv.slice(2));\n`,
         resolveDir: root,
@@ -182,9 +183,9 @@ export async function buildBundle(opts: { outDir: string; root?: string; minify?
     `faafo ${version} - the First App fractal service, bundled by faafo-stack bundle.\n` +
       `Needs Node.js ${node.major} on ${node.platform}-${node.arch} (bundle.json): node_modules/ holds better-sqlite3 built for it.\n` +
       `Run: bin/faafo api | worker | serve | --help (or node faafo.mjs ..., node bin/faafo.js ...)\n` +
-      `Settings: FAAFO_DATABASE_URL (postgresql://, mysql:// or sqlite:PATH), FAAFO_QUEUE_URL,\n` +
-      `FAAFO_IMAGE_URL, FAAFO_ENDPOINT_URL, PORT.\n` +
-      `Queue scaler: node scaler.mjs with FAAFO_API_URL, FAAFO_STACK, OS_AUTH_URL, OS_APPLICATION_CREDENTIAL_ID/SECRET.\n`,
+      `Settings: ${E.databaseUrl} (postgresql://, mysql:// or sqlite:PATH), ${E.queueUrl},\n` +
+      `${E.imageUrl}, ${E.endpointUrl}, ${E.port}.\n` +
+      `Queue scaler: node scaler.mjs with ${E.scalerApiUrl}, ${E.scalerStack}, OS_AUTH_URL, OS_APPLICATION_CREDENTIAL_ID/SECRET.\n`,
   );
   const files = ['README.txt', 'bin/faafo', 'bin/faafo.js', 'bundle.json', 'faafo.mjs', 'scaler.mjs', 'thread.mjs'];
   return { dir, files: [...files, ...native.map((f) => f.name)].sort(), version, node };

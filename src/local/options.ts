@@ -3,6 +3,7 @@
 // queue-driven worker scaling.
 import { Flags } from '@oclif/core';
 import path from 'node:path';
+import { ENV_NAMES, schemeOf } from '../../app/settings-contract.js';
 import { cpuTierScaling, queueTierScaling } from '../../monitoring/params.js';
 import { UsageError } from '../lib/errors.js';
 import { SCALE_DOWN_FACTOR } from '../templates/scaling.js';
@@ -22,17 +23,17 @@ export const localUpFlags = {
     description: 'port of the live page and /api/state; 0 = any',
   }),
   'database-url': Flags.string({
-    env: 'FAAFO_DATABASE_URL',
+    env: ENV_NAMES.databaseUrl,
     description: 'database shared by the API processes (default sqlite:.faafo/local/faafo.sqlite)',
   }),
   'queue-url': Flags.string({
-    env: 'FAAFO_QUEUE_URL',
+    env: ENV_NAMES.queueUrl,
     description:
       'queue shared by the API and worker processes (default sqlite:.faafo/local/queue.sqlite, embedded; or amqp://… RabbitMQ); memory: cannot be shared between processes',
   }),
   // One name with `create`'s --image-store-url; --image-url still works (deprecated alias, warns).
   'image-store-url': Flags.string({
-    env: 'FAAFO_IMAGE_URL',
+    env: ENV_NAMES.imageUrl,
     aliases: ['image-url'],
     deprecateAliases: true,
     description: 'image store shared by the API processes: file:PATH or swift:… (default file:.faafo/local/images)',
@@ -196,7 +197,7 @@ export function toLocalOptions(flags: F, cwd: string, cfg: ConfigScaling, log?: 
   const dir = path.join(cwd, '.faafo', 'local');
   // The embedded queue file is a separate file from the sqlite: database (default: no broker to install).
   const queueUrl = s('queue-url') ?? `sqlite:${path.join(dir, 'queue.sqlite')}`;
-  if (queueUrl.startsWith('memory:')) {
+  if (schemeOf('queue', queueUrl) === 'memory') {
     throw new UsageError(
       'local mode needs a queue shared by separate processes; memory: lives inside one process',
       'give --queue-url amqp://guest:guest@127.0.0.1:5672/ (RabbitMQ), leave it out for the embedded sqlite: queue, or run `faafo serve` for one process',

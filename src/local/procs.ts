@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ENV_NAMES as E } from '../../app/settings-contract.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Package root: dist/src/local -> ../../.., src/local -> ../.. */
@@ -14,7 +15,7 @@ export const packageRoot = here.includes(`${path.sep}dist${path.sep}`) ? path.re
 
 /** How to run `faafo`: the compiled CLI when built and we run compiled, else the TypeScript source through tsx. */
 export function faafoCommand(): { cmd: string; args: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts') || process.env.FAAFO_LOCAL_FROM_SOURCE === '1';
+  const fromSource = import.meta.url.endsWith('.ts') || process.env[E.localFromSource] === '1';
   const compiled = path.join(packageRoot, 'bin/faafo.js');
   if (!fromSource && existsSync(path.join(packageRoot, 'dist/app/cli/main.js'))) {
     return { cmd: process.execPath, args: [compiled] };
@@ -54,6 +55,11 @@ export interface SpawnOptions {
   port?: number;
 }
 
+/** Where an API process listens: the port the balancer gave it, on the loopback only. */
+export function listenEnv(port: number): Record<string, string> {
+  return { [E.port]: String(port), [E.host]: '127.0.0.1' };
+}
+
 export async function spawnService(o: SpawnOptions): Promise<ServiceProcess> {
   await mkdir(o.logDir, { recursive: true });
   const { cmd, args } = faafoCommand();
@@ -61,7 +67,7 @@ export async function spawnService(o: SpawnOptions): Promise<ServiceProcess> {
   const log = createWriteStream(path.join(o.logDir, `${o.name}.log`), { flags: 'a' });
   const child = spawn(cmd, [...args, sub], {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env, ...(o.port ? { PORT: String(o.port), FAAFO_HOST: '127.0.0.1' } : {}) },
+    env: { ...process.env, ...o.env, ...(o.port ? listenEnv(o.port) : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log, { end: false });

@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { ENV_NAMES as E, redactUrl as redact, schemeOf } from '../../app/settings-contract.js';
 import type { TierScaling } from '../../monitoring/decision.js';
 import { readQueueSignal, backlogPerWorker, type QueueSignal } from '../../monitoring/metrics.js';
 import { Balancer } from './balancer.js';
@@ -52,18 +53,15 @@ export interface LocalRun {
   stop(): Promise<void>;
 }
 
-function redact(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
-
 /** Local mode runs several processes: they can only meet on a queue that lives outside them. */
 export async function checkSharedQueue(queueUrl: string): Promise<void> {
-  if (queueUrl.startsWith('memory:')) {
+  const kind = schemeOf('queue', queueUrl);
+  if (kind === 'memory') {
     throw new Error(
       'local mode runs the API and workers as separate processes, and the memory: queue lives inside one process; give --queue-url amqp://user:pass@host:5672/vhost (RabbitMQ), or use `faafo serve` for one process',
     );
   }
-  if (queueUrl.startsWith('sqlite:')) return; // the embedded queue: a file every process of this machine opens
+  if (kind === 'sqlite') return; // the embedded queue: a file every process of this machine opens
   const u = new URL(queueUrl);
   const port = Number(u.port || (u.protocol === 'amqps:' ? 5671 : 5672));
   await new Promise<void>((resolve, reject) => {
@@ -96,16 +94,16 @@ export async function startLocal(o: LocalOptions): Promise<LocalRun> {
 }
 
 /** What the services of a run share: the stores, the app URL and a result secret made up for this run. */
-function serviceEnv(o: LocalOptions, appUrl: string): Record<string, string> {
+export function serviceEnv(o: LocalOptions, appUrl: string): Record<string, string> {
   return {
-    FAAFO_DATABASE_URL: o.databaseUrl,
-    FAAFO_QUEUE_URL: o.queueUrl,
-    FAAFO_IMAGE_URL: o.imageUrl,
-    FAAFO_ENDPOINT_URL: appUrl,
-    FAAFO_THREADS: String(o.threads),
+    [E.databaseUrl]: o.databaseUrl,
+    [E.queueUrl]: o.queueUrl,
+    [E.imageUrl]: o.imageUrl,
+    [E.endpointUrl]: appUrl,
+    [E.threads]: String(o.threads),
     // Results come only from this run's workers (issue 15): a secret made up per run, passed in the environment
     // (never on a command line, never printed or written to the state file).
-    FAAFO_RESULT_SECRET: randomBytes(32).toString('base64url'),
+    [E.resultSecret]: randomBytes(32).toString('base64url'),
   };
 }
 
@@ -162,7 +160,7 @@ class Supervisor {
       start: async () => {
         const name = `api-${++this.seq}`;
         const port = await freePort();
-        const env = { ...this.env, FAAFO_GENERATED_BY: name };
+        const env = { ...this.env, [E.generatedBy]: name };
         const p = await spawnService({ tier: 'api', name, env, logDir: this.logDir, cwd: this.o.cwd, port });
         this.balancer.add(name, port);
         return p;
@@ -184,7 +182,7 @@ class Supervisor {
     return {
       start: async () => {
         const name = `worker-${++this.seq}`;
-        const env = { ...this.env, FAAFO_GENERATED_BY: name };
+        const env = { ...this.env, [E.generatedBy]: name };
         return spawnService({ tier: 'workers', name, env, logDir: this.logDir, cwd: this.o.cwd });
       },
       ready: async () => {},

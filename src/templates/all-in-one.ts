@@ -1,10 +1,29 @@
 // --topology all-in-one: one server running `faafo serve` (API + workers in one process, SQLite, in-process
 // queue, local image folder), like the guide's first chapters. For small clouds; no scaling.
 import type { StackConfig } from '../config/types.js';
+import { ENV_NAMES as E } from '../../app/settings-contract.js';
 import { renderBoot, userData } from './boot.js';
 import { attr, join, param, ref, type Part } from './hot.js';
 import { serverPort } from './network.js';
 import { API_KEY_RESOURCE, PORTS } from './security.js';
+
+/** The environment of `faafo serve` on the all-in-one server (names from the settings contract). */
+export function allInOneEnv(): { name: string; value: string }[] {
+  return [
+    { name: E.databaseUrl, value: 'sqlite:/var/lib/faafo/faafo.sqlite' },
+    { name: E.queueUrl, value: 'memory:' },
+    { name: E.imageUrl, value: 'file:/var/lib/faafo/images' },
+    { name: E.host, value: '0.0.0.0' },
+    { name: E.port, value: String(PORTS.http) },
+    // who may write (issue 15): creates and deletes need the stack's API key unless anonymous writes are
+    // allowed; `faafo serve` makes up its own result secret for its in-process workers
+    { name: E.apiKey, value: '__API_KEY__' },
+    { name: E.anonymousWrites, value: '__ANONYMOUS_WRITES__' },
+    // /metrics only on the server itself, not on the public port
+    { name: E.internalPort, value: String(PORTS.internal) },
+    { name: E.internalHost, value: '127.0.0.1' },
+  ];
+}
 
 export function allInOnePart(cfg: StackConfig): Part {
   const script = renderBoot('all-in-one', {
@@ -12,20 +31,7 @@ export function allInOnePart(cfg: StackConfig): Part {
     port: PORTS.http,
     lowPort: true,
     readyTimeout: 300,
-    env: [
-      { name: 'FAAFO_DATABASE_URL', value: 'sqlite:/var/lib/faafo/faafo.sqlite' },
-      { name: 'FAAFO_QUEUE_URL', value: 'memory:' },
-      { name: 'FAAFO_IMAGE_URL', value: 'file:/var/lib/faafo/images' },
-      { name: 'FAAFO_HOST', value: '0.0.0.0' },
-      { name: 'PORT', value: String(PORTS.http) },
-      // who may write (issue 15): creates and deletes need the stack's API key unless anonymous writes are
-      // allowed; `faafo serve` makes up its own result secret for its in-process workers
-      { name: 'FAAFO_API_KEY', value: '__API_KEY__' },
-      { name: 'FAAFO_ANONYMOUS_WRITES', value: '__ANONYMOUS_WRITES__' },
-      // /metrics only on the server itself, not on the public port
-      { name: 'FAAFO_INTERNAL_PORT', value: String(PORTS.internal) },
-      { name: 'FAAFO_INTERNAL_HOST', value: '127.0.0.1' },
-    ],
+    env: allInOneEnv(),
   });
   return {
     parameters: {

@@ -6,6 +6,7 @@
 // handle has heard while the current boot_id is not among them (boot_signals reads what the handle has heard).
 // API members join the Octavia pool (after they are healthy) or get a floating IP (--no-lb).
 import type { StackConfig } from '../config/types.js';
+import { ENV_NAMES as E } from '../../app/settings-contract.js';
 import { createHash } from 'node:crypto';
 import { renderBoot, userData } from './boot.js';
 import {
@@ -32,37 +33,38 @@ const str = (description: string, extra: Partial<Parameter> = {}): Parameter => 
   ...extra,
 });
 
-function envLines(tier: Tier): { name: string; value: string }[] {
+/** The environment of a member's service (names from the settings contract; values filled in by the boot script). */
+export function envLines(tier: Tier): { name: string; value: string }[] {
   if (tier === 'api') {
     return [
-      { name: 'FAAFO_DATABASE_URL', value: '__DATABASE_URL__' },
-      { name: 'FAAFO_QUEUE_URL', value: '__QUEUE_URL__' },
-      { name: 'FAAFO_IMAGE_URL', value: '__IMAGE_STORE_URL__' },
-      { name: 'OS_APPLICATION_CREDENTIAL_SECRET', value: '__IMAGE_STORE_SECRET__' },
-      { name: 'FAAFO_HOST', value: '0.0.0.0' },
-      { name: 'PORT', value: String(PORTS.http) },
+      { name: E.databaseUrl, value: '__DATABASE_URL__' },
+      { name: E.queueUrl, value: '__QUEUE_URL__' },
+      { name: E.imageUrl, value: '__IMAGE_STORE_URL__' },
+      { name: E.imageStoreSecret, value: '__IMAGE_STORE_SECRET__' },
+      { name: E.host, value: '0.0.0.0' },
+      { name: E.port, value: String(PORTS.http) },
       // where workers reach this server (put in each task as api_url): its own private address, PORTS.http is 80
-      { name: 'FAAFO_ADVERTISE_URL', value: 'http://__ADVERTISE_ADDRESS__/' },
+      { name: E.advertiseUrl, value: 'http://__ADVERTISE_ADDRESS__/' },
       // the services server boots alongside: keep retrying the database as long as the boot may take
-      { name: 'FAAFO_STARTUP_TIMEOUT', value: '__BOOT_TIMEOUT__' },
+      { name: E.startupTimeout, value: '__BOOT_TIMEOUT__' },
       // who may write (issue 15): results need the workers' secret, creates/deletes the API key unless
       // anonymous writes are allowed; the original worker only when legacy workers are, from the private subnet
-      { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
-      { name: 'FAAFO_API_KEY', value: '__API_KEY__' },
-      { name: 'FAAFO_ANONYMOUS_WRITES', value: '__ANONYMOUS_WRITES__' },
-      { name: 'FAAFO_LEGACY_WORKERS', value: '__LEGACY_WORKERS__' },
-      { name: 'FAAFO_LEGACY_WORKER_CIDRS', value: '__LEGACY_WORKER_CIDRS__' },
+      { name: E.resultSecret, value: '__RESULT_SECRET__' },
+      { name: E.apiKey, value: '__API_KEY__' },
+      { name: E.anonymousWrites, value: '__ANONYMOUS_WRITES__' },
+      { name: E.legacyWorkers, value: '__LEGACY_WORKERS__' },
+      { name: E.legacyWorkerCidrs, value: '__LEGACY_WORKER_CIDRS__' },
       // /metrics on a second listener the security group opens only to the stack's own servers
-      { name: 'FAAFO_INTERNAL_PORT', value: String(PORTS.internal) },
+      { name: E.internalPort, value: String(PORTS.internal) },
     ];
   }
   return [
-    { name: 'FAAFO_QUEUE_URL', value: '__QUEUE_URL__' },
+    { name: E.queueUrl, value: '__QUEUE_URL__' },
     // a fallback after the task's own api_url (the load balancer's VIP; empty with --no-lb)
-    { name: 'FAAFO_ENDPOINT_URL', value: '__ENDPOINT_URL__' },
-    { name: 'FAAFO_RESULT_SECRET', value: '__RESULT_SECRET__' },
+    { name: E.endpointUrl, value: '__ENDPOINT_URL__' },
+    { name: E.resultSecret, value: '__RESULT_SECRET__' },
     // a task's api_url is followed only inside the private subnet: the worker sends its result secret there
-    { name: 'FAAFO_API_URL_CIDRS', value: '__API_URL_CIDRS__' },
+    { name: E.apiUrlCidrs, value: '__API_URL_CIDRS__' },
   ];
 }
 
