@@ -16,7 +16,7 @@ import { openRepository, type SqlFractalRepository } from '../app/db/index.js';
 import { openImageStore } from '../app/images/index.js';
 import { openQueue } from '../app/queue/index.js';
 import { freePort } from '../src/local/procs.js';
-import { cloudsYaml, demoHeat, poll } from './helpers/heat-worker-stack.js';
+import { cloudsYaml, deleteStack, demoHeat, poll } from './helpers/heat-worker-stack.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -152,15 +152,6 @@ test('load --watch-stack without --api-key reads the stack\'s key; its creates s
   } finally {
     await api?.close();
     await rm(dir, { recursive: true, force: true });
-    await heat.request('DELETE', stackPath).catch(() => {});
-    await poll('stack deleted', 300, async () => {
-      try {
-        const { data } = await heat.request<{ stack: { stack_status: string } }>('GET', stackPath);
-        return data.stack.stack_status === 'DELETE_COMPLETE' ? true : undefined;
-      } catch (e) {
-        if (/404/.test((e as Error).message)) return true;
-        throw e;
-      }
-    }).catch(() => {});
+    await deleteStack(heat, stackPath);
   }
 });

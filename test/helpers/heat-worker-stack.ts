@@ -81,18 +81,7 @@ export async function createWorkerStack(heat: HeatSession, prefix: string): Prom
     disable_rollback: true,
   });
   const stackPath = `/stacks/${name}/${created.data.stack.id}`;
-  const dispose = async () => {
-    await heat.request('DELETE', stackPath).catch(() => {});
-    await poll('stack deleted', 300, async () => {
-      try {
-        const { data } = await heat.request<{ stack: { stack_status: string } }>('GET', stackPath);
-        return data.stack.stack_status === 'DELETE_COMPLETE' ? true : undefined;
-      } catch (e) {
-        if (/404/.test((e as Error).message)) return true;
-        throw e;
-      }
-    }).catch(() => {});
-  };
+  const dispose = () => deleteStack(heat, stackPath);
   try {
     await poll('CREATE_COMPLETE', 300, async () => {
       const { data } = await heat.request<{ stack: { stack_status: string; stack_status_reason: string } }>('GET', stackPath);
@@ -104,4 +93,18 @@ export async function createWorkerStack(heat: HeatSession, prefix: string): Prom
     throw e;
   }
   return { name, path: stackPath, dispose };
+}
+
+/** Deletes a stack and waits (up to 5 min) until Heat says DELETE_COMPLETE or no longer knows it; never throws. */
+export async function deleteStack(heat: HeatSession, stackPath: string): Promise<void> {
+  await heat.request('DELETE', stackPath).catch(() => {});
+  await poll('stack deleted', 300, async () => {
+    try {
+      const { data } = await heat.request<{ stack: { stack_status: string } }>('GET', stackPath);
+      return data.stack.stack_status === 'DELETE_COMPLETE' ? true : undefined;
+    } catch (e) {
+      if (/404/.test((e as Error).message)) return true;
+      throw e;
+    }
+  }).catch(() => {});
 }
