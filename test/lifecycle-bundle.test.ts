@@ -1,6 +1,7 @@
 // Issue 10 item 4 on the real local Heat + Swift: the bundle `create` uploads stays downloadable for the stack's
-// whole life (TempURL signed for years, not 90 days; re-signed by `update` when it nears expiry), and `delete`
-// removes it once no other stack uses it (two stacks of the same build share one content-addressed object).
+// whole life (TempURL signed for years, not 90 days; re-signed by `update` when it nears expiry), and `delete` (or the
+// `update` that moves the stack to another bundle) removes it once no other stack uses it (two stacks of the same
+// build share one content-addressed object); a bundle the user uploaded with `faafo-stack bundle` is never removed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -97,9 +98,19 @@ test('the uploaded bundle lives as long as the stacks using it, and no longer', 
   // issue 10 item 3: more than one API server, so create gave the stack a Swift image store; delete revokes its
   // credential and says where the images stay
   assert.match(dA.stdout, new RegExp(`Revoked the image store's application credential; the images stay in Swift container faafo-images-${A}`));
+  // B moves to a bundle the user uploaded (`faafo-stack bundle`): once B's servers run it, nothing downloads the
+  // object create uploaded, so the update removes it; B's delete keeps the user's own upload.
+  const own = await runCli(['bundle', '--container', CONTAINER, '--minify', '--out', path.join(dir, 'own'), '--json'], env);
+  assert.equal(own.code, 0, own.stdout + own.stderr);
+  const mine = JSON.parse(own.stdout) as { url: string; sha256: string; object: string };
+  assert.notEqual(mine.object, object, 'the minified build is another object');
+  const moved = await update(['--app-url', mine.url, '--app-sha256', mine.sha256]);
+  assert.equal(moved.code, 0, moved.stdout + moved.stderr);
+  assert.match(moved.stdout, new RegExp(`Removed the previous app bundle ${CONTAINER}/${object.replace(/\./g, '\\.')} from Swift`));
+  assert.equal(await cloud.swift.headObject(CONTAINER, object), undefined);
   const dB = await runCli(['delete', B, '--yes', '--wait'], env);
   assert.equal(dB.code, 0, dB.stdout + dB.stderr);
-  assert.match(dB.stdout, new RegExp(`Removed the app bundle ${CONTAINER}/${object.replace(/\./g, '\\.')} from Swift`));
-  assert.equal(await cloud.swift.headObject(CONTAINER, object), undefined);
+  assert.match(dB.stdout, new RegExp(`Kept the app bundle ${CONTAINER}/${mine.object.replace(/\./g, '\\.')} \\(uploaded with faafo-stack bundle`));
+  assert.ok(await cloud.swift.headObject(CONTAINER, mine.object), "the user's own upload stays");
   assert.notEqual((await fetch(resigned)).status, 200, 'the URL no longer serves the bundle');
 });

@@ -53,10 +53,13 @@ export async function packBundle(built: BuiltBundle, tarball: string): Promise<{
   return { sha256, size: gz.length };
 }
 
+/** Object metadata that marks a bundle `create` uploaded (Swift lower-cases it on HEAD). */
+export const MADE_FOR_STACK_HEADER = 'X-Object-Meta-Faafo-Made-By';
+
 /** Upload (streamed; skipped when Swift already has the same bytes) and sign a GET TempURL. */
 export async function uploadBundle(
   cloud: Cloud,
-  opts: { tarball: string; sha256: string; container: string; object?: string; ttlS: number },
+  opts: { tarball: string; sha256: string; container: string; object?: string; ttlS: number; forStack?: boolean },
 ): Promise<{ url: string; expires: string; object: string; uploaded: boolean }> {
   const object = opts.object ?? `faafo-${opts.sha256.slice(0, 16)}.tar.gz`;
   await cloud.swift.ensureContainer(opts.container);
@@ -67,7 +70,8 @@ export async function uploadBundle(
     await cloud.swift.putObject(opts.container, object, createReadStream(opts.tarball), {
       contentType: 'application/gzip',
       contentLength: size,
-      headers: { 'X-Object-Meta-Sha256': opts.sha256 },
+      // made by create for a stack (not by `faafo-stack bundle`): the stack's delete or its next update may remove it
+      headers: { 'X-Object-Meta-Sha256': opts.sha256, ...(opts.forStack ? { [MADE_FOR_STACK_HEADER]: 'create' } : {}) },
     });
     uploaded = true;
   }
@@ -95,6 +99,8 @@ export interface BundleOptions {
   cloud?: () => Promise<Cloud>;
   root?: string;
   minify?: boolean;
+  /** uploaded by create for a stack: marked so that the stack's delete (or the update replacing it) removes it */
+  forStack?: boolean;
 }
 
 export async function bundle(opts: BundleOptions = {}): Promise<BundleResult> {
@@ -137,6 +143,7 @@ export async function bundle(opts: BundleOptions = {}): Promise<BundleResult> {
       container: opts.container,
       object: opts.object,
       ttlS: opts.ttlS ?? DEFAULT_TTL_S,
+      forStack: opts.forStack,
     });
     Object.assign(result, {
       url: up.url,

@@ -54,7 +54,7 @@ export default class Delete extends BaseCommand {
     for (const l of resultLines(result)) this.emit(l);
     // what `create` uploaded goes with the stack (once it is gone: a failed delete still needs it)
     if (result.waited) {
-      const b = await removeBundle(cloud, heat, stack);
+      const b = await removeBundle(cloud, heat, stack.parameters?.app_url, stack.id);
       if (b?.removed) this.emit(`Removed the app bundle ${b.removed} from Swift`);
       if (b?.kept) this.emit(`Kept the app bundle ${b.kept}`);
       const images = await revokeImageStore(cloud, stack);

@@ -9,7 +9,7 @@ import { applyFlags, applyOptions, approvalFlag, inputFlags, stackFlag } from '.
 import { resultLines } from '../stack/print.js';
 import { openSession, requireStack, stackName } from '../stack/session.js';
 import { carryOver } from '../stack/carry-over.js';
-import { resignBundle } from '../stack/bundle-lifetime.js';
+import { removeBundle, resignBundle, sameBundle } from '../stack/bundle-lifetime.js';
 import { buildInput, lifecycleConfigFlags } from '../stack/stack-input.js';
 
 export default class Update extends BaseCommand {
@@ -18,8 +18,8 @@ export default class Update extends BaseCommand {
     '--require-approval: never | broadening (default: ask before replacing or deleting resources or opening a security ' +
     'group wider) | any-change (ask before any change). It only asks on a terminal; without one it refuses (exit 2). ' +
     'It changes only what you set (flags, config file, --parameter, -e): other parameters keep their current values and ' +
-      'each group keeps its current size unless you set its desired capacity. Shrinking a group, replacing or rebuilding ' +
-      'a standalone (stateful) server and deleting a resource (nested ones too) are destructive: broadening asks first. ' +
+    'each group keeps its current size unless you set its desired capacity. Shrinking a group, replacing or rebuilding ' +
+    'a standalone (stateful) server and deleting a resource (nested ones too) are destructive: broadening asks first. ' +
     'JSON: {"diff":{...as diff},"result":{...as create}|null}';
   static override examples = [
     '<%= config.bin %> update my-faafo --max-workers 8 --wait',
@@ -64,6 +64,13 @@ export default class Update extends BaseCommand {
       throw failureError(result);
     }
     for (const l of resultLines(result)) this.emit(l);
+    // the bundle create uploaded, once the stack has moved to another and every server was replaced (waited)
+    const before = stack.parameters?.app_url;
+    const after = input.stack.parameters.app_url;
+    if (result.waited && !sameBundle(cloud, before, typeof after === 'string' ? after : before)) {
+      const b = await removeBundle(cloud, heat, before);
+      if (b?.removed) this.emit(`Removed the previous app bundle ${b.removed} from Swift (no stack uses it)`);
+    }
     return { diff, result };
   }
 }

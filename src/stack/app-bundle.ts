@@ -27,7 +27,7 @@ export async function provideAppBundle(
   // Built in a private temp folder (removed after the upload): concurrent creates never share a build folder.
   const out = await mkdtemp(path.join(tmpdir(), 'faafo-create-bundle-'));
   // signed for the stack's whole life: a scale-out years later still downloads it (bundle-lifetime.ts)
-  const b = await bundle({ container, cloud: async () => cloud, out, ttlS: BUNDLE_TTL_S }).finally(() => rm(out, { recursive: true, force: true }));
+  const b = await bundle({ container, cloud: async () => cloud, out, ttlS: BUNDLE_TTL_S, forStack: true }).finally(() => rm(out, { recursive: true, force: true }));
   if (!b.url) throw new UsageError('the bundle has no download URL');
   input.parameters.app_url = b.url;
   input.parameters.app_sha256 = b.sha256;

@@ -4,6 +4,7 @@
 // other stack of the project uses it (bundles are content-addressed: stacks of the same build share one object).
 import type { Cloud } from '../openstack/index.js';
 import type { HeatClient, HeatStack, StackInput } from '../openstack/heat.js';
+import { MADE_FOR_STACK_HEADER } from '../bundle/index.js';
 
 /** Ten years: beyond any stack's life. */
 export const BUNDLE_TTL_S = 10 * 365 * 24 * 3600;
@@ -29,7 +30,8 @@ export function bundleObjectOf(cloud: Cloud, appUrl: string | undefined): Bundle
     return undefined;
   }
   const prefix = account.pathname.replace(/\/+$/, '') + '/';
-  if (u.origin !== account.origin || !u.pathname.startsWith(prefix) || !u.searchParams.get('temp_url_sig')) return undefined;
+  if (u.origin !== account.origin || !u.pathname.startsWith(prefix) || !u.searchParams.get('temp_url_sig'))
+    return undefined;
   const [container, object, ...rest] = u.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
   if (!container || !object || rest.length || !/^faafo-[0-9a-f]{16}\.tar\.gz$/.test(object)) return undefined;
   return { container, object, expires: Number(u.searchParams.get('temp_url_expires') ?? 0) };
@@ -39,7 +41,12 @@ export function bundleObjectOf(cloud: Cloud, appUrl: string | undefined): Bundle
  * `update` without a new app_url: a bundle URL of ours with less than RESIGN_BEFORE_S left gets a fresh signature
  * (the same object). Returns the new expiry, or undefined when nothing was done.
  */
-export async function resignBundle(cloud: Cloud, stack: HeatStack, input: StackInput, explicit: Set<string>): Promise<string | undefined> {
+export async function resignBundle(
+  cloud: Cloud,
+  stack: HeatStack,
+  input: StackInput,
+  explicit: Set<string>,
+): Promise<string | undefined> {
   if (explicit.has('app_url')) return undefined;
   const b = bundleObjectOf(cloud, stack.parameters?.app_url);
   if (!b || b.expires - Date.now() / 1000 > RESIGN_BEFORE_S) return undefined;
@@ -49,23 +56,38 @@ export async function resignBundle(cloud: Cloud, stack: HeatStack, input: StackI
 }
 
 /**
- * After a stack's delete: remove its bundle object unless another stack of the project still downloads it.
- * Returns what was removed, or why not.
+ * Removes the bundle object of `appUrl` when `create` uploaded it (marked MADE_FOR_STACK_HEADER: never a bundle the
+ * user uploaded with `faafo-stack bundle`) and no stack of the project downloads it any more (bundles are
+ * content-addressed: stacks of the same build share one object). `skipStackId`: a stack being deleted. Called after
+ * a stack's delete, and after an update that moved the stack to another bundle (the old one would leak otherwise).
  */
 export async function removeBundle(
   cloud: Cloud,
   heat: HeatClient,
-  deleted: HeatStack,
+  appUrl: string | undefined,
+  skipStackId?: string,
 ): Promise<{ removed?: string; kept?: string } | undefined> {
-  const b = bundleObjectOf(cloud, deleted.parameters?.app_url);
+  const b = bundleObjectOf(cloud, appUrl);
   if (!b) return undefined;
   const where = `${b.container}/${b.object}`;
+  const head = await cloud.swift.headObject(b.container, b.object);
+  if (!head) return undefined;
+  if (head[MADE_FOR_STACK_HEADER.toLowerCase()] !== 'create')
+    return { kept: `${where} (uploaded with faafo-stack bundle, not by create: yours to remove)` };
   for (const s of await heat.listStacks()) {
-    if (s.id === deleted.id || /^DELETE_COMPLETE$/.test(s.stack_status)) continue;
+    if (s.id === skipStackId || /^DELETE_COMPLETE$/.test(s.stack_status)) continue;
     const other = await heat.getStack(s).catch(() => undefined);
     const o = bundleObjectOf(cloud, other?.parameters?.app_url);
-    if (o && o.container === b.container && o.object === b.object) return { kept: `${where} (stack ${s.stack_name} uses it)` };
+    if (o && o.container === b.container && o.object === b.object)
+      return { kept: `${where} (stack ${s.stack_name} uses it)` };
   }
   await cloud.swift.deleteObject(b.container, b.object);
   return { removed: where };
+}
+
+/** The same Swift object (a re-signed URL is not another bundle). */
+export function sameBundle(cloud: Cloud, a: string | undefined, b: string | undefined): boolean {
+  const x = bundleObjectOf(cloud, a);
+  const y = bundleObjectOf(cloud, b);
+  return !!x && !!y && x.container === y.container && x.object === y.object;
 }
