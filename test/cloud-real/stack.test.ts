@@ -28,7 +28,7 @@ import { bootTimes, cliEnv, computeCloud, leftBehind, madeBy } from './cloud.js'
 const ID = randomBytes(3).toString('hex');
 // Which stacks run: FAAFO_REAL_STACKS=all (npm run test:cloud-real) or a list of all-in-one, failing-boot, tiers.
 // `npm test` runs all-in-one and failing-boot; the tiers stack runs with `npm run test:cloud-real` (FAAFO_REAL_STACKS=
-// all): in a clean-clone CI run beside the rest its services server took ~2150 s of its 2400 s boot timeout and the
+// all): in a clean-clone CI run beside the rest its services server took 2170 s of its 2400 s boot timeout and the
 // lane ~70 min of CI's 90 (docs/testing.md). FAAFO_REAL_STACKS=none skips the real stacks (a quick run of the rest).
 const REAL = (process.env.FAAFO_REAL_STACKS ?? 'all-in-one,failing-boot').split(',').map((x) => x.trim());
 const want = (part: string) => REAL.includes('all') || REAL.includes(part);
