@@ -18,6 +18,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import { finished } from 'node:stream/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { apiUrlAllowList } from '../config.js';
 import { ENV_NAMES } from '../settings-contract.js';
 import type { Consumer, FractalParams, TaskHandle, TaskQueue } from '../types.js';
@@ -116,19 +117,6 @@ export async function sweepStaleTmpDirs(dir: string): Promise<number> {
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Waits ms, or less when the signal aborts (the worker stopping). */
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 export class FractalWorker {
   readonly stats: WorkerStats = { processed: 0, dropped: 0, requeued: 0 };
   private consumer: Consumer | undefined;
@@ -301,7 +289,8 @@ export class FractalWorker {
     this.log(
       `task ${uuid}: no API to report to (the task names none, no --endpoint-url/${ENV_NAMES.endpointUrl}, no earlier task named one); returning it to the end of the queue in ${(delay / 1000).toFixed(1)} s`,
     );
-    await pause(delay, this.stopped.signal);
+    // cut short when the worker stops (the abort rejects: nothing to do about it)
+    await wait(delay, undefined, { signal: this.stopped.signal }).catch(() => undefined);
     this.stats.requeued++;
     try {
       await this.opts.queue.publish(h.task);
