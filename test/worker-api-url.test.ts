@@ -30,6 +30,26 @@ import type { Fractal } from '../app/types.js';
 import { CountingRenderer } from './helpers/counting-renderer.js';
 import { until } from './helpers/poll.js';
 import { freePort } from './helpers/private-services.js';
+
+/** A fractal row not rendered yet (64x48, 32 iterations over [-1, 1]²), with `fields` over those. */
+const pendingRow = (fields: Partial<Fractal> = {}): Fractal => ({
+  uuid: randomUUID(),
+  width: 64,
+  height: 48,
+  iterations: 32,
+  xa: -1,
+  xb: 1,
+  ya: -1,
+  yb: 1,
+  cr: null,
+  ci: null,
+  checksum: null,
+  url: null,
+  duration: null,
+  size: null,
+  generated_by: null,
+  ...fields,
+});
 import { cleanEnv, spawnFaafo, startListening, type FaafoProcess } from './helpers/procs.js';
 
 const ORIGINAL_TASK_KEYS = [
@@ -283,23 +303,7 @@ test(
       ];
       const uuids: string[] = [];
       for (const [i, apiUrl] of [...bad, 42].entries()) {
-        const row: Fractal = {
-          uuid: randomUUID(),
-          width: 50 + i,
-          height: 40,
-          iterations: 32,
-          xa: -1.5,
-          xb: 1.5,
-          ya: -1,
-          yb: 1,
-          cr: null,
-          ci: null,
-          checksum: null,
-          url: null,
-          duration: null,
-          size: null,
-          generated_by: null,
-        };
+        const row = pendingRow({ width: 50 + i, height: 40, xa: -1.5, xb: 1.5 });
         await repo.insert(row);
         await queue.publish({ ...toTask(row), api_url: apiUrl as string });
         uuids.push(row.uuid);
@@ -342,23 +346,7 @@ test('the re-publisher sends api_url too (and nothing extra without --advertise-
       try {
         // As if an API node died between inserting the row and publishing its task.
         const uuid = randomUUID();
-        await repo.insert({
-          uuid,
-          width: 64,
-          height: 48,
-          iterations: 32,
-          xa: -1,
-          xb: 1,
-          ya: -1,
-          yb: 1,
-          cr: null,
-          ci: null,
-          checksum: null,
-          url: null,
-          duration: null,
-          size: null,
-          generated_by: null,
-        });
+        await repo.insert(pendingRow({ uuid }));
         await until(async () => (await app.republisher!.runOnce()) >= 1 || undefined, 'the row re-published', 10000);
         const got: Record<string, unknown>[] = [];
         const consumer = await queue.consume(async (h) => {
